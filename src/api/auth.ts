@@ -1,0 +1,78 @@
+// X-SOGS-* request authentication (crypto.md §2, api.md §2.2). The checks run in the reference's
+// order so that clients see the same status for the same fault, with one deliberate difference:
+// nothing is written (no user row, no nonce) until the signature has verified, so a forged
+// request cannot create users or burn other people's nonces.
+import { ed25519PkToX25519, isValidEd25519Point } from '../crypto/ids';
+import { decodeAuthPubkey, decodeNonce, decodeSignatureHeader, parseAuthTimestamp, requestSigningMessage } from '../crypto/request-auth';
+import { verifyEd25519 } from '../crypto/sign';
+import { DomainError, badRequest } from '../domain/errors';
+import type { Services } from '../domain/services';
+import type { User } from '../store/types';
+import type { ApiRequest, AuthResult } from './types';
+
+const HEADERS = ['x-sogs-pubkey', 'x-sogs-nonce', 'x-sogs-timestamp', 'x-sogs-signature'] as const;
+const WINDOW = 86400;
+
+const invalid = (what: string): DomainError => badRequest(`Invalid authentication: ${what}`);
+
+/** The string a signature covers as its path: decoded path, plus '?query' when there is one. */
+export function signedPath(req: ApiRequest): string {
+  return req.query ? `${req.path}?${req.query}` : req.path;
+}
+
+export async function authenticate(s: Services, req: ApiRequest): Promise<AuthResult> {
+  const [pubkeyH, nonceH, tsH, sigH] = HEADERS.map((h) => req.headers[h] ?? '');
+  const present = [pubkeyH, nonceH, tsH, sigH].filter((v) => v !== '').length;
+  if (present === 0) return { user: null };
+  if (present < 4) {
+    throw badRequest(`Invalid authentication headers: missing ${4 - present}/4 required X-SOGS-* headers`);
+  }
+
+  const pubkey = decodeAuthPubkey(pubkeyH!);
+  if (!pubkey) throw invalid('X-SOGS-Pubkey is not a valid 66-hex digit id');
+  const prefix = pubkey[0];
+  if (prefix !== 0x00 && prefix !== 0x15) throw invalid('X-SOGS-Pubkey must be 00- or 15- prefixed');
+  const edKey = pubkey.subarray(1);
+  if (!isValidEd25519Point(edKey)) throw invalid('given X-SOGS-Pubkey is not a valid Ed25519 pubkey');
+  let sessionId: string;
+  if (prefix === 0x00) {
+    const x = ed25519PkToX25519(edKey);
+    if (!x) throw invalid('given X-SOGS-Pubkey is not a valid Ed25519 pubkey');
+    if (s.config.requireBlindKeys) throw invalid('this server requires the use of blinded ids');
+    sessionId = '05' + x.toString('hex');
+  } else {
+    sessionId = '15' + edKey.toString('hex');
+  }
+
+  const nonce = decodeNonce(nonceH!);
+  if (!nonce) throw invalid('X-SOGS-Nonce must be 16 bytes (encoded as base64 or hex)');
+  const signature = decodeSignatureHeader(sigH!);
+  if (!signature) throw invalid('X-SOGS-Signature is not base64[88]');
+  const ts = parseAuthTimestamp(tsH!);
+  if (ts === null) throw invalid('X-SOGS-Timestamp is not a valid timestamp');
+  const now = s.clock.now();
+  if (ts < now - WINDOW || ts > now + WINDOW) {
+    throw new DomainError('too-early', 'Invalid authentication: X-SOGS-Timestamp is too far from current time');
+  }
+
+  const known = await s.store.findUser(sessionId);
+  if (known?.banned) throw new DomainError('forbidden', 'Banned');
+  if (await s.store.nonceSeen(nonce)) throw reused();
+
+  const msg = requestSigningMessage(s.keys.publicKey, nonce, tsH!, req.method, signedPath(req), req.body);
+  if (!verifyEd25519(signature, msg, edKey)) {
+    throw new DomainError('unauthorized', 'Invalid authentication: X-SOGS-Signature verification failed');
+  }
+
+  // Verified: now the request may leave traces.
+  const user: User = known ?? (await s.store.ensureUser(sessionId, now));
+  // A newly vivified blinded user may have inherited a global ban from its 05 id.
+  if (user.banned) throw new DomainError('forbidden', 'Banned');
+  if (!(await s.store.recordNonce(user.id, nonce, now + s.config.nonceRetention))) throw reused();
+  s.activity.touchUser(user.id, now);
+  return { user };
+}
+
+function reused(): DomainError {
+  return new DomainError('too-early', 'Invalid authentication: X-SOGS-Nonce cannot be reused');
+}

@@ -1,0 +1,50 @@
+// Parsing request inputs with the spec's rules: integers (absent = default, junk = 400, out of
+// range clamped), JSON bodies (400 when malformed), strict base64.
+import { decodeBase64Strict } from '../crypto/base64';
+import { badRequest } from '../domain/errors';
+import type { ApiRequest } from './types';
+
+export function intQuery(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return dflt;
+  if (!/^-?\d{1,15}$/.test(raw)) throw badRequest(`query parameter '${name}' must be an integer`);
+  return Math.min(max, Math.max(min, Number(raw)));
+}
+
+export function intParam(v: string): number {
+  return Number(v);
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function jsonBody(req: ApiRequest): unknown {
+  if (req.body.length === 0) throw badRequest('request body must be JSON');
+  try {
+    return JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw badRequest('request body is not valid JSON');
+  }
+}
+
+export function jsonObject(req: ApiRequest): JsonObject {
+  const v = jsonBody(req);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('request body must be a JSON object');
+  return v as JsonObject;
+}
+
+export function base64Field(obj: JsonObject, name: string, exactBytes?: number): Buffer {
+  const v = obj[name];
+  if (typeof v !== 'string') throw badRequest(`'${name}' is required and must be a base64 string`);
+  const buf = decodeBase64Strict(v);
+  if (!buf) throw badRequest(`'${name}' is not valid base64`);
+  if (exactBytes !== undefined && buf.length !== exactBytes) throw badRequest(`'${name}' must be ${exactBytes} bytes`);
+  return buf;
+}
+
+export function optionalBool(obj: JsonObject, name: string): boolean | null {
+  const v = obj[name];
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return v !== 0;
+  throw badRequest(`'${name}' must be a boolean`);
+}

@@ -1,0 +1,49 @@
+// Building responses, and mapping rule violations to statuses and plain-text error bodies.
+import { DomainError, type ErrorKind } from '../domain/errors';
+import type { ApiResponse } from './types';
+
+/** Content types exactly as the desktop client compares them. */
+export const CT_JSON = 'application/json';
+export const CT_TEXT = 'text/plain; charset=utf-8';
+export const CT_OCTET = 'application/octet-stream';
+
+export function json(value: unknown, status = 200): ApiResponse {
+  return { status, headers: { 'content-type': CT_JSON }, json: value };
+}
+
+export function text(status: number, message: string): ApiResponse {
+  return { status, headers: { 'content-type': CT_TEXT }, body: Buffer.from(message, 'utf8') };
+}
+
+export function bytes(body: Buffer, headers: Record<string, string> = {}, status = 200): ApiResponse {
+  return { status, headers: { 'content-type': CT_OCTET, ...headers }, body };
+}
+
+export function bodyOf(r: ApiResponse): Buffer {
+  if (r.body) return r.body;
+  if (r.json !== undefined) {
+    r.body = Buffer.from(JSON.stringify(r.json), 'utf8');
+    return r.body;
+  }
+  return Buffer.alloc(0);
+}
+
+const STATUS: Record<ErrorKind, number> = {
+  'bad-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unsupported: 412,
+  'too-large': 413,
+  'too-early': 425,
+  'rate-limited': 429,
+};
+
+export function statusOf(kind: ErrorKind): number {
+  return STATUS[kind];
+}
+
+export function errorResponse(e: DomainError): ApiResponse {
+  return text(statusOf(e.kind), e.message);
+}

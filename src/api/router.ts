@@ -1,0 +1,109 @@
+// The single dispatch path: authenticate (unless a batch/onion parent already did), match a route,
+// run its handler, turn rule violations into plain-text errors. Every transport calls dispatch().
+import { DomainError } from '../domain/errors';
+import type { Services } from '../domain/services';
+import type { User } from '../store/types';
+import { authenticate } from './auth';
+import { errorResponse, text } from './respond';
+import type { ApiRequest, ApiResponse, AuthResult } from './types';
+
+export interface Ctx {
+  s: Services;
+  req: ApiRequest;
+  user: User | null;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Calls back into the router (for /batch and /sequence), inheriting this request's user. */
+  dispatchSub(sub: ApiRequest): Promise<ApiResponse>;
+  /** Calls back into the router for a request that authenticates itself (onion requests). */
+  dispatchInner(inner: ApiRequest): Promise<ApiResponse>;
+  /** How deep in nested transports this request is (batch in onion, etc.). */
+  depth: number;
+}
+
+export type Handler = (ctx: Ctx) => Promise<ApiResponse>;
+
+interface Route {
+  method: string;
+  re: RegExp;
+  names: string[];
+  handler: Handler;
+}
+
+// Parameter kinds in route patterns: `:name` one segment, `:name(int)` unsigned decimal,
+// `:name(sid)` a 05/15 session id, `:name(*)` the rest of the path (may contain '/').
+const KINDS: Record<string, string> = {
+  '': '[^/]+',
+  int: '\\d{1,15}',
+  sid: '[01]5[0-9a-fA-F]{64}',
+  '*': '.+',
+};
+
+function compile(pattern: string): { re: RegExp; names: string[] } {
+  const names: string[] = [];
+  const src = pattern.replace(/[.]/g, '\\.').replace(/:(\w+)(?:\(([^)]*)\))?/g, (_m, name: string, kind: string | undefined) => {
+    names.push(name);
+    const k = KINDS[kind ?? ''];
+    if (k === undefined) throw new Error(`unknown route parameter kind ${kind}`);
+    return `(${k})`;
+  });
+  return { re: new RegExp(`^${src}$`), names };
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, pattern: string, handler: Handler): this {
+    this.routes.push({ method, ...compile(pattern), handler });
+    return this;
+  }
+
+  get(p: string, h: Handler): this {
+    return this.add('GET', p, h);
+  }
+  post(p: string, h: Handler): this {
+    return this.add('POST', p, h);
+  }
+  put(p: string, h: Handler): this {
+    return this.add('PUT', p, h);
+  }
+  delete(p: string, h: Handler): this {
+    return this.add('DELETE', p, h);
+  }
+
+  /**
+   * Runs one request. `auth` is given for sub-requests, which inherit their parent's user and
+   * must not re-authenticate (their own X-SOGS-* headers are ignored).
+   */
+  async dispatch(s: Services, req: ApiRequest, auth?: AuthResult, depth = 0): Promise<ApiResponse> {
+    try {
+      const who = auth ?? (await authenticate(s, req));
+      let methodMismatch = false;
+      for (const r of this.routes) {
+        const m = r.re.exec(req.path);
+        if (!m) continue;
+        if (r.method !== req.method) {
+          methodMismatch = true;
+          continue;
+        }
+        const params: Record<string, string> = {};
+        r.names.forEach((n, i) => (params[n] = m[i + 1]!));
+        return await r.handler({
+          s,
+          req,
+          user: who.user,
+          params,
+          query: new URLSearchParams(req.query),
+          depth,
+          dispatchSub: (sub) => this.dispatch(s, sub, who, depth + 1),
+          dispatchInner: (inner) => this.dispatch(s, inner, undefined, depth + 1),
+        });
+      }
+      return methodMismatch ? text(405, 'Method not allowed') : text(404, 'Not found');
+    } catch (e) {
+      if (e instanceof DomainError) return errorResponse(e);
+      s.log.error({ err: e, method: req.method, path: req.path }, 'unhandled error');
+      return text(500, 'Internal server error');
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// POST /batch and POST /sequence (api.md §4.1): sub-requests run in order through the same router,
+// inheriting the outer request's user. Every element is validated before any of them runs.
+import { decodeBase64Strict } from '../../crypto/base64';
+import { badRequest } from '../../domain/errors';
+import { decodePath, splitTarget } from '../paths';
+import { jsonBody } from '../parse';
+import { CT_JSON, CT_OCTET, bodyOf, json } from '../respond';
+import type { Ctx, Router } from '../router';
+import type { ApiRequest, ApiResponse } from '../types';
+
+const METHODS = new Set(['GET', 'DELETE', 'POST', 'PUT']);
+// Transports must not nest: a batch inside a batch, or an onion request inside anything.
+const NESTED = /^\/(batch|sequence|oxen\/v\d\/lsrpc|loki\/v\d\/lsrpc)$/;
+
+function invalid(i: number, why: string): Error {
+  return badRequest(`Invalid batch request #${i}: ${why}`);
+}
+
+export function parseSubRequests(c: Ctx): ApiRequest[] {
+  const list = jsonBody(c.req);
+  if (!Array.isArray(list)) throw badRequest('Invalid batch request: body must be a JSON array');
+  if (list.length > c.s.config.maxBatchRequests) {
+    throw badRequest(`Invalid batch request: ${list.length} sub-requests; the limit is ${c.s.config.maxBatchRequests}`);
+  }
+  return list.map((e: unknown, i) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw invalid(i, 'not an object');
+    const el = e as Record<string, unknown>;
+    const method = el['method'];
+    if (typeof method !== 'string' || !METHODS.has(method)) throw invalid(i, 'method must be GET, POST, PUT or DELETE');
+    const target = el['path'];
+    if (typeof target !== 'string' || !target.startsWith('/')) throw invalid(i, "path must start with '/'");
+    const { rawPath, query } = splitTarget(target);
+    const path = decodePath(rawPath);
+    if (path === null) throw invalid(i, 'path has invalid percent-encoding');
+    if (NESTED.test(path)) throw invalid(i, `${path} cannot be nested inside a batch`);
+    const headers: Record<string, string> = {};
+    const h = el['headers'];
+    if (h !== undefined && h !== null) {
+      if (typeof h !== 'object' || Array.isArray(h)) throw invalid(i, 'headers must be an object');
+      for (const [k, v] of Object.entries(h)) {
+        if (typeof v !== 'string') throw invalid(i, `header ${k} must be a string`);
+        headers[k.toLowerCase()] = v;
+      }
+    }
+    const kinds = (['json', 'b64', 'bytes'] as const).filter((k) => el[k] !== undefined);
+    let body: Buffer = Buffer.alloc(0);
+    if (method === 'GET' || method === 'DELETE') {
+      if (kinds.length > 0) throw invalid(i, `${method} cannot have a body`);
+    } else {
+      if (kinds.length !== 1) throw invalid(i, `${method} needs exactly one of json, b64 or bytes`);
+      const kind = kinds[0]!;
+      if (kind === 'json') {
+        body = Buffer.from(JSON.stringify(el['json']), 'utf8');
+        headers['content-type'] ??= CT_JSON;
+      } else if (kind === 'b64') {
+        const decoded = typeof el['b64'] === 'string' ? decodeBase64Strict(el['b64']) : null;
+        if (!decoded) throw invalid(i, 'b64 is not valid base64');
+        body = decoded;
+        headers['content-type'] ??= CT_OCTET;
+      } else {
+        if (typeof el['bytes'] !== 'string') throw invalid(i, 'bytes must be a string');
+        body = Buffer.from(el['bytes'], 'utf8');
+        headers['content-type'] ??= CT_OCTET;
+      }
+    }
+    return { method, path, query, headers, body };
+  });
+}
+
+/** One element of a batch reply: JSON bodies inline, anything else base64. */
+export function subResponseJson(r: ApiResponse): Record<string, unknown> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) if (k !== 'content-length') headers[k] = v;
+  const isJson = r.headers['content-type'] === CT_JSON;
+  const body = isJson ? (r.json !== undefined ? r.json : JSON.parse(bodyOf(r).toString('utf8'))) : bodyOf(r).toString('base64');
+  return { code: r.status, headers, body };
+}
+
+async function run(c: Ctx, stopOnFailure: boolean): Promise<ApiResponse> {
+  const subs = parseSubRequests(c);
+  const results: Record<string, unknown>[] = [];
+  for (const sub of subs) {
+    const r = await c.dispatchSub(sub);
+    results.push(subResponseJson(r));
+    if (stopOnFailure && (r.status < 200 || r.status > 299)) break;
+  }
+  return json(results);
+}
+
+export function batchRoutes(r: Router): void {
+  r.post('/batch', (c) => run(c, false));
+  r.post('/sequence', (c) => run(c, true));
+}

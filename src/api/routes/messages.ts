@@ -1,0 +1,116 @@
+// Message endpoints (api.md §4.3) and the since/recent/before listings (§5.2, §5.3).
+import { accessRoom, type RoomAccess } from '../../domain/rooms';
+import { deleteMessage, editMessage, postMessage, readMessage, requirePermission, requireUser, viewerOf } from '../../domain/messages';
+import { badRequest } from '../../domain/errors';
+import { ANY_SESSION_ID_RE } from '../../domain/users';
+import type { Message } from '../../store/types';
+import { base64Field, intQuery, jsonObject } from '../parse';
+import { json } from '../respond';
+import type { Ctx, Router } from '../router';
+import { messageJson, reactionUpdateJson } from '../views';
+
+const SIGNATURE_BYTES = 64;
+
+/** Opens the room for reading: 404 if invisible, 403 without read; records activity. */
+async function openForReading(c: Ctx): Promise<RoomAccess> {
+  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  requirePermission(access.perms, 'read');
+  if (c.user) c.s.activity.touchRoom(access.room.id, c.user.id, c.s.clock.now());
+  return access;
+}
+
+/** Authorises before the body is looked at, so that a stranger learns nothing from 400s. */
+async function openForWriting(c: Ctx): Promise<RoomAccess> {
+  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  requireUser(c.user);
+  requirePermission(access.perms, 'write');
+  return access;
+}
+
+function reactorsParam(c: Ctx): number {
+  return intQuery(c.query, 'reactors', 4, 0, 20);
+}
+
+async function render(c: Ctx, messages: Message[], reactors: number, since?: { seqno: number; withReactions: boolean }) {
+  const live = messages.filter((m) => m.data !== null).map((m) => m.id);
+  const reactions = await c.s.store.reactions(live, c.user?.id ?? null, reactors);
+  return messages.map((m) => {
+    const rs = reactions.get(m.id);
+    if (since?.withReactions && since.seqno !== 0 && m.seqnoReactions > since.seqno && since.seqno >= m.seqnoData) {
+      return reactionUpdateJson(m, rs, reactors);
+    }
+    return messageJson(m, rs, reactors);
+  });
+}
+
+async function recent(c: Ctx) {
+  const { room, perms } = await openForReading(c);
+  const limit = intQuery(c.query, 'limit', 100, 1, 256);
+  const reactors = reactorsParam(c);
+  const before = c.params['id'] === undefined ? undefined : Number(c.params['id']);
+  const rows = await c.s.store.recentMessages(room.id, viewerOf(c.user, perms), limit, before);
+  return json(await render(c, rows, reactors));
+}
+
+async function since(c: Ctx) {
+  const { room, perms } = await openForReading(c);
+  const limit = intQuery(c.query, 'limit', 100, 1, 256);
+  const reactors = reactorsParam(c);
+  const seqno = Number(c.params['seqno']);
+  const withReactions = (c.query.get('t') ?? '').includes('r');
+  const rows = await c.s.store.messagesSince(room.id, viewerOf(c.user, perms), seqno, limit, withReactions);
+  return json(await render(c, rows, reactors, { seqno, withReactions }));
+}
+
+async function getOne(c: Ctx) {
+  const { room, perms } = await openForReading(c);
+  const reactors = reactorsParam(c);
+  const m = await readMessage(c.s, room, viewerOf(c.user, perms), Number(c.params['id']));
+  return json((await render(c, [m], reactors))[0]);
+}
+
+async function post(c: Ctx) {
+  const { room, perms } = await openForWriting(c);
+  const body = jsonObject(c.req);
+  const data = base64Field(body, 'data');
+  const signature = base64Field(body, 'signature', SIGNATURE_BYTES);
+  const whisperTo = body['whisper_to'];
+  if (whisperTo !== undefined && whisperTo !== null && (typeof whisperTo !== 'string' || !ANY_SESSION_ID_RE.test(whisperTo))) {
+    throw badRequest("'whisper_to' must be a session id");
+  }
+  const m = await postMessage(c.s, room, c.user, perms, {
+    data,
+    signature,
+    whisperTo: typeof whisperTo === 'string' ? whisperTo.toLowerCase() : null,
+    whisperMods: Boolean(body['whisper_mods']),
+  });
+  const out = messageJson(m, [], 0);
+  out['reactions'] = {};
+  if (m.filtered) out['filtered'] = true;
+  return json(out, 201);
+}
+
+async function edit(c: Ctx) {
+  const { room, perms } = await openForWriting(c);
+  const body = jsonObject(c.req);
+  const data = base64Field(body, 'data');
+  const signature = base64Field(body, 'signature', SIGNATURE_BYTES);
+  await editMessage(c.s, room, c.user, perms, Number(c.params['id']), data, signature);
+  return json({});
+}
+
+async function remove(c: Ctx) {
+  const { room, perms } = await accessRoom(c.s, c.params['token']!, c.user);
+  await deleteMessage(c.s, room, c.user, perms, Number(c.params['id']));
+  return json({});
+}
+
+export function messageRoutes(r: Router): void {
+  r.get('/room/:token/messages/recent', recent);
+  r.get('/room/:token/messages/before/:id(int)', recent);
+  r.get('/room/:token/messages/since/:seqno(int)', since);
+  r.get('/room/:token/message/:id(int)', getOne);
+  r.put('/room/:token/message/:id(int)', edit);
+  r.delete('/room/:token/message/:id(int)', remove);
+  r.post('/room/:token/message', post);
+}

@@ -1,0 +1,34 @@
+// Room endpoints (api.md §4.2): list, get, pollInfo.
+import { accessRoom, roomDetails, visibleRooms } from '../../domain/rooms';
+import { requirePermission } from '../../domain/messages';
+import { json } from '../respond';
+import type { Ctx, Router } from '../router';
+import { pollInfoJson, roomJson } from '../views';
+
+async function listRooms(c: Ctx) {
+  const rooms = await visibleRooms(c.s, c.user);
+  const out = [];
+  for (const access of rooms) out.push(roomJson(await roomDetails(c.s, access), c.s.config));
+  return json(out);
+}
+
+async function getRoom(c: Ctx) {
+  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  return json(roomJson(await roomDetails(c.s, access), c.s.config));
+}
+
+async function pollInfo(c: Ctx) {
+  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  requirePermission(access.perms, 'read');
+  const { room, perms } = access;
+  if (c.user) c.s.activity.touchRoom(room.id, c.user.id, c.s.clock.now());
+  const known = Number(c.params['info']);
+  const details = known === room.infoUpdates ? null : roomJson(await roomDetails(c.s, access), c.s.config);
+  return json(pollInfoJson(room, perms, details));
+}
+
+export function roomRoutes(r: Router): void {
+  r.get('/rooms', listRooms);
+  r.get('/room/:token', getRoom);
+  r.get('/room/:token/pollInfo/:info(int)', pollInfo);
+}

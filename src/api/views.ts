@@ -1,0 +1,97 @@
+// JSON shapes of api.md §3: room objects, pollInfo, messages, reactions. Flags that are false are
+// omitted rather than sent as false, exactly as clients expect.
+import type { Config } from '../config';
+import type { RoomDetails } from '../domain/rooms';
+import { allows, type Permissions } from '../domain/permissions';
+import type { Message, ReactionInfo, Room } from '../store/types';
+
+type Json = Record<string, unknown>;
+
+function addRoleFlags(out: Json, perms: Permissions, room: Room): void {
+  if (perms.moderator) {
+    out['moderator'] = true;
+    out['default_read'] = room.read;
+    out['default_accessible'] = room.accessible;
+    out['default_write'] = room.write;
+    out['default_upload'] = room.upload;
+  }
+  if (perms.admin) out['admin'] = true;
+  if (perms.globalModerator) out['global_moderator'] = true;
+  if (perms.globalAdmin) out['global_admin'] = true;
+}
+
+function permissionFlags(perms: Permissions): { read: boolean; write: boolean; upload: boolean } {
+  return { read: allows(perms, 'read'), write: allows(perms, 'write'), upload: allows(perms, 'upload') };
+}
+
+export function activeUsersCutoff(config: Config): number {
+  return Math.round(config.activeThresholdDays * 86400);
+}
+
+export function roomJson(d: RoomDetails, config: Config): Json {
+  const { room, perms, mods } = d;
+  const out: Json = {
+    token: room.token,
+    name: room.name,
+  };
+  if (room.description !== null) out['description'] = room.description;
+  out['info_updates'] = room.infoUpdates;
+  out['message_sequence'] = room.messageSequence;
+  out['created'] = room.created;
+  out['active_users'] = room.activeUsers;
+  out['active_users_cutoff'] = activeUsersCutoff(config);
+  if (room.image !== null) out['image_id'] = room.image;
+  if (d.pinned.length > 0) {
+    out['pinned_messages'] = d.pinned.map((p) => ({ id: p.id, pinned_at: p.pinnedAt, pinned_by: p.pinnedBy }));
+  }
+  out['moderators'] = mods.moderators;
+  out['admins'] = mods.admins;
+  if (perms.moderator) {
+    if (mods.hiddenModerators.length > 0) out['hidden_moderators'] = mods.hiddenModerators;
+    if (mods.hiddenAdmins.length > 0) out['hidden_admins'] = mods.hiddenAdmins;
+  }
+  Object.assign(out, permissionFlags(perms));
+  addRoleFlags(out, perms, room);
+  return out;
+}
+
+export function pollInfoJson(room: Room, perms: Permissions, details: Json | null): Json {
+  const out: Json = { token: room.token, active_users: room.activeUsers, ...permissionFlags(perms) };
+  if (details) out['details'] = details;
+  addRoleFlags(out, perms, room);
+  return out;
+}
+
+export function reactionsJson(list: ReactionInfo[] | undefined, reactors: number): Json {
+  const out: Json = {};
+  for (const r of list ?? []) {
+    const v: Json = { index: r.index, count: r.count };
+    if (reactors > 0) v['reactors'] = r.reactors;
+    if (r.you) v['you'] = true;
+    out[r.reaction] = v;
+  }
+  return out;
+}
+
+export function messageJson(m: Message, reactions: ReactionInfo[] | undefined, reactors: number): Json {
+  const out: Json = { id: m.id, session_id: m.sessionId, posted: m.posted, seqno: m.seqno };
+  if (m.data === null) {
+    out['data'] = null;
+    out['deleted'] = true;
+  } else {
+    out['data'] = m.data.toString('base64');
+    out['signature'] = m.signature?.toString('base64') ?? null;
+  }
+  if (m.edited !== null) out['edited'] = m.edited;
+  if (m.whisperTo !== null || m.whisperMods) {
+    out['whisper'] = true;
+    out['whisper_mods'] = m.whisperMods;
+    if (m.whisperTo !== null) out['whisper_to'] = m.whisperTo;
+  }
+  if (m.data !== null) out['reactions'] = reactionsJson(reactions, reactors);
+  return out;
+}
+
+export function reactionUpdateJson(m: Message, reactions: ReactionInfo[] | undefined, reactors: number): Json {
+  return { id: m.id, seqno: m.seqno, reactions: reactionsJson(reactions, reactors) };
+}

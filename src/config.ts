@@ -1,0 +1,244 @@
+// One typed configuration, merged from (lowest to highest precedence): built-in defaults, an INI
+// file (the reference server's sogs.ini keys, plus our own), SOGS_* environment variables and
+// command-line flags. Every option is listed in OPTIONS so that docs and parsing cannot drift.
+import fs from 'node:fs';
+import path from 'node:path';
+import ini from 'ini';
+
+export interface Config {
+  /** Folder holding the database, key and uploads. */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** Public base URL used in join links; empty = derived from host and port. */
+  baseUrl: string;
+  /** `sqlite:///path` (relative to dataDir unless absolute) or `postgres://...`. */
+  dbUrl: string;
+  /** Raw 32-byte X25519 secret (reference format), relative to dataDir unless absolute. */
+  keyFile: string;
+  requireBlindKeys: boolean;
+  /** Posts allowed per user and room within rateLimitInterval seconds; 0 disables. */
+  rateLimitPosts: number;
+  rateLimitInterval: number;
+  /** Largest HTTP request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Most sub-requests one /batch or /sequence may carry. */
+  maxBatchRequests: number;
+  /** Largest message `data` (decoded, padded) accepted, in bytes. */
+  maxMessageBytes: number;
+  /** Largest upload accepted, in bytes. */
+  filesMaxSize: number;
+  /** Days an attached upload is kept (0 = forever). */
+  filesExpiryDays: number;
+  activeThresholdDays: number;
+  activePruneThresholdDays: number;
+  historyPruneThresholdDays: number;
+  dmExpiryDays: number;
+  /** Seconds a used request nonce is remembered (>= 48 h closes the replay gap of the ±24 h window). */
+  nonceRetention: number;
+  /** How often background jobs run, in seconds. */
+  jobInterval: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+type Kind = 'string' | 'int' | 'float' | 'bool';
+interface Option {
+  key: keyof Config;
+  kind: Kind;
+  default: Config[keyof Config];
+  env: string;
+  flag: string;
+  /** Reference `sogs.ini` section.key, where one exists. */
+  ini?: string;
+  doc: string;
+}
+
+const opt = (key: keyof Config, kind: Kind, dflt: Config[keyof Config], doc: string, iniKey?: string): Option => ({
+  key,
+  kind,
+  default: dflt,
+  env: 'SOGS_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase(),
+  flag: '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()),
+  ini: iniKey,
+  doc,
+});
+
+export const OPTIONS: readonly Option[] = [
+  opt('dataDir', 'string', './data', 'Folder for the database, key file and uploads (created on first start).'),
+  opt('host', 'string', '0.0.0.0', 'Address to listen on.', 'net.host'),
+  opt('port', 'int', 9999, 'TCP port to listen on (unprivileged by default; the Docker image maps it).', 'net.port'),
+  opt('baseUrl', 'string', '', 'Public base URL for join links, e.g. https://sogs.example.org; empty = http://HOST:PORT.', 'net.base_url'),
+  opt('dbUrl', 'string', 'sqlite:///sogs.db', 'Database: sqlite:///FILE (relative to dataDir) or postgres://...', 'db.url'),
+  opt('keyFile', 'string', 'key_x25519', 'Server X25519 secret key file (32 raw bytes), relative to dataDir; generated if missing.', 'crypto.key_file'),
+  opt('requireBlindKeys', 'bool', true, 'Require blinded (15) ids for authentication; adds the `blind` capability.', 'users.require_blind_keys'),
+  opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt).', 'rooms.rate_limit_posts'),
+  opt('rateLimitInterval', 'float', 16, 'Post rate-limit window in seconds.', 'rooms.rate_limit_interval'),
+  opt('maxBodyBytes', 'int', 12_000_000, 'Largest HTTP request body accepted (bytes); larger bodies get 413.', 'net.max_body_bytes'),
+  opt('maxBatchRequests', 'int', 200, 'Most sub-requests in one /batch or /sequence; more is a 400.', 'net.max_batch_requests'),
+  opt('maxMessageBytes', 'int', 1_000_000, 'Largest message `data` accepted after base64 decoding (bytes); larger posts get 413.', 'messages.max_size'),
+  opt('filesMaxSize', 'int', 10_000_000, 'Largest file upload accepted (bytes); larger uploads get 413.', 'files.max_size'),
+  opt('filesExpiryDays', 'float', 15, 'Days an upload attached to a post is kept (0 = forever).', 'files.expiry'),
+  opt('activeThresholdDays', 'float', 7, 'Window in days for a room\'s active_users count.', 'rooms.active_threshold'),
+  opt('activePruneThresholdDays', 'float', 60, 'Days of per-room activity kept.', 'rooms.active_prune_threshold'),
+  opt('historyPruneThresholdDays', 'float', 30, 'Days of message edit/deletion history kept.', 'messages.history_prune_threshold'),
+  opt('dmExpiryDays', 'float', 15, 'Days a direct message is kept.', 'direct_messages.expiry'),
+  opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered (at least 48 h to cover the ±24 h timestamp window).'),
+  opt('jobInterval', 'float', 10, 'Seconds between background job runs (cleanup, expiry, active users).'),
+  opt('logLevel', 'string', 'info', 'Log level: debug, info, warn, error or silent.', 'log.level'),
+];
+
+export function defaultConfig(): Config {
+  const c = {} as Record<string, unknown>;
+  for (const o of OPTIONS) c[o.key] = o.default;
+  return c as unknown as Config;
+}
+
+export class ConfigError extends Error {}
+
+function coerce(o: Option, raw: string, source: string): Config[keyof Config] {
+  const v = raw.trim();
+  switch (o.kind) {
+    case 'string':
+      return v;
+    case 'bool':
+      if (/^(y|yes|true|on|1)$/i.test(v)) return true;
+      if (/^(n|no|false|off|0)$/i.test(v)) return false;
+      throw new ConfigError(`${source}: ${o.key} must be a boolean (yes/no), got '${raw}'`);
+    case 'int': {
+      if (!/^-?\d+$/.test(v.replace(/_/g, ''))) throw new ConfigError(`${source}: ${o.key} must be an integer, got '${raw}'`);
+      return Number(v.replace(/_/g, ''));
+    }
+    case 'float': {
+      const n = Number(v);
+      if (v === '' || !Number.isFinite(n)) throw new ConfigError(`${source}: ${o.key} must be a number, got '${raw}'`);
+      return n;
+    }
+  }
+}
+
+/** Reads an INI file: reference keys (section.key) and our own option names (top level or [sogs]). */
+export function readIniFile(file: string): Partial<Config> {
+  const parsed = ini.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const lookup = (section: string | null, key: string): unknown => {
+    if (section === null) return parsed[key];
+    const s = parsed[section];
+    return s && typeof s === 'object' ? (s as Record<string, unknown>)[key] : undefined;
+  };
+  for (const o of OPTIONS) {
+    let raw = lookup(null, o.key) ?? lookup('sogs', o.key);
+    if (raw === undefined && o.ini) {
+      const [section, key] = o.ini.split('.');
+      raw = lookup(section!, key!);
+    }
+    if (raw === undefined) continue;
+    out[o.key] = o.key === 'logLevel' ? normaliseLogLevel(String(raw), file) : coerce(o, String(raw), file);
+  }
+  return out as Partial<Config>;
+}
+
+function normaliseLogLevel(v: string, source: string): Config['logLevel'] {
+  const l = v.toLowerCase();
+  const map: Record<string, Config['logLevel']> = {
+    debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', critical: 'error', silent: 'silent',
+  };
+  const r = map[l];
+  if (!r) throw new ConfigError(`${source}: unknown log level '${v}'`);
+  return r;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv): Partial<Config> {
+  const out: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const raw = env[o.env];
+    if (raw === undefined || raw === '') continue;
+    out[o.key] = o.key === 'logLevel' ? normaliseLogLevel(raw, o.env) : coerce(o, raw, o.env);
+  }
+  return out as Partial<Config>;
+}
+
+/** Parses `--option value` / `--option=value` pairs for every config option; returns what is left. */
+export function readFlags(argv: string[]): { config: Partial<Config>; rest: string[]; configFile?: string } {
+  const out: Record<string, unknown> = {};
+  const rest: string[] = [];
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const takeValue = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new ConfigError(`${name} needs a value`);
+      return v;
+    };
+    if (name === '--config' || name === '-c') {
+      configFile = takeValue();
+      continue;
+    }
+    const o = OPTIONS.find((x) => x.flag === name);
+    if (!o) {
+      rest.push(arg);
+      continue;
+    }
+    if (o.kind === 'bool' && inline === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-'))) {
+      out[o.key] = true;
+      continue;
+    }
+    const raw = takeValue();
+    out[o.key] = o.key === 'logLevel' ? normaliseLogLevel(raw, name) : coerce(o, raw, name);
+  }
+  return { config: out as Partial<Config>, rest, configFile };
+}
+
+/**
+ * Builds the effective config. The config file is `--config`, else $SOGS_CONFIG, else
+ * `sogs.ini` in the data folder or the working directory if present.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; rest: string[] } {
+  const flags = readFlags(argv);
+  const envConf = readEnv(env);
+  let file = flags.configFile ?? env['SOGS_CONFIG'];
+  if (file !== undefined && !fs.existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+  const dataDirGuess = flags.config.dataDir ?? envConf.dataDir ?? (OPTIONS[0]!.default as string);
+  if (file === undefined) {
+    for (const candidate of [path.join(dataDirGuess, 'sogs.ini'), 'sogs.ini']) {
+      if (fs.existsSync(candidate)) {
+        file = candidate;
+        break;
+      }
+    }
+  }
+  const fileConf = file ? readIniFile(file) : {};
+  const config = { ...defaultConfig(), ...fileConf, ...envConf, ...flags.config };
+  validate(config);
+  return { config, rest: flags.rest };
+}
+
+export function validate(c: Config): void {
+  if (c.port < 0 || c.port > 65535) throw new ConfigError(`port ${c.port} is out of range`);
+  if (c.baseUrl && !/^https?:\/\/./.test(c.baseUrl)) throw new ConfigError('baseUrl must start with http:// or https://');
+  if (!/^(sqlite:\/\/\/|postgres(ql)?:\/\/)/.test(c.dbUrl)) throw new ConfigError('dbUrl must start with sqlite:/// or postgres://');
+  if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
+  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests'] as const) {
+    if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
+  }
+  if (c.nonceRetention < 86400) throw new ConfigError('nonceRetention must be at least 86400 seconds');
+}
+
+export function resolveInDataDir(c: Config, p: string): string {
+  return path.isAbsolute(p) ? p : path.join(c.dataDir, p);
+}
+
+export function sqlitePath(c: Config): string | null {
+  if (!c.dbUrl.startsWith('sqlite:///')) return null;
+  const rest = c.dbUrl.slice('sqlite:///'.length);
+  // sqlite:////abs/path (four slashes) is absolute, as in the reference.
+  return rest.startsWith('/') ? rest : resolveInDataDir(c, rest);
+}
+
+/** Public base URL for join links. */
+export function publicBaseUrl(c: Config): string {
+  if (c.baseUrl) return c.baseUrl.replace(/\/+$/, '');
+  const host = c.host === '0.0.0.0' || c.host === '::' ? 'localhost' : c.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${c.port}`;
+}

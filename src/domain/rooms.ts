@@ -1,0 +1,85 @@
+// Rooms: finding one as a given user sees it, creating and deleting them, and who moderates them.
+import { StoreConflict, type PinnedMessage, type Room, type RoomModerator, type User } from '../store/types';
+import { DomainError, badRequest, notFound } from './errors';
+import { effectivePermissions, allows, type Permissions } from './permissions';
+import type { Services } from './services';
+
+export const ROOM_TOKEN_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface RoomAccess {
+  room: Room;
+  perms: Permissions;
+}
+
+export async function permissionsIn(s: Services, room: Room, user: User | null): Promise<Permissions> {
+  const ov = user ? await s.store.getOverride(room.id, user.id) : null;
+  return effectivePermissions(room, user, ov);
+}
+
+/** The room as `user` may see it: unknown rooms and rooms it may not access are both 404. */
+export async function accessRoom(s: Services, token: string, user: User | null): Promise<RoomAccess> {
+  const room = ROOM_TOKEN_RE.test(token) ? await s.store.getRoom(token) : null;
+  if (!room) throw notFound(`No such room: ${token}`);
+  const perms = await permissionsIn(s, room, user);
+  if (!allows(perms, 'accessible')) throw notFound(`No such room: ${token}`);
+  return { room, perms };
+}
+
+/** Rooms listed to `user` (api.md §4.2; room moderators see their rooms, unlike the reference §12.14). */
+export async function visibleRooms(s: Services, user: User | null): Promise<RoomAccess[]> {
+  const out: RoomAccess[] = [];
+  for (const room of await s.store.listRooms()) {
+    const perms = await permissionsIn(s, room, user);
+    if (allows(perms, 'accessible')) out.push({ room, perms });
+  }
+  return out;
+}
+
+export interface ModeratorLists {
+  moderators: string[];
+  admins: string[];
+  hiddenModerators: string[];
+  hiddenAdmins: string[];
+}
+
+export function splitModerators(mods: RoomModerator[]): ModeratorLists {
+  const lists: ModeratorLists = { moderators: [], admins: [], hiddenModerators: [], hiddenAdmins: [] };
+  for (const m of mods) {
+    if (m.admin) (m.visible ? lists.admins : lists.hiddenAdmins).push(m.sessionId);
+    else (m.visible ? lists.moderators : lists.hiddenModerators).push(m.sessionId);
+  }
+  return lists;
+}
+
+export interface RoomDetails {
+  room: Room;
+  perms: Permissions;
+  mods: ModeratorLists;
+  pinned: PinnedMessage[];
+}
+
+export async function roomDetails(s: Services, access: RoomAccess): Promise<RoomDetails> {
+  const [mods, pinned] = await Promise.all([s.store.roomModerators(access.room.id), s.store.pinnedMessages(access.room.id)]);
+  return { ...access, mods: splitModerators(mods), pinned };
+}
+
+export function validateRoomToken(token: string): void {
+  if (!ROOM_TOKEN_RE.test(token)) {
+    throw badRequest(`invalid room token '${token}': use 1-64 characters of A-Z, a-z, 0-9, _ and -`);
+  }
+}
+
+export async function createRoom(s: Services, token: string, name: string, description: string | null = null): Promise<Room> {
+  validateRoomToken(token);
+  try {
+    return await s.store.createRoom({ token, name: stripControl(name), description, now: s.clock.now() });
+  } catch (e) {
+    if (e instanceof StoreConflict) throw new DomainError('conflict', e.message);
+    throw e;
+  }
+}
+
+/** Names lose every control character (api.md §4.2). */
+export function stripControl(name: string): string {
+  return name.replace(/[\u0000-\u001f]/g, '');
+}

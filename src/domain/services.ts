@@ -1,0 +1,23 @@
+// What every rule needs at hand: configuration, the store, the clock, the server's keys and the
+// deferred activity writer. Built once at startup (src/app.ts) and passed down.
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Store } from '../store/types';
+import type { Clock } from './clock';
+import type { ActivityRecorder } from './activity';
+
+export interface ServerKeys {
+  /** X25519 secret (32 bytes); also the seed of the server's Ed25519 key (legacy tokens). */
+  secret: Buffer;
+  publicKey: Buffer;
+  publicKeyHex: string;
+}
+
+export interface Services {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  keys: ServerKeys;
+  activity: ActivityRecorder;
+  log: Logger;
+}

@@ -1,0 +1,35 @@
+// Users named by moderators or the CLI: 05 ids are mapped to their blinded user where one is
+// known, otherwise remembered until that blinded user shows up (api.md §2.4).
+import { blindedIdCandidates } from '../crypto/ids';
+import type { Room, User } from '../store/types';
+import { badRequest } from './errors';
+import type { Services } from './services';
+
+export const ANY_SESSION_ID_RE = /^[01]5[0-9a-fA-F]{64}$/;
+
+export async function resolveTargetUser(s: Services, sessionId: string): Promise<User> {
+  if (!ANY_SESSION_ID_RE.test(sessionId)) throw badRequest(`invalid session id '${sessionId}'`);
+  const id = sessionId.toLowerCase();
+  if (id.startsWith('15') || !s.config.requireBlindKeys) return s.store.ensureUser(id, s.clock.now());
+  const { pos, neg } = blindedIdCandidates(id, s.keys.publicKey);
+  const blinded = await s.store.findUserByCandidates([pos, neg]);
+  if (blinded) return blinded;
+  const user = await s.store.ensureUser(id, s.clock.now());
+  await s.store.recordNeedsBlinding(user.id, pos);
+  return user;
+}
+
+export interface ModeratorGrant {
+  moderator: boolean;
+  admin: boolean;
+  visible: boolean;
+}
+
+/** Appoints (or with moderator=false removes) a room or global moderator/admin. */
+export async function setModerator(s: Services, target: User, rooms: Room[] | 'global', grant: ModeratorGrant): Promise<void> {
+  if (rooms === 'global') {
+    await s.store.setGlobalModerator({ roomId: null, userId: target.id, ...grant });
+    return;
+  }
+  for (const room of rooms) await s.store.setRoomModerator({ roomId: room.id, userId: target.id, ...grant });
+}
