@@ -61,10 +61,10 @@ export async function openServices(config: Config, opts: OpenOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? makeLogger(config);
   const s: Services = { config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000) };
+  await ensureSystemUser(s);
   if (store.freshlyCreated && !(await store.getRoom(DEFAULT_ROOM.token))) {
     await store.createRoom({ ...DEFAULT_ROOM, now: clock.now() });
   }
-  await ensureSystemUser(s);
   return s;
 }
 

@@ -24,6 +24,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Most sub-requests one /batch or /sequence may carry. */
   maxBatchRequests: number;
+  /** Largest onion request body (framed ciphertext) accepted, in bytes. */
+  maxOnionBodyBytes: number;
   /** Largest message `data` (decoded, padded) accepted, in bytes. */
   maxMessageBytes: number;
   /** Largest upload accepted, in bytes. */
@@ -75,6 +77,7 @@ export const OPTIONS: readonly Option[] = [
   opt('rateLimitInterval', 'float', 16, 'Post rate-limit window in seconds.', 'rooms.rate_limit_interval'),
   opt('maxBodyBytes', 'int', 12_000_000, 'Largest HTTP request body accepted (bytes); larger bodies get 413.', 'net.max_body_bytes'),
   opt('maxBatchRequests', 'int', 200, 'Most sub-requests in one /batch or /sequence; more is a 400.', 'net.max_batch_requests'),
+  opt('maxOnionBodyBytes', 'int', 10_000_000, 'Largest onion request body (/oxen/v4/lsrpc, v3) accepted (bytes); larger ones get 413 before decryption. The onion network itself caps requests near 10 MB.', 'net.max_onion_body_bytes'),
   opt('maxMessageBytes', 'int', 1_000_000, 'Largest message `data` accepted after base64 decoding (bytes); larger posts get 413.', 'messages.max_size'),
   opt('filesMaxSize', 'int', 10_000_000, 'Largest file upload accepted (bytes); larger uploads get 413.', 'files.max_size'),
   opt('filesExpiryDays', 'float', 15, 'Days an upload attached to a post is kept (0 = forever).', 'files.expiry'),
@@ -197,7 +200,7 @@ export function readFlags(argv: string[]): { config: Partial<Config>; rest: stri
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; rest: string[] } {
   const flags = readFlags(argv);
   const envConf = readEnv(env);
-  let file = flags.configFile ?? env['SOGS_CONFIG'];
+  let file = flags.configFile ?? (env['SOGS_CONFIG'] || undefined);
   if (file !== undefined && !fs.existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
   const dataDirGuess = flags.config.dataDir ?? envConf.dataDir ?? (OPTIONS[0]!.default as string);
   if (file === undefined) {

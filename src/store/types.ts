@@ -145,6 +145,8 @@ export interface Store {
   recordNeedsBlinding(userId: number, blindedAbs: string): Promise<void>;
   touchUsers(touches: { userId: number; at: number }[]): Promise<void>;
   setGlobalModerator(change: ModeratorChange): Promise<void>;
+  /** Sets or lifts a global ban (a global moderator cannot be banned: StoreConflict). */
+  setGlobalBan(userId: number, banned: boolean): Promise<void>;
   listGlobalModerators(): Promise<User[]>;
 
   // --- request nonces ----------------------------------------------------------------------

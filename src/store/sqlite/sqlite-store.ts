@@ -227,6 +227,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  async setGlobalBan(userId: number, banned: boolean): Promise<void> {
+    try {
+      this.q('UPDATE users SET banned = ? WHERE id = ?').run(int(banned), userId);
+    } catch (e) {
+      if (e instanceof Error && /CHECK/.test(e.message)) throw new StoreConflict('a global moderator or admin cannot be banned');
+      throw e;
+    }
+  }
+
   async listGlobalModerators(): Promise<User[]> {
     return (this.q("SELECT * FROM users WHERE moderator AND session_id NOT LIKE 'ff%' ORDER BY session_id").all() as Row[]).map(toUser);
   }
