@@ -41,6 +41,8 @@ export interface Config {
   /** How often background jobs run, in seconds. */
   jobInterval: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Server processes sharing the port (node:cluster); 0 = one per CPU core. */
+  workers: number;
 }
 
 type Kind = 'string' | 'int' | 'float' | 'bool';
@@ -87,6 +89,7 @@ export const OPTIONS: readonly Option[] = [
   opt('dmExpiryDays', 'float', 15, 'Days a direct message is kept.', 'direct_messages.expiry'),
   opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered (at least 48 h to cover the ±24 h timestamp window).'),
   opt('jobInterval', 'float', 10, 'Seconds between background job runs (cleanup, expiry, active users).'),
+  opt('workers', 'int', 1, 'Server processes sharing the port (0 = one per CPU core). Each opens the database; on SQLite writes are serialised by the database lock.', 'net.workers'),
   opt('logLevel', 'string', 'info', 'Log level: debug, info, warn, error or silent.', 'log.level'),
 ];
 
@@ -222,9 +225,10 @@ export function validate(c: Config): void {
   if (c.baseUrl && !/^https?:\/\/./.test(c.baseUrl)) throw new ConfigError('baseUrl must start with http:// or https://');
   if (!/^(sqlite:\/\/\/|postgres(ql)?:\/\/)/.test(c.dbUrl)) throw new ConfigError('dbUrl must start with sqlite:/// or postgres://');
   if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
-  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests'] as const) {
+  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
+  if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (c.nonceRetention < 86400) throw new ConfigError('nonceRetention must be at least 86400 seconds');
 }
 

@@ -3,6 +3,7 @@ import { Router } from './router';
 import { batchRoutes } from './routes/batch';
 import { generalRoutes } from './routes/general';
 import { messageRoutes } from './routes/messages';
+import { onionRoutes } from './routes/onion';
 import { roomRoutes } from './routes/rooms';
 
 export function buildRouter(): Router {
@@ -11,5 +12,6 @@ export function buildRouter(): Router {
   batchRoutes(r);
   roomRoutes(r);
   messageRoutes(r);
+  onionRoutes(r);
   return r;
 }

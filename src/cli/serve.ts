@@ -1,29 +1,79 @@
 // `sogs` with no admin command: start the server on the data folder and print the join URLs.
+// With `--workers N` a primary process forks N workers that share the listening port
+// (node:cluster); only the first worker runs the background jobs.
+import cluster from 'node:cluster';
+import os from 'node:os';
 import { closeServices, joinUrl, openServices } from '../app';
 import type { Config } from '../config';
+import type { Services } from '../domain/services';
 import { startServer } from '../server';
 
-export async function serve(config: Config): Promise<number> {
-  const s = await openServices(config);
-  const server = await startServer(s);
-  const rooms = await s.store.listRooms();
-  const lines = [
-    `Session Community server listening on ${config.host}:${server.port}`,
+const JOBS_ENV = 'SOGS_RUN_JOBS';
+
+function banner(config: Config, s: Services, port: number, tokens: string[]): string {
+  return [
+    `Session Community server listening on ${config.host}:${port}` + (config.workers === 1 ? '' : ` with ${workerCount(config)} workers`),
     `Data folder: ${config.dataDir}`,
     `Server public key: ${s.keys.publicKeyHex}`,
     'Users can join rooms on this open group server using the following URL format:',
-    ...rooms.slice(0, 20).map((r) => `  ${joinUrl(config, s.keys, r.token)}`),
-  ];
-  console.log(lines.join('\n'));
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => {
-      s.log.info({ signal: sig }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    ...tokens.slice(0, 20).map((t) => `  ${joinUrl(config, s.keys, t)}`),
+  ].join('\n');
+}
+
+function workerCount(config: Config): number {
+  return config.workers === 0 ? os.availableParallelism() : config.workers;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+}
+
+async function runSingle(config: Config, printBanner: boolean, jobs: boolean): Promise<number> {
+  const s = await openServices(config);
+  const server = await startServer(s, { jobs });
+  if (printBanner) console.log(banner(config, s, server.port, (await s.store.listRooms()).map((r) => r.token)));
+  const signal = await untilSignal();
+  s.log.info({ signal }, 'shutting down');
   await server.close();
   await closeServices(s);
   return 0;
+}
+
+async function runPrimary(config: Config): Promise<number> {
+  // Open once here so that key, schema and default room exist before workers race for them.
+  const s = await openServices(config);
+  const tokens = (await s.store.listRooms()).map((r) => r.token);
+  const n = workerCount(config);
+  let ready = 0;
+  let stopping = false;
+  const fork = (jobs: boolean): void => {
+    const w = cluster.fork({ [JOBS_ENV]: jobs ? '1' : '0' });
+    w.on('listening', () => {
+      if (++ready === n) console.log(banner(config, s, config.port, tokens));
+    });
+    w.on('exit', (code) => {
+      if (stopping) return;
+      s.log.error({ code, pid: w.process.pid }, 'worker exited; restarting it');
+      fork(jobs);
+    });
+  };
+  for (let i = 0; i < n; i++) fork(i === 0);
+  await untilSignal();
+  stopping = true;
+  for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  await new Promise<void>((resolve) => {
+    const check = (): void => (Object.keys(cluster.workers ?? {}).length === 0 ? resolve() : void setTimeout(check, 50));
+    check();
+  });
+  await closeServices(s);
+  return 0;
+}
+
+export async function serve(config: Config): Promise<number> {
+  if (cluster.isWorker) return runSingle(config, false, process.env[JOBS_ENV] === '1');
+  if (workerCount(config) <= 1) return runSingle(config, true, true);
+  return runPrimary(config);
 }
