@@ -1,0 +1,151 @@
+// `npm run bench`: runs the benchmark scenarios against the real server in its own process and
+// prints requests/s, latency percentiles, server CPU and peak memory. Not a test: numbers vary
+// by machine. Options: --quick (smaller runs), --only since|desktop, --workers N[,M].
+import fs from 'node:fs';
+import os from 'node:os';
+import { measureCryptoFloor } from './crypto-floor';
+import { fixedRate, percentile, saturate, type LoadResult, type Prepared } from './load';
+import { makeClients, desktopPoll, randomContent, sincePoll } from './scenarios';
+import { startServerProcess, type ServerProcess } from './server-process';
+import { buildData, type BenchData } from './setup';
+
+interface Args {
+  quick: boolean;
+  only: string | null;
+  workers: number[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, only: null, workers: [1, 2] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') a.quick = true;
+    else if (argv[i] === '--only') a.only = argv[++i] ?? null;
+    else if (argv[i] === '--workers') a.workers = (argv[++i] ?? '1').split(',').map(Number);
+  }
+  return a;
+}
+
+let nextPort = 20000 + Math.floor(Math.random() * 20000);
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function report(label: string, r: LoadResult, cpu?: { seconds: number; wall: number }): void {
+  const parts = [
+    `${label.padEnd(34)} ${fmt(r.perSecond).padStart(7)} req/s`,
+    `p50 ${fmt(percentile(r.latenciesMs, 50), 2)} ms`,
+    `p99 ${fmt(percentile(r.latenciesMs, 99), 2)} ms`,
+    `${r.requests} requests, ${r.failures} failed`,
+  ];
+  if (cpu) parts.push(`server CPU ${fmt(cpu.seconds / cpu.wall, 2)} cores`);
+  console.log(parts.join(' | '));
+}
+
+async function measured(server: ServerProcess, run: () => Promise<LoadResult>): Promise<{ r: LoadResult; cpu: { seconds: number; wall: number } }> {
+  const c0 = server.cpuSeconds();
+  const t0 = performance.now();
+  const r = await run();
+  return { r, cpu: { seconds: server.cpuSeconds() - c0, wall: (performance.now() - t0) / 1000 } };
+}
+
+/** A few writers posting through plain signed HTTP while the pollers run. */
+function startWriters(data: BenchData, url: string, rooms: string[], perSecond: number): () => Promise<number> {
+  const writers = makeClients(data, url, 3);
+  let posted = 0;
+  let stop = false;
+  const loop = (async () => {
+    let i = 0;
+    while (!stop) {
+      const w = writers[i % writers.length]!;
+      const r = await w.postMessage(rooms[i % rooms.length]!, randomContent());
+      if (r.status === 201) posted++;
+      i++;
+      await new Promise((res) => setTimeout(res, 1000 / perSecond));
+    }
+  })();
+  return async () => {
+    stop = true;
+    await loop;
+    return posted;
+  };
+}
+
+function prepare(n: number, make: (i: number) => Prepared): Prepared[] {
+  return Array.from({ length: n }, (_, i) => make(i));
+}
+
+async function sinceScenario(args: Args): Promise<void> {
+  console.log('\n## since-poll: authenticated GET /room/big/messages/since/N on a room of 100,000 messages (direct HTTP)');
+  const data = await buildData({ rooms: [{ token: 'big', messages: 100_000 }] });
+  const port = nextPort++;
+  const server = await startServerProcess(data.dataDir, port);
+  try {
+    const clients = makeClients(data, server.url, 200);
+    const room = data.rooms[0]!;
+    const n = args.quick ? 5000 : 20000;
+    const sat = prepare(n, (i) => sincePoll(clients[i % clients.length]!, room));
+    const { r, cpu } = await measured(server, () => saturate(server.url, sat, 32));
+    report('saturation (32 connections)', r, cpu);
+    const rate = prepare(args.quick ? 2000 : 5000, (i) => sincePoll(clients[i % clients.length]!, room));
+    const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
+    report('fixed 1,000 req/s', fixed.r, fixed.cpu);
+    console.log(`server peak RSS ${fmt(server.peakRssMiB(), 1)} MiB`);
+  } finally {
+    await server.stop();
+    fs.rmSync(data.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function desktopScenario(args: Args, floorPerCore: number): Promise<void> {
+  console.log('\n## desktop poll: onion v4 (AES-GCM) wrapping POST /batch: capabilities, 3 x (pollInfo/0, messages/since?t=r&reactors=5), inbox/outbox since');
+  const data = await buildData({ rooms: [{ token: 'general', messages: 20_000 }, { token: 'dev', messages: 5_000 }, { token: 'random', messages: 1_000 }] });
+  try {
+    for (const workers of args.workers) {
+      const port = nextPort++;
+      const server = await startServerProcess(data.dataDir, port, ['--workers', String(workers)]);
+      try {
+        const clients = makeClients(data, server.url, args.quick ? 200 : 1000);
+        const n = args.quick ? 5000 : 20000;
+        process.stdout.write(`preparing ${n} onion polls... `);
+        const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, data.rooms));
+        console.log('done');
+        const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), 5);
+        const { r, cpu } = await measured(server, () => saturate(server.url, sat, 64));
+        const rate = prepare(args.quick ? 2000 : 5000, (i) => desktopPoll(clients[i % clients.length]!, data.rooms));
+        const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
+        const posted = await stopWriters();
+        report(`${workers} worker(s), saturation (64 conns)`, r, cpu);
+        report(`${workers} worker(s), fixed 1,000 polls/s`, fixed.r, fixed.cpu);
+        const cores = Math.min(workers, os.availableParallelism());
+        const floor = floorPerCore * cores;
+        console.log(
+          `${workers} worker(s): ${fmt(r.perSecond)} polls/s = ${fmt((100 * r.perSecond) / floor, 1)}% of the crypto floor on ${cores} core(s) (${fmt(floor)} polls/s); ` +
+            `peak RSS ${fmt(server.peakRssMiB(), 1)} MiB; writers posted ${posted} messages meanwhile`,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    fs.rmSync(data.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  console.log(`# sogs-ts benchmark on ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`);
+  const floor = measureCryptoFloor();
+  const perCore = 1e6 / floor.perPollUs;
+  console.log(
+    `crypto floor per poll: X25519 ${fmt(floor.x25519Us, 1)} us + AES-GCM open+seal ${fmt(floor.aesGcmUs, 1)} us + Ed25519 verify ${fmt(floor.ed25519VerifyUs, 1)} us` +
+      ` = ${fmt(floor.perPollUs, 1)} us -> ${fmt(perCore)} polls/s per core`,
+  );
+  if (!args.only || args.only === 'since') await sinceScenario(args);
+  if (!args.only || args.only === 'desktop') await desktopScenario(args, perCore);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,62 @@
+// The requests of each benchmark scenario, prepared (signed, encrypted) before the timed run.
+import crypto from 'node:crypto';
+import { Identity, SogsClient } from '../client';
+import { buildV4Plaintext, openV4Reply } from '../client/onion';
+import { buildOnionRequestBody, onionDecrypt } from '../src/crypto/onion';
+import type { Prepared } from './load';
+import type { BenchData } from './setup';
+
+export function makeClients(data: BenchData, url: string, n: number): SogsClient[] {
+  return Array.from({ length: n }, () => new SogsClient({ baseUrl: url, serverPubkey: data.serverPubkey, identity: Identity.random() }));
+}
+
+/** Issue 2: an authenticated since-poll, mostly caught up, sometimes a few messages behind. */
+export function sincePoll(client: SogsClient, room: { token: string; seqno: number }): Prepared {
+  const behind = Math.random() < 0.1 ? 5 : 0;
+  const path = `/room/${room.token}/messages/since/${Math.max(0, room.seqno - behind)}?t=r&reactors=5`;
+  return { method: 'GET', path, headers: client.authHeaders('GET', path), check: (status) => status === 200 };
+}
+
+/** The sub-requests of the desktop client's 10-second poll (issue 3). */
+export function desktopBatch(rooms: { token: string; seqno: number }[]): unknown[] {
+  const subs: unknown[] = [{ method: 'GET', path: '/capabilities' }];
+  for (const r of rooms) {
+    subs.push({ method: 'GET', path: `/room/${r.token}/pollInfo/0` });
+    subs.push({ method: 'GET', path: `/room/${r.token}/messages/since/${r.seqno}?t=r&reactors=5` });
+  }
+  subs.push({ method: 'GET', path: '/inbox/since/0' }, { method: 'GET', path: '/outbox/since/0' });
+  return subs;
+}
+
+/** One onion v4 (AES-GCM, no enc_type, as the desktop sends) request wrapping that batch. */
+export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[]): Prepared {
+  const body = Buffer.from(JSON.stringify(desktopBatch(rooms)), 'utf8');
+  const headers = { 'Content-Type': 'application/json', ...client.authHeaders('POST', '/batch', body) };
+  const plaintext = buildV4Plaintext('POST', '/batch', headers, body);
+  const url = new URL(client.baseUrl);
+  const { body: outer, key } = buildOnionRequestBody({
+    serverPk: client.serverPubkey,
+    plaintext,
+    outerFields: { host: url.hostname, target: '/oxen/v4/lsrpc', method: 'POST', protocol: 'http', port: Number(url.port) },
+  });
+  return {
+    method: 'POST',
+    path: '/oxen/v4/lsrpc',
+    headers: {},
+    body: outer,
+    check: (status, reply) => {
+      if (status !== 200) return false;
+      const plain = onionDecrypt('aes-gcm', key, reply);
+      if (!plain) return false;
+      const inner = openV4Reply(plain);
+      if (inner.status !== 200) return false;
+      const results = inner.json<{ code: number }[]>();
+      // Rooms and capabilities must succeed; inbox/outbox are 304 when empty (or 404 without DMs).
+      return results.slice(0, 1 + 2 * rooms.length).every((r) => r.code === 200);
+    },
+  };
+}
+
+export function randomContent(): Buffer {
+  return crypto.randomBytes(80);
+}

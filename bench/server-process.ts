@@ -1,0 +1,88 @@
+// Runs the server under test in its own process(es), so that load generation does not share its
+// event loop, and reads its CPU time and peak memory from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** CPU seconds (user + system) used so far by the server and its workers. */
+  cpuSeconds(): number;
+  /** Peak resident memory in MiB, summed over the server's processes. */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+const BIN = path.join(__dirname, '..', '..', 'bin', 'sogs.js');
+const TICK = 100; // USER_HZ on Linux
+
+function pids(root: number): number[] {
+  const out = [root];
+  try {
+    const children = fs.readFileSync(`/proc/${root}/task/${root}/children`, 'utf8').trim();
+    for (const c of children.split(/\s+/).filter(Boolean)) out.push(...pids(Number(c)));
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+function cpuOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICK;
+  } catch {
+    return 0;
+  }
+}
+
+function hwmOf(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startServerProcess(dataDir: string, port: number, extra: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SOGS_CONFIG: '' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes('public_key=')) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  const peak = new Map<number, number>();
+  const sample = (): void => {
+    for (const p of pids(child.pid!)) peak.set(p, Math.max(peak.get(p) ?? 0, hwmOf(p)));
+  };
+  const timer = setInterval(sample, 200);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    cpuSeconds: () => pids(child.pid!).reduce((a, p) => a + cpuOf(p), 0),
+    peakRssMiB: () => {
+      sample();
+      return [...peak.values()].reduce((a, b) => a + b, 0);
+    },
+    stop: async () => {
+      clearInterval(timer);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
