@@ -39,6 +39,8 @@ export interface ClientOptions {
   identity?: Identity;
   /** Authenticate with the blinded (15) key; false = unblinded (00). Default true. */
   blinded?: boolean;
+  /** Unix seconds for X-SOGS-Timestamp (default: the system clock); tests pass the server's manual clock. */
+  now?: () => number;
 }
 
 function wrap(r: RawResponse): ClientResponse {
@@ -54,12 +56,14 @@ export class SogsClient {
   readonly serverPubkey: Buffer;
   readonly identity: Identity | undefined;
   readonly blinded: boolean;
+  private readonly now: (() => number) | undefined;
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.serverPubkey = typeof opts.serverPubkey === 'string' ? Buffer.from(opts.serverPubkey, 'hex') : opts.serverPubkey;
     this.identity = opts.identity;
     this.blinded = opts.blinded ?? true;
+    this.now = opts.now;
   }
 
   /** This client's session id as the server sees it. */
@@ -80,6 +84,7 @@ export class SogsClient {
       method,
       path,
       body,
+      ...(this.now ? { timestamp: Math.floor(this.now()) } : {}),
       ...extra,
     });
   }

@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './domain/clock';
 import type { ServerKeys, Services } from './domain/services';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/types';
+import { DiskBlobs } from './store/blobs';
 
 export const DEFAULT_ROOM = { token: 'main', name: 'Main' };
 
@@ -60,7 +61,10 @@ export async function openServices(config: Config, opts: OpenOptions = {}): Prom
   const store = openStore(config);
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? makeLogger(config);
-  const s: Services = { config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000) };
+  const s: Services = {
+    config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000),
+    blobs: new DiskBlobs(config.dataDir),
+  };
   await ensureSystemUser(s);
   if (store.freshlyCreated && !(await store.getRoom(DEFAULT_ROOM.token))) {
     await store.createRoom({ ...DEFAULT_ROOM, now: clock.now() });

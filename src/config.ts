@@ -12,6 +12,10 @@ export interface Config {
   port: number;
   /** Public base URL used in join links; empty = derived from host and port. */
   baseUrl: string;
+  /** Web pages: show the index of public rooms at `/` (api.md §4.12 http_show_index). */
+  httpShowIndex: boolean;
+  /** Web pages: show a public room's recent messages on its page (http_show_recent). */
+  httpShowRecent: boolean;
   /** `sqlite:///path` (relative to dataDir unless absolute) or `postgres://...`. */
   dbUrl: string;
   /** Raw 32-byte X25519 secret (reference format), relative to dataDir unless absolute. */
@@ -36,11 +40,30 @@ export interface Config {
   activePruneThresholdDays: number;
   historyPruneThresholdDays: number;
   dmExpiryDays: number;
+  /** Largest direct message body (decoded) accepted, in bytes. */
+  maxDmBytes: number;
   /** Seconds a used request nonce is remembered (>= 48 h closes the replay gap of the ±24 h window). */
   nonceRetention: number;
   /** How often background jobs run, in seconds. */
   jobInterval: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  // Content filters (api.md §7.1, §9.1); per-room overrides in [room:TOKEN] sections.
+  profanityFilter: boolean;
+  profanitySilent: boolean;
+  /** Custom profanity word list file (one word or phrase per line); empty = built-in list. */
+  profanityCustom: string;
+  /** Space/comma-separated subset of: arabic, cyrillic, persian. */
+  alphabetFilters: string;
+  alphabetSilent: boolean;
+  filterMods: boolean;
+  // Anti-raid (beyond the reference): new-account slow mode and raid mode.
+  newAccountMinutes: number;
+  newAccountMinReads: number;
+  newAccountPosts: number;
+  newAccountInterval: number;
+  raidAccountAge: number;
+  /** The INI file the configuration came from: its [room:TOKEN] and [filter:ROOM:TYPE] sections. */
+  configFile?: string;
   /** Server processes sharing the port (node:cluster); 0 = one per CPU core. */
   workers: number;
 }
@@ -72,10 +95,12 @@ export const OPTIONS: readonly Option[] = [
   opt('host', 'string', '0.0.0.0', 'Address to listen on.', 'net.host'),
   opt('port', 'int', 9999, 'TCP port to listen on (unprivileged by default; the Docker image maps it).', 'net.port'),
   opt('baseUrl', 'string', '', 'Public base URL for join links, e.g. https://sogs.example.org; empty = http://HOST:PORT.', 'net.base_url'),
+  opt('httpShowIndex', 'bool', true, 'Show a list of the public rooms to browsers at `/` (off: 403). Room pages (`/TOKEN`, `/r/TOKEN`) are shown either way.', 'net.http_show_index'),
+  opt('httpShowRecent', 'bool', true, 'Show the most recent messages on the web page of a publicly readable room.', 'net.http_show_recent'),
   opt('dbUrl', 'string', 'sqlite:///sogs.db', 'Database: sqlite:///FILE (relative to dataDir) or postgres://...', 'db.url'),
   opt('keyFile', 'string', 'key_x25519', 'Server X25519 secret key file (32 raw bytes), relative to dataDir; generated if missing.', 'crypto.key_file'),
   opt('requireBlindKeys', 'bool', true, 'Require blinded (15) ids for authentication; adds the `blind` capability.', 'users.require_blind_keys'),
-  opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt).', 'rooms.rate_limit_posts'),
+  opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt). Per room: `sogs --rooms TOKEN --room-rate-limit POSTS/SECONDS`.', 'rooms.rate_limit_posts'),
   opt('rateLimitInterval', 'float', 16, 'Post rate-limit window in seconds.', 'rooms.rate_limit_interval'),
   opt('maxBodyBytes', 'int', 12_000_000, 'Largest HTTP request body accepted (bytes); larger bodies get 413.', 'net.max_body_bytes'),
   opt('maxBatchRequests', 'int', 200, 'Most sub-requests in one /batch or /sequence; more is a 400.', 'net.max_batch_requests'),
@@ -87,10 +112,22 @@ export const OPTIONS: readonly Option[] = [
   opt('activePruneThresholdDays', 'float', 60, 'Days of per-room activity kept.', 'rooms.active_prune_threshold'),
   opt('historyPruneThresholdDays', 'float', 30, 'Days of message edit/deletion history kept.', 'messages.history_prune_threshold'),
   opt('dmExpiryDays', 'float', 15, 'Days a direct message is kept.', 'direct_messages.expiry'),
+  opt('maxDmBytes', 'int', 1_000_000, 'Largest direct message (`/inbox`) body accepted after base64 decoding (bytes); larger ones get 413.', 'direct_messages.max_size'),
   opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered (at least 48 h to cover the ±24 h timestamp window).'),
   opt('jobInterval', 'float', 10, 'Seconds between background job runs (cleanup, expiry, active users).'),
   opt('workers', 'int', 1, 'Server processes sharing the port (0 = one per CPU core). Each opens the database; on SQLite writes are serialised by the database lock.', 'net.workers'),
   opt('logLevel', 'string', 'info', 'Log level: debug, info, warn, error or silent.', 'log.level'),
+  opt('profanityFilter', 'bool', false, 'Filter posts and edits whose text or display name contains profanity (the `obscenity` package\'s English list, with leetspeak variants, or profanityCustom). Per room: `[room:TOKEN] profanity_filter`.', 'messages.profanity_filter'),
+  opt('profanitySilent', 'bool', true, 'Profane posts are stored hidden (the poster gets 201 with `filtered: true`; edits are dropped) instead of rejected with 429. Per room: `[room:TOKEN] profanity_silent`.', 'messages.profanity_silent'),
+  opt('profanityCustom', 'string', '', 'File (relative to dataDir) with one word or phrase per line to use instead of the built-in profanity list.', 'messages.profanity_custom'),
+  opt('alphabetFilters', 'string', '', 'Filter posts containing letters of these alphabets: a space/comma-separated subset of arabic, cyrillic, persian. Per room: `[room:TOKEN] alphabet_filters`.', 'messages.alphabet_filters'),
+  opt('alphabetSilent', 'bool', true, 'Alphabet-filtered posts are stored hidden instead of rejected with 429. Per room: `[room:TOKEN] alphabet_silent`.', 'messages.alphabet_silent'),
+  opt('filterMods', 'bool', false, 'Apply the content filters to moderators and admins too.', 'messages.filter_mods'),
+  opt('newAccountMinutes', 'float', 0, 'Anti-raid: an account first seen less than this many minutes ago is "new" (0 = off). New accounts are limited by newAccountPosts.', 'users.new_account_minutes'),
+  opt('newAccountMinReads', 'int', 0, 'Anti-raid: an account that has read (polled, fetched messages) fewer than this many times is "new" (0 = off).', 'users.new_account_min_reads'),
+  opt('newAccountPosts', 'int', 1, 'Anti-raid: posts per room, and DMs, a new account may send per newAccountInterval; 0 = none at all. Moderators and users given an explicit write permission in the room are exempt.', 'users.new_account_posts'),
+  opt('newAccountInterval', 'float', 60, 'Anti-raid: the window in seconds for newAccountPosts.', 'users.new_account_interval'),
+  opt('raidAccountAge', 'float', 60, 'Anti-raid: while a room is in raid mode (`sogs --rooms TOKEN --raid-mode on`), accounts first seen less than this many minutes before raid mode began, or later, may not post there.', 'rooms.raid_account_age'),
 ];
 
 export function defaultConfig(): Config {
@@ -215,7 +252,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
   const fileConf = file ? readIniFile(file) : {};
-  const config = { ...defaultConfig(), ...fileConf, ...envConf, ...flags.config };
+  const config: Config = { ...defaultConfig(), ...fileConf, ...envConf, ...flags.config };
+  if (file !== undefined) config.configFile = path.resolve(file);
   validate(config);
   return { config, rest: flags.rest };
 }
@@ -225,11 +263,17 @@ export function validate(c: Config): void {
   if (c.baseUrl && !/^https?:\/\/./.test(c.baseUrl)) throw new ConfigError('baseUrl must start with http:// or https://');
   if (!/^(sqlite:\/\/\/|postgres(ql)?:\/\/)/.test(c.dbUrl)) throw new ConfigError('dbUrl must start with sqlite:/// or postgres://');
   if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
-  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes'] as const) {
+  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes', 'maxDmBytes'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (c.nonceRetention < 86400) throw new ConfigError('nonceRetention must be at least 86400 seconds');
+  for (const a of c.alphabetFilters.split(/[\s,]+/).filter(Boolean)) {
+    if (!['arabic', 'cyrillic', 'persian'].includes(a.toLowerCase())) throw new ConfigError(`alphabetFilters: unknown alphabet '${a}' (use arabic, cyrillic, persian)`);
+  }
+  for (const k of ['newAccountMinutes', 'newAccountMinReads', 'newAccountPosts', 'newAccountInterval', 'raidAccountAge'] as const) {
+    if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
+  }
 }
 
 export function resolveInDataDir(c: Config, p: string): string {

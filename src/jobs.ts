@@ -1,6 +1,8 @@
 // Background jobs (api.md §8.1), run every `jobInterval` seconds: pruning history, expired DMs,
 // old activity and nonces, and recounting active users.
 import type { Services } from './domain/services';
+import { applyScheduledChanges } from './domain/moderation';
+import { cleanupFiles, sweepOrphanBlobs } from './domain/files';
 
 export interface Jobs {
   runOnce(): Promise<Record<string, number>>;
@@ -10,20 +12,33 @@ export interface Jobs {
 export async function runCleanup(s: Services): Promise<Record<string, number>> {
   const day = 86400;
   await s.activity.flush();
-  return s.store.cleanup(s.clock.now(), {
+  // Step 1 (api.md §8.1): expired files, rows and stored contents.
+  const files = await cleanupFiles(s);
+  const counts = await s.store.cleanup(s.clock.now(), {
     activeThreshold: s.config.activeThresholdDays * day,
     activePruneThreshold: s.config.activePruneThresholdDays * day,
     historyPruneThreshold: s.config.historyPruneThresholdDays * day,
   });
+  // Scheduled permission changes and (un)bans (api.md §6.8), audited as the server's own actions.
+  counts['scheduled'] = await applyScheduledChanges(s);
+  counts['files'] = files;
+  return counts;
 }
 
 export function startJobs(s: Services): Jobs {
   let running = false;
+  let swept = false;
   const tick = async (): Promise<Record<string, number>> => {
     if (running) return {};
     running = true;
     try {
-      return await runCleanup(s);
+      const counts = await runCleanup(s);
+      // Once per process start: blobs left behind by a crash (see domain/files.ts).
+      if (!swept) {
+        swept = true;
+        counts['orphanBlobs'] = await sweepOrphanBlobs(s);
+      }
+      return counts;
     } catch (e) {
       s.log.error({ err: e }, 'background job failed');
       return {};

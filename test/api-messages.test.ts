@@ -77,10 +77,10 @@ describe('rooms', () => {
   });
 
   it('answers /capabilities and 412 for missing required ones', async () => {
-    assert.deepEqual((await anon.get('/capabilities')).json(), { capabilities: ['blind', 'sogs'] });
+    assert.deepEqual((await anon.get('/capabilities')).json(), { capabilities: ['blind', 'reactions', 'sogs'] });
     const r = await anon.get('/capabilities?required=sogs,nope,blind,zz');
     assert.equal(r.status, 412);
-    assert.deepEqual(r.json(), { capabilities: ['blind', 'sogs'], missing: ['nope', 'zz'] });
+    assert.deepEqual(r.json(), { capabilities: ['blind', 'reactions', 'sogs'], missing: ['nope', 'zz'] });
   });
 });
 

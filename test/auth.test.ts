@@ -182,7 +182,7 @@ describe('replay across restarts and unblinded mode', () => {
     const r = await c.postMessage('main', Buffer.from('unblinded'));
     assert.equal(r.status, 201, r.text());
     assert.equal(r.json<{ session_id: string }>().session_id, id.sessionId);
-    assert.deepEqual((await c.get('/capabilities')).json(), { capabilities: ['sogs'] });
+    assert.deepEqual((await c.get('/capabilities')).json(), { capabilities: ['reactions', 'sogs'] });
     await srv.close();
   });
 });

@@ -1,10 +1,17 @@
 // The router with every route of the modern API.
 import { Router } from './router';
 import { batchRoutes } from './routes/batch';
+import { dmRoutes } from './routes/dms';
+import { fileRoutes } from './routes/files';
+import { pinRoutes } from './routes/pins';
+import { reactionRoutes } from './routes/reactions';
 import { generalRoutes } from './routes/general';
 import { messageRoutes } from './routes/messages';
+import { moderationRoutes } from './routes/moderation';
 import { onionRoutes } from './routes/onion';
+import { permissionRoutes } from './routes/permissions';
 import { roomRoutes } from './routes/rooms';
+import { webRoutes } from '../web/routes';
 
 export function buildRouter(): Router {
   const r = new Router();
@@ -12,6 +19,14 @@ export function buildRouter(): Router {
   batchRoutes(r);
   roomRoutes(r);
   messageRoutes(r);
+  reactionRoutes(r);
+  pinRoutes(r);
+  fileRoutes(r);
+  dmRoutes(r);
+  moderationRoutes(r);
+  permissionRoutes(r);
   onionRoutes(r);
+  // Browser pages last: every API route wins over `/:room`.
+  webRoutes(r);
   return r;
 }

@@ -33,6 +33,7 @@ const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   'not-found': 404,
+  'not-acceptable': 406,
   conflict: 409,
   unsupported: 412,
   'too-large': 413,

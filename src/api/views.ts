@@ -3,7 +3,7 @@
 import type { Config } from '../config';
 import type { RoomDetails } from '../domain/rooms';
 import { allows, type Permissions } from '../domain/permissions';
-import type { Message, ReactionInfo, Room } from '../store/types';
+import type { FutureChange, Message, PermissionOverride, ReactionInfo, Room } from '../store/types';
 
 type Json = Record<string, unknown>;
 
@@ -94,4 +94,25 @@ export function messageJson(m: Message, reactions: ReactionInfo[] | undefined, r
 
 export function reactionUpdateJson(m: Message, reactions: ReactionInfo[] | undefined, reactors: number): Json {
   return { id: m.id, seqno: m.seqno, reactions: reactionsJson(reactions, reactors) };
+}
+
+// --- moderation views (issue 5) ------------------------------------------------------------
+
+/** api.md §3.7: only what is explicitly set for the user in the room. */
+export function permissionOverrideJson(ov: PermissionOverride | null): Json {
+  const out: Json = {};
+  if (!ov) return out;
+  for (const k of ['read', 'accessible', 'write', 'upload'] as const) if (ov[k] !== null) out[k] = ov[k];
+  if (ov.banned) out['banned'] = true;
+  if (ov.admin) out['admin'] = true;
+  else if (ov.moderator) out['moderator'] = true;
+  if (ov.moderator && !ov.visibleMod) out['hidden'] = true;
+  return out;
+}
+
+/** api.md §3.8: a scheduled change; the per-user listing omits session_id. */
+export function futureChangeJson(f: FutureChange, withSessionId: boolean): Json {
+  const out: Json = withSessionId ? { session_id: f.sessionId, at: f.at } : { at: f.at };
+  for (const k of ['read', 'write', 'upload', 'banned'] as const) if (f[k] !== null) out[k] = f[k];
+  return out;
 }

@@ -3,7 +3,23 @@
 import { Command, CommanderError } from 'commander';
 import { closeServices, openServices } from '../app';
 import { ConfigError, OPTIONS, loadConfig, type Config } from '../config';
-import { CliError, addRoom, changeModerators, deleteRoom, listGlobalMods, listRooms, printUrl } from './admin';
+import {
+  CliError,
+  addRoom,
+  auditLogCommand,
+  banCommand,
+  changeModerators,
+  changePermissions,
+  deleteAllPostsCommand,
+  deleteRoom,
+  listBansCommand,
+  listGlobalMods,
+  listModeratorsCommand,
+  listRooms,
+  printUrl,
+  raidModeCommand,
+  roomRateLimitCommand,
+} from './admin';
 import { serve } from './serve';
 
 const VERSION = '0.1.0';
@@ -25,6 +41,21 @@ interface Flags {
   hidden?: boolean;
   printUrl?: boolean;
   yes?: boolean;
+  // moderation (issue 5)
+  users?: string[];
+  addPerms?: string;
+  removePerms?: string;
+  clearPerms?: string;
+  ban?: string[];
+  unban?: string[];
+  timeout?: string;
+  listBans?: boolean;
+  listModerators?: boolean;
+  deleteAllPosts?: string[];
+  roomRateLimit?: string;
+  raidMode?: string;
+  auditLog?: boolean;
+  limit?: string;
 }
 
 function program(): Command {
@@ -47,6 +78,20 @@ function program(): Command {
     .option('--visible', 'appointed moderators are listed publicly (default for rooms)')
     .option('--hidden', 'appointed moderators are hidden (default for global)')
     .option('--print-url', 'print the join URLs')
+    .option('--users <ids...>', 'users for --add-perms/--remove-perms/--clear-perms (without it those change the room defaults)')
+    .option('--add-perms <letters>', 'allow in --rooms (or the new --add-room): r read, w write, u upload, a accessible')
+    .option('--remove-perms <letters>', 'deny in --rooms (e.g. --remove-perms w: a read-only broadcast room)')
+    .option('--clear-perms <letters>', 'with --users: drop these per-user overrides (back to the room default)')
+    .option('--ban <ids...>', 'ban these 05/15 session ids from --rooms (* = every room, + = globally)')
+    .option('--unban <ids...>', 'lift bans of these session ids in --rooms (+ = the global ban)')
+    .option('--timeout <seconds>', 'with --ban: lift the ban after this long; with --users and --add/--remove-perms: revert after this long')
+    .option('--list-bans', 'list bans (of --rooms, else all) with their expiry')
+    .option('--list-moderators', 'list global moderators and each room\'s moderators and admins (--rooms to choose)')
+    .option('--delete-all-posts <ids...>', 'delete every post of these session ids in --rooms (* = every room)')
+    .option('--room-rate-limit <limit>', 'with --rooms: post rate limit POSTS/SECONDS (e.g. 5/16), POSTS, off, or default')
+    .option('--raid-mode <on|off>', 'with --rooms: while on, new accounts cannot post there (see raidAccountAge)')
+    .option('--audit-log', 'print the moderation audit log (--rooms to filter, --limit N entries, default 50)')
+    .option('--limit <n>', 'with --audit-log: most entries shown')
     .option('--yes', 'do not ask for confirmation')
     .exitOverride()
     .configureOutput({ writeErr: (str) => process.stderr.write(str) });
@@ -93,6 +138,21 @@ async function runAdmin(config: Config, f: Flags): Promise<string[]> {
     if (f.removeModerators) {
       out.push(await changeModerators(s, { ids: f.removeModerators, rooms: f.rooms ?? [], remove: true, admin: false, visible: null }));
     }
+    const permFlags = f.addPerms !== undefined || f.removePerms !== undefined || f.clearPerms !== undefined;
+    const timeout = f.timeout === undefined ? undefined : numberArg(f.timeout, '--timeout');
+    if (permFlags) {
+      // --add-room NEW --remove-perms w: defaults of the new room; otherwise --rooms (and --users).
+      const rooms = f.rooms ?? (f.addRoom ? [f.addRoom[0]!] : undefined);
+      out.push(await changePermissions(s, { rooms, users: f.users, add: f.addPerms, remove: f.removePerms, clear: f.clearPerms, timeout }));
+    }
+    if (f.ban) out.push(await banCommand(s, f.ban, f.rooms, timeout, false));
+    if (f.unban) out.push(await banCommand(s, f.unban, f.rooms, undefined, true));
+    if (f.deleteAllPosts) out.push(await deleteAllPostsCommand(s, f.deleteAllPosts, f.rooms));
+    if (f.roomRateLimit !== undefined) out.push(await roomRateLimitCommand(s, f.rooms, f.roomRateLimit));
+    if (f.raidMode !== undefined) out.push(await raidModeCommand(s, f.rooms, f.raidMode));
+    if (f.listBans) out.push(await listBansCommand(s, f.rooms));
+    if (f.listModerators) out.push(await listModeratorsCommand(s, f.rooms));
+    if (f.auditLog) out.push(await auditLogCommand(s, f.rooms, f.limit === undefined ? 50 : numberArg(f.limit, '--limit')));
     if (f.listRooms) out.push(await listRooms(s));
     if (f.listGlobalMods) out.push(await listGlobalMods(s));
     if (f.printUrl) out.push(printUrl(s, await s.store.listRooms()));
@@ -104,7 +164,14 @@ async function runAdmin(config: Config, f: Flags): Promise<string[]> {
 
 const ADMIN_KEYS: (keyof Flags)[] = [
   'addRoom', 'deleteRoom', 'listRooms', 'listGlobalMods', 'addModerators', 'removeModerators', 'addModerator', 'deleteModerator', 'printUrl',
+  'addPerms', 'removePerms', 'clearPerms', 'ban', 'unban', 'listBans', 'listModerators', 'deleteAllPosts', 'roomRateLimit', 'raidMode', 'auditLog',
 ];
+
+function numberArg(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a non-negative number, not '${v}'`);
+  return n;
+}
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -115,7 +182,9 @@ export async function main(argv: string[]): Promise<number> {
     if (flags.deleteModerators) flags.removeModerators = [...(flags.removeModerators ?? []), ...flags.deleteModerators];
     if (p.args.length > 0) throw new CliError(`unexpected argument '${p.args[0]}' (see --help)`);
     if (!ADMIN_KEYS.some((k) => flags[k] !== undefined)) {
-      if (flags.rooms) throw new CliError('--rooms needs --add-moderators or --remove-moderators');
+      if (flags.rooms || flags.users) {
+        throw new CliError('--rooms/--users need a command: --add-moderators, --remove-moderators, --add-perms, --remove-perms, --clear-perms, --ban, --unban, --delete-all-posts, --room-rate-limit or --raid-mode');
+      }
       return await serve(config);
     }
     for (const line of await runAdmin(config, flags)) console.log(line);

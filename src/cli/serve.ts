@@ -4,7 +4,8 @@
 import cluster from 'node:cluster';
 import os from 'node:os';
 import { closeServices, joinUrl, openServices } from '../app';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
+import { checkFilterConfig } from '../domain/filters';
 import type { Services } from '../domain/services';
 import { startServer } from '../server';
 
@@ -73,6 +74,12 @@ async function runPrimary(config: Config): Promise<number> {
 }
 
 export async function serve(config: Config): Promise<number> {
+  // Filter sections of the config file and the custom word list fail at start, not on a post.
+  try {
+    checkFilterConfig(config);
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
   if (cluster.isWorker) return runSingle(config, false, process.env[JOBS_ENV] === '1');
   if (workerCount(config) <= 1) return runSingle(config, true, true);
   return runPrimary(config);

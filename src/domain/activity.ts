@@ -7,6 +7,8 @@ import type { Store } from '../store/types';
 export class ActivityRecorder {
   private rooms = new Map<string, { roomId: number; userId: number; at: number }>();
   private users = new Map<number, number>();
+  /** Reads (room touches) per user since the last flush: the new-account rule counts them. */
+  private reads = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
 
@@ -17,12 +19,18 @@ export class ActivityRecorder {
 
   touchRoom(roomId: number, userId: number, at: number): void {
     this.rooms.set(`${roomId}:${userId}`, { roomId, userId, at });
+    this.reads.set(userId, (this.reads.get(userId) ?? 0) + 1);
     this.arm();
   }
 
   touchUser(userId: number, at: number): void {
     this.users.set(userId, at);
     this.arm();
+  }
+
+  /** Reads of this user not yet flushed to the store. */
+  pendingReads(userId: number): number {
+    return this.reads.get(userId) ?? 0;
   }
 
   private arm(): void {
@@ -39,11 +47,14 @@ export class ActivityRecorder {
     if (this.rooms.size === 0 && this.users.size === 0) return;
     const rooms = [...this.rooms.values()];
     const users = [...this.users.entries()];
+    const reads = [...this.reads.entries()].map(([userId, count]) => ({ userId, count }));
     this.rooms = new Map();
     this.users = new Map();
+    this.reads = new Map();
     this.flushing = (async () => {
       await this.store.touchRoomActivity(rooms);
       await this.store.touchUsers(users.map(([userId, at]) => ({ userId, at })));
+      await this.store.addUserReads(reads);
     })();
     try {
       await this.flushing;

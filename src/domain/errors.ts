@@ -9,7 +9,9 @@ export type ErrorKind =
   | 'too-large'
   | 'rate-limited'
   | 'too-early'
-  | 'unsupported';
+  | 'unsupported'
+  /** 406: a referenced resource is unusable here (e.g. a room image that is not a file of the room). */
+  | 'not-acceptable';
 
 export class DomainError extends Error {
   constructor(

@@ -3,6 +3,10 @@
 import type { Message, Room, User, Viewer } from '../store/types';
 import { DomainError, badRequest, forbidden, notFound, unauthorized } from './errors';
 import { allows, type Permissions } from './permissions';
+import { checkAntiRaid, checkRateLimit } from './antiraid';
+import { recordAudit } from './audit';
+import { applyFilters } from './filters';
+import { attachFiles } from './files';
 import type { Services } from './services';
 
 export interface PostInput {
@@ -10,6 +14,8 @@ export interface PostInput {
   signature: Buffer;
   whisperTo: string | null;
   whisperMods: boolean;
+  /** Uploads to attach (the `files` field, api.md §4.3). */
+  files?: number[];
 }
 
 export function viewerOf(user: User | null, perms: Permissions): Viewer {
@@ -35,24 +41,25 @@ function checkSize(s: Services, data: Buffer): void {
   if (data.length === 0) throw badRequest('message data must not be empty');
 }
 
-async function checkRateLimit(s: Services, room: Room, user: User, perms: Permissions): Promise<void> {
-  const { rateLimitPosts: max, rateLimitInterval: window } = s.config;
-  if (max <= 0 || perms.admin) return;
-  const recent = await s.store.countPostsSince(room.id, user.id, s.clock.now() - window);
-  if (recent >= max) throw new DomainError('rate-limited', 'Rate limited');
-}
-
 export async function postMessage(s: Services, room: Room, user: User | null, perms: Permissions, input: PostInput): Promise<Message> {
   const author = requireUser(user);
   requirePermission(perms, 'write');
   if ((input.whisperTo !== null || input.whisperMods) && !perms.moderator) throw forbidden('Only moderators may whisper');
   checkSize(s, input.data);
+  // Raid mode, new-account limits and the rate limit run before the content filters (the
+  // reference filters first): a flood of filtered posts then cannot make the filter bot flood too.
+  await checkAntiRaid(s, room, author, perms);
   await checkRateLimit(s, room, author, perms);
+  const filter = await applyFilters(s, room, author, perms, input.data);
   const whisperTo = input.whisperTo === null ? null : (await s.store.ensureUser(input.whisperTo, s.clock.now())).id;
-  return s.store.insertMessage({
+  const posted = await s.store.insertMessage({
     roomId: room.id, userId: author.id, data: input.data, signature: input.signature,
-    whisperTo, whisperMods: input.whisperMods, filtered: false, now: s.clock.now(),
+    whisperTo, whisperMods: input.whisperMods, filtered: filter !== null, now: s.clock.now(),
   });
+  if (filter) await filter.afterStore();
+  // A silently filtered post is never shown, so its uploads are not kept for it.
+  else if (input.files?.length) await attachFiles(s, posted.id, input.files);
+  return posted;
 }
 
 /** A live (not deleted, not filtered) message of this room, or 404. */
@@ -62,13 +69,23 @@ async function liveMessage(s: Services, room: Room, id: number): Promise<Message
   return m;
 }
 
-export async function editMessage(s: Services, room: Room, user: User | null, perms: Permissions, id: number, data: Buffer, signature: Buffer): Promise<Message> {
+export async function editMessage(
+  s: Services, room: Room, user: User | null, perms: Permissions, id: number, data: Buffer, signature: Buffer, files: number[] = [],
+): Promise<Message> {
   const author = requireUser(user);
   requirePermission(perms, 'write');
   const m = await liveMessage(s, room, id);
   if (m.userId !== author.id) throw forbidden('You can only edit your own messages');
   checkSize(s, data);
-  return s.store.editMessage(id, data, signature, s.clock.now());
+  // A silently filtered edit is dropped, yet answered as a success (api.md §4.3).
+  const filter = await applyFilters(s, room, author, perms, data);
+  if (filter) {
+    await filter.afterStore();
+    return m;
+  }
+  const edited = await s.store.editMessage(id, data, signature, s.clock.now());
+  await attachFiles(s, id, files);
+  return edited;
 }
 
 export async function deleteMessage(s: Services, room: Room, user: User | null, perms: Permissions, id: number): Promise<void> {
@@ -77,6 +94,7 @@ export async function deleteMessage(s: Services, room: Room, user: User | null, 
   const m = await liveMessage(s, room, id);
   if (m.userId !== actor.id && !perms.moderator) throw forbidden('You can only delete your own messages');
   await s.store.deleteMessage(id, s.clock.now());
+  if (m.userId !== actor.id) await recordAudit(s, actor, 'message.delete', { target: m.sessionId, room, details: { message: id } });
 }
 
 /** A message the viewer may see (api.md §4.3 single-message GET). */

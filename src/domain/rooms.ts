@@ -25,6 +25,17 @@ export async function accessRoom(s: Services, token: string, user: User | null):
   return { room, perms };
 }
 
+/**
+ * The room for endpoints guarded by a permission rather than by visibility (api.md §2.3 `read`,
+ * `mod`, ...): only an unknown room is 404; lacking the permission is then 403 (api.md §6.7: a
+ * room-banned user gets 403 from pollInfo and message reads, 404 only from GET /room).
+ */
+export async function findRoom(s: Services, token: string, user: User | null): Promise<RoomAccess> {
+  const room = ROOM_TOKEN_RE.test(token) ? await s.store.getRoom(token) : null;
+  if (!room) throw notFound(`No such room: ${token}`);
+  return { room, perms: await permissionsIn(s, room, user) };
+}
+
 /** Rooms listed to `user` (api.md §4.2; room moderators see their rooms, unlike the reference §12.14). */
 export async function visibleRooms(s: Services, user: User | null): Promise<RoomAccess[]> {
   const out: RoomAccess[] = [];

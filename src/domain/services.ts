@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Store } from '../store/types';
+import type { FileBlobs } from '../store/blobs';
 import type { Clock } from './clock';
 import type { ActivityRecorder } from './activity';
 
@@ -19,5 +20,7 @@ export interface Services {
   clock: Clock;
   keys: ServerKeys;
   activity: ActivityRecorder;
+  /** Uploaded file contents (the files table holds their metadata). */
+  blobs: FileBlobs;
   log: Logger;
 }

@@ -19,6 +19,18 @@ export async function resolveTargetUser(s: Services, sessionId: string): Promise
   return user;
 }
 
+/**
+ * The user a moderator names, without creating anything: the known blinded user of a 05 id (else
+ * the 05 user itself, if known), or null when the server has never heard of them.
+ */
+export async function findTargetUser(s: Services, sessionId: string): Promise<User | null> {
+  if (!ANY_SESSION_ID_RE.test(sessionId)) throw badRequest(`invalid session id '${sessionId}'`);
+  const id = sessionId.toLowerCase();
+  if (id.startsWith('15') || !s.config.requireBlindKeys) return s.store.findUser(id);
+  const { pos, neg } = blindedIdCandidates(id, s.keys.publicKey);
+  return (await s.store.findUserByCandidates([pos, neg])) ?? (await s.store.findUser(id));
+}
+
 export interface ModeratorGrant {
   moderator: boolean;
   admin: boolean;

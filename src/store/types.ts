@@ -181,14 +181,229 @@ export interface Store {
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
   countPostsSince(roomId: number, userId: number, since: number): Promise<number>;
 
+  // --- permissions (moderation, issue 5) ----------------------------------------------------
+  /** Every user_permission_overrides row of a room, ordered by session id. */
+  listOverrides(roomId: number): Promise<{ sessionId: string; override: PermissionOverride }[]>;
+  /**
+   * Sets (true/false) or clears (null) explicit per-user permissions; undefined keys are left
+   * alone. Returns the resulting row, or null when nothing is set any more (the row is deleted).
+   */
+  setPermissionOverrides(roomId: number, userId: number, change: PermissionChange): Promise<PermissionOverride | null>;
+  /** Changes room default permissions (no info_updates bump, api.md §4.2). */
+  setRoomDefaults(roomId: number, defaults: Partial<RoomDefaults>): Promise<Room>;
+  /** Scheduled permission changes and room (un)bans, ordered by time; one user's when userId is given. */
+  futurePermissions(roomId: number, userId?: number): Promise<FutureChange[]>;
+  addFuturePermission(roomId: number, userId: number, at: number, perms: FuturePerms): Promise<void>;
+  /** Nulls these columns in the user's pending changes; rows left empty are deleted (api.md §12.7). */
+  clearFuturePermissions(roomId: number, userId: number, columns: ('read' | 'write' | 'upload')[]): Promise<void>;
+  /** Applies scheduled permission changes and (un)bans due at `now`, oldest first (api.md §6.8). */
+  applyDueSchedules(now: number): Promise<AppliedSchedule[]>;
+
+  // --- bans ----------------------------------------------------------------------------------
+  /** Room bans in one transaction: demotes room mods, drops room activity, replaces scheduled (un)bans. */
+  banInRooms(userId: number, roomIds: number[], unbanAt: number | null): Promise<void>;
+  unbanInRooms(userId: number, roomIds: number[]): Promise<void>;
+  /** Global ban (replacing scheduled global (un)bans); StoreConflict for a global moderator. */
+  banGlobally(userId: number, unbanAt: number | null): Promise<void>;
+  unbanGlobally(userId: number): Promise<void>;
+  /** Current bans: room bans of that room (or of every room when undefined) and global bans. */
+  listBans(roomId?: number): Promise<BanEntry[]>;
+  /** Tombstones every live message of the user in the room and expires their uploads there (not the room image). */
+  deleteUserMessages(roomId: number, userId: number, now: number): Promise<number>;
+
+  // --- anti-raid -----------------------------------------------------------------------------
+  roomLimits(roomId: number): Promise<RoomLimits>;
+  setRoomLimits(roomId: number, limits: Partial<RoomLimits>): Promise<RoomLimits>;
+  addUserReads(reads: { userId: number; count: number }[]): Promise<void>;
+  userReads(userId: number): Promise<number>;
+  countDmsSince(userId: number, since: number): Promise<number>;
+
+  // --- audit ---------------------------------------------------------------------------------
+  addAuditEntry(e: NewAuditEntry): Promise<void>;
+  /** Newest first. */
+  auditLog(q: { roomToken?: string; limit: number }): Promise<AuditEntry[]>;
+
+  // --- reactions ---------------------------------------------------------------------------
+  /**
+   * Adds a user's reaction to a regular message (live, not filtered, not a whisper) of the room;
+   * each addition is one room event. null when the message is not a regular message of the room.
+   */
+  addReaction(roomId: number, messageId: number, userId: number, reaction: string, now: number): Promise<ReactionChange | null>;
+  removeReaction(roomId: number, messageId: number, userId: number, reaction: string): Promise<ReactionChange | null>;
+  /** Removes every user's reaction (of one kind, or all kinds when null); one event per removal. */
+  clearReactions(roomId: number, messageId: number, reaction: string | null): Promise<{ removed: number; seqno: number } | null>;
+  /** [session id, time] of a reaction's users, oldest first; limit <= 0 = all. */
+  reactors(messageId: number, reaction: string, limit: number): Promise<[string, number][]>;
+
+  // --- pins --------------------------------------------------------------------------------
+  /** Pins (or re-pins) a regular message; its attachments stop expiring. null: not a regular message. */
+  pinMessage(roomId: number, messageId: number, userId: number, now: number): Promise<{ infoUpdates: number } | null>;
+  /**
+   * Unpins one message (or all when messageId is null): one info_updates bump per removed pin;
+   * attachments expire at uploaded + attachmentTtl (null ttl = never), room images excepted.
+   */
+  unpinMessages(roomId: number, messageId: number | null, attachmentTtl: number | null): Promise<{ unpinned: number; infoUpdates: number }>;
+
+  // --- files -------------------------------------------------------------------------------
+  insertFile(f: NewFile): Promise<FileRecord>;
+  getFile(id: number): Promise<FileRecord | null>;
+  deleteFileRow(id: number): Promise<void>;
+  /**
+   * Claims uploads for a message (api.md §4.3): only files of the message's room and author, not
+   * yet attached, uploaded since `uploadedSince` and still expiring and unexpired. They expire at
+   * `expiry` (null = never), or never while the message is pinned. Returns the claimed ids.
+   */
+  attachFiles(messageId: number, fileIds: number[], uploadedSince: number, now: number, expiry: number | null): Promise<number[]>;
+  /**
+   * Applies a PUT /room update in one transaction (api.md §4.2): info_updates bumps for changed
+   * name/description/image; the new image never expires, the old one expires (now, or at
+   * `replacedImageExpiry` when it is attached to a live post). 'no-such-image' (nothing changed)
+   * when the image is not an unexpired file of this room.
+   */
+  updateRoom(roomId: number, u: RoomUpdate, now: number, replacedImageExpiry: number | null): Promise<{ infoUpdates: number } | 'no-such-image'>;
+  /** Deletes the rows of expired files and returns their blob paths (the caller removes the blobs). */
+  takeExpiredFiles(now: number): Promise<string[]>;
+  /** Every blob path the database refers to. */
+  allFilePaths(): Promise<Set<string>>;
+
+  // --- direct messages ---------------------------------------------------------------------
+  insertDirectMessage(m: NewDirectMessage): Promise<DirectMessage>;
+  /** Unexpired DMs received (inbox) or sent (outbox) by the user with id > afterId, oldest first. */
+  directMessages(userId: number, box: 'inbox' | 'outbox', afterId: number, limit: number, now: number): Promise<DirectMessage[]>;
+  deleteInbox(userId: number): Promise<number>;
+
   // --- activity and jobs -------------------------------------------------------------------
   touchRoomActivity(touches: ActivityTouch[]): Promise<void>;
   /** Periodic cleanup; returns counts of what was removed. */
   cleanup(now: number, opts: CleanupOptions): Promise<Record<string, number>>;
 }
 
+// --- reactions, pins, files, direct messages (issue 4) -----------------------------------------
+
+/** Outcome of one user's reaction change; null from the store = the message is not reactable. */
+export interface ReactionChange {
+  changed: boolean;
+  /** The message's seqno after the operation. */
+  seqno: number;
+}
+
+export interface FileRecord {
+  id: number;
+  /** null once the room was deleted. */
+  roomId: number | null;
+  uploaderId: number | null;
+  /** The post it is attached to, if any. */
+  messageId: number | null;
+  size: number;
+  uploaded: number;
+  /** null = never expires. */
+  expiry: number | null;
+  /** As the uploader named it (NUL and '/' replaced), or null. */
+  filename: string | null;
+  /** Where the bytes live, relative to the blob store's root (a FileBlobs path). */
+  path: string;
+}
+
+export interface NewFile {
+  roomId: number;
+  uploaderId: number;
+  size: number;
+  filename: string | null;
+  now: number;
+  expiry: number;
+  /** Builds the blob path from the new row's id (ids are only known after the insert). */
+  pathFor(id: number): string;
+}
+
+export interface RoomUpdate {
+  name?: string;
+  /** null removes the description. */
+  description?: string | null;
+  image?: number;
+  read?: boolean;
+  accessible?: boolean;
+  write?: boolean;
+  upload?: boolean;
+}
+
+export interface DirectMessage {
+  id: number;
+  postedAt: number;
+  expiresAt: number;
+  sender: string;
+  recipient: string;
+  body: Buffer;
+}
+
+export interface NewDirectMessage {
+  senderId: number;
+  recipientId: number;
+  body: Buffer;
+  now: number;
+  expiry: number;
+}
+
 export interface CleanupOptions {
   activeThreshold: number;
   activePruneThreshold: number;
   historyPruneThreshold: number;
+}
+
+// --- moderation types (issue 5) -------------------------------------------------------------
+
+export interface RoomDefaults {
+  read: boolean;
+  accessible: boolean;
+  write: boolean;
+  upload: boolean;
+}
+
+/** undefined = leave unchanged, null = back to the room default, boolean = explicit override. */
+export type PermissionChange = { [K in keyof RoomDefaults]?: boolean | null };
+
+export interface FuturePerms {
+  read: boolean | null;
+  write: boolean | null;
+  upload: boolean | null;
+}
+
+/** A scheduled change (api.md §3.8): a permission change, or a room ban change (banned set). */
+export interface FutureChange extends FuturePerms {
+  sessionId: string;
+  at: number;
+  banned: boolean | null;
+}
+
+export type AppliedSchedule =
+  | { kind: 'permissions'; roomToken: string; sessionId: string; perms: FuturePerms }
+  | { kind: 'ban'; roomToken: string | null; sessionId: string; banned: boolean };
+
+export interface BanEntry {
+  sessionId: string;
+  /** null = global ban. */
+  roomToken: string | null;
+  /** Scheduled unban time, or null when permanent. */
+  unbanAt: number | null;
+}
+
+/** Per-room anti-raid settings; null = use the server-wide configuration. */
+export interface RoomLimits {
+  rateLimitPosts: number | null;
+  rateLimitInterval: number | null;
+  /** When raid mode was switched on, or null when off. */
+  raidSince: number | null;
+}
+
+export interface NewAuditEntry {
+  at: number;
+  /** Session id of who acted; null = the server itself (scheduled changes). */
+  actor: string | null;
+  action: string;
+  target: string | null;
+  roomToken: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: number;
 }

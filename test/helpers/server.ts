@@ -52,6 +52,8 @@ export async function startTestServer(
         serverPubkey: s.keys.publicKey,
         identity: identity === null ? undefined : (identity ?? Identity.random()),
         blinded: copts?.blinded,
+        // Sign with the server's clock, so a manual clock may move days without making requests stale.
+        now: () => clock.now(),
       }),
     close: async (c) => {
       await server.close();

@@ -3,7 +3,7 @@ import { json } from '../respond';
 import type { Ctx, Router } from '../router';
 
 export function capabilities(c: Ctx): string[] {
-  const caps = ['sogs'];
+  const caps = ['sogs', 'reactions'];
   if (c.s.config.requireBlindKeys) caps.push('blind');
   return caps.sort();
 }

@@ -1,7 +1,8 @@
 // Message endpoints (api.md §4.3) and the since/recent/before listings (§5.2, §5.3).
-import { accessRoom, type RoomAccess } from '../../domain/rooms';
+import { findRoom, type RoomAccess } from '../../domain/rooms';
 import { deleteMessage, editMessage, postMessage, readMessage, requirePermission, requireUser, viewerOf } from '../../domain/messages';
 import { badRequest } from '../../domain/errors';
+import { parseFileIds } from '../../domain/files';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
 import type { Message } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
@@ -11,9 +12,9 @@ import { messageJson, reactionUpdateJson } from '../views';
 
 const SIGNATURE_BYTES = 64;
 
-/** Opens the room for reading: 404 if invisible, 403 without read; records activity. */
+/** Opens the room for reading: 404 if unknown, 403 without read (also when banned, api.md §6.7); records activity. */
 async function openForReading(c: Ctx): Promise<RoomAccess> {
-  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  const access = await findRoom(c.s, c.params['token']!, c.user);
   requirePermission(access.perms, 'read');
   if (c.user) c.s.activity.touchRoom(access.room.id, c.user.id, c.s.clock.now());
   return access;
@@ -21,7 +22,7 @@ async function openForReading(c: Ctx): Promise<RoomAccess> {
 
 /** Authorises before the body is looked at, so that a stranger learns nothing from 400s. */
 async function openForWriting(c: Ctx): Promise<RoomAccess> {
-  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  const access = await findRoom(c.s, c.params['token']!, c.user);
   requireUser(c.user);
   requirePermission(access.perms, 'write');
   return access;
@@ -83,6 +84,7 @@ async function post(c: Ctx) {
     signature,
     whisperTo: typeof whisperTo === 'string' ? whisperTo.toLowerCase() : null,
     whisperMods: Boolean(body['whisper_mods']),
+    files: parseFileIds(body['files']),
   });
   const out = messageJson(m, [], 0);
   out['reactions'] = {};
@@ -95,12 +97,12 @@ async function edit(c: Ctx) {
   const body = jsonObject(c.req);
   const data = base64Field(body, 'data');
   const signature = base64Field(body, 'signature', SIGNATURE_BYTES);
-  await editMessage(c.s, room, c.user, perms, Number(c.params['id']), data, signature);
+  await editMessage(c.s, room, c.user, perms, Number(c.params['id']), data, signature, parseFileIds(body['files']));
   return json({});
 }
 
 async function remove(c: Ctx) {
-  const { room, perms } = await accessRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
   await deleteMessage(c.s, room, c.user, perms, Number(c.params['id']));
   return json({});
 }

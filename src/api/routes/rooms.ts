@@ -1,6 +1,8 @@
 // Room endpoints (api.md §4.2): list, get, pollInfo.
-import { accessRoom, roomDetails, visibleRooms } from '../../domain/rooms';
+import { accessRoom, findRoom, roomDetails, visibleRooms } from '../../domain/rooms';
 import { requirePermission } from '../../domain/messages';
+import { parseRoomUpdate, requireRoomAdmin, updateRoom } from '../../domain/room-update';
+import { jsonObject } from '../parse';
 import { json } from '../respond';
 import type { Ctx, Router } from '../router';
 import { pollInfoJson, roomJson } from '../views';
@@ -18,7 +20,8 @@ async function getRoom(c: Ctx) {
 }
 
 async function pollInfo(c: Ctx) {
-  const access = await accessRoom(c.s, c.params['token']!, c.user);
+  // `read`, not `accessible`: a room-banned user gets 403 here, not 404 (api.md §6.7).
+  const access = await findRoom(c.s, c.params['token']!, c.user);
   requirePermission(access.perms, 'read');
   const { room, perms } = access;
   if (c.user) c.s.activity.touchRoom(room.id, c.user.id, c.s.clock.now());
@@ -27,8 +30,17 @@ async function pollInfo(c: Ctx) {
   return json(pollInfoJson(room, perms, details));
 }
 
+/** PUT /room/:token (api.md §4.2): admins only (401/403), checked before the body is parsed. */
+async function putRoom(c: Ctx) {
+  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  requireRoomAdmin(c.user, perms);
+  const update = parseRoomUpdate(jsonObject(c.req));
+  return json(await updateRoom(c.s, room, c.user, perms, update));
+}
+
 export function roomRoutes(r: Router): void {
   r.get('/rooms', listRooms);
   r.get('/room/:token', getRoom);
+  r.put('/room/:token', putRoom);
   r.get('/room/:token/pollInfo/:info(int)', pollInfo);
 }

@@ -173,17 +173,49 @@ CREATE INDEX inbox_sender ON inbox(sender, id);
 CREATE INDEX inbox_expiry ON inbox(expiry);
 `,
   },
+  {
+    // Moderation (issue 5): per-room anti-raid settings, read counts for the new-account slow
+    // mode, the audit log, and indexes for scheduled changes.
+    version: 3,
+    sql: `
+ALTER TABLE rooms ADD COLUMN rate_limit_posts INTEGER;
+ALTER TABLE rooms ADD COLUMN rate_limit_interval FLOAT;
+ALTER TABLE rooms ADD COLUMN raid_since FLOAT;
+
+CREATE TABLE user_reads (
+  user INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  reads INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at FLOAT NOT NULL,
+  actor TEXT,
+  action TEXT NOT NULL,
+  target TEXT,
+  room TEXT COLLATE NOCASE,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_room ON audit_log(room, id);
+
+CREATE INDEX user_permission_futures_room_user ON user_permission_futures(room, user);
+CREATE INDEX user_ban_futures_room_user ON user_ban_futures(room, user);
+CREATE INDEX user_ban_futures_user ON user_ban_futures(user);
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
   const current = row.v ?? 0;
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  // Sorted, so that migrations appended out of order (parallel branches) still run in order.
+  const ordered = [...MIGRATIONS].sort((a, b) => a.version - b.version);
+  const latest = ordered[ordered.length - 1]!.version;
   if (current > latest) {
     throw new Error(`database schema version ${current} is newer than this server (${latest}); upgrade the server`);
   }
-  for (const m of MIGRATIONS) {
+  for (const m of ordered) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);

@@ -10,7 +10,22 @@ import { migrate } from './migrations';
 import {
   StoreConflict,
   type ActivityTouch,
+  type AppliedSchedule,
+  type AuditEntry,
+  type BanEntry,
+  type FutureChange,
+  type FuturePerms,
+  type NewAuditEntry,
+  type PermissionChange,
+  type RoomDefaults,
+  type RoomLimits,
   type CleanupOptions,
+  type DirectMessage,
+  type FileRecord,
+  type NewDirectMessage,
+  type NewFile,
+  type ReactionChange,
+  type RoomUpdate,
   type Message,
   type ModeratorChange,
   type NewMessage,
@@ -93,6 +108,31 @@ function toMessage(r: Row): Message {
     filtered: b(r['filtered']),
     whisperTo: (r['whisper_to'] as string | null) ?? null,
     whisperMods: b(r['whisper_mods']),
+  };
+}
+
+function toFile(r: Row): FileRecord {
+  return {
+    id: r['id'] as number,
+    roomId: (r['room'] as number | null) ?? null,
+    uploaderId: (r['uploader'] as number | null) ?? null,
+    messageId: (r['message'] as number | null) ?? null,
+    size: r['size'] as number,
+    uploaded: r['uploaded'] as number,
+    expiry: (r['expiry'] as number | null) ?? null,
+    filename: (r['filename'] as string | null) ?? null,
+    path: r['path'] as string,
+  };
+}
+
+function toDirectMessage(r: Row): DirectMessage {
+  return {
+    id: r['id'] as number,
+    postedAt: r['posted_at'] as number,
+    expiresAt: r['expiry'] as number,
+    sender: r['sender'] as string,
+    recipient: r['recipient'] as string,
+    body: r['body'] as Buffer,
   };
 }
 
@@ -393,7 +433,12 @@ export class SqliteStore implements Store {
   }
 
   async deleteMessage(messageId: number, now: number): Promise<void> {
-    this.tx(() => {
+    this.tx(() => this.deleteMessageSync(messageId, now));
+  }
+
+  /** The body of deleteMessage, callable inside another transaction (bulk deletion). */
+  private deleteMessageSync(messageId: number, now: number): void {
+    {
       const old = this.q('SELECT room, data, data_size, signature FROM messages WHERE id = ?').get(messageId) as Row | undefined;
       if (!old || old['data'] === null) return;
       const roomId = old['room'] as number;
@@ -408,7 +453,8 @@ export class SqliteStore implements Store {
       if (this.q('DELETE FROM pinned_messages WHERE message = ?').run(messageId).changes > 0) {
         this.q('UPDATE rooms SET info_updates = info_updates + 1 WHERE id = ?').run(roomId);
       }
-      this.q('UPDATE files SET expiry = 0 WHERE message = ?').run(messageId);
+      // Attachments go at once, except a file that is (also) a room image: that never expires.
+      this.q('UPDATE files SET expiry = 0 WHERE message = ? AND id NOT IN (SELECT image FROM rooms WHERE image IS NOT NULL)').run(messageId);
       // Each removed user reaction is its own event (api.md §4.3).
       const userReactions = this.q(
         'SELECT ur.reaction, ur.user FROM user_reactions ur JOIN reactions r ON r.id = ur.reaction WHERE r.message = ? ORDER BY ur.at',
@@ -419,7 +465,7 @@ export class SqliteStore implements Store {
         this.q('UPDATE messages SET seqno_reactions = ?, seqno = max(seqno_data, ?) WHERE id = ?').run(s, s, messageId);
       }
       this.q('DELETE FROM reactions WHERE message = ?').run(messageId);
-    });
+    }
   }
 
   async getMessage(roomId: number, messageId: number): Promise<Message | null> {
@@ -482,6 +528,524 @@ export class SqliteStore implements Store {
 
   async countPostsSince(roomId: number, userId: number, since: number): Promise<number> {
     return (this.q('SELECT count(*) AS n FROM messages WHERE room = ? AND user = ? AND posted >= ?').get(roomId, userId, since) as Row)['n'] as number;
+  }
+
+  // --- reactions ---------------------------------------------------------------------------
+
+  /** A live, unfiltered, non-whisper message of the room (the only kind that takes reactions and pins). */
+  private isRegularMessage(roomId: number, messageId: number): boolean {
+    return (
+      this.q(
+        `SELECT 1 FROM messages WHERE id = ? AND room = ? AND data IS NOT NULL AND NOT filtered AND whisper IS NULL AND NOT whisper_mods`,
+      ).get(messageId, roomId) !== undefined
+    );
+  }
+
+  private messageSeqno(messageId: number): number {
+    return (this.q('SELECT seqno FROM messages WHERE id = ?').get(messageId) as Row)['seqno'] as number;
+  }
+
+  /** One reaction event: bumps the room sequence and moves the message's seqno_reactions to it. */
+  private reactionEvent(roomId: number, messageId: number): void {
+    const s = this.bumpSequence(roomId);
+    this.q('UPDATE messages SET seqno_reactions = ?, seqno = max(seqno_data, ?) WHERE id = ?').run(s, s, messageId);
+  }
+
+  async addReaction(roomId: number, messageId: number, userId: number, reaction: string, now: number): Promise<ReactionChange | null> {
+    return this.tx(() => {
+      if (!this.isRegularMessage(roomId, messageId)) return null;
+      this.q('INSERT INTO reactions (message, reaction) VALUES (?, ?) ON CONFLICT DO NOTHING').run(messageId, reaction);
+      const kind = (this.q('SELECT id FROM reactions WHERE message = ? AND reaction = ?').get(messageId, reaction) as Row)['id'];
+      const changed = this.q('INSERT INTO user_reactions (reaction, user, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(kind, userId, now).changes === 1;
+      if (changed) this.reactionEvent(roomId, messageId);
+      return { changed, seqno: this.messageSeqno(messageId) };
+    });
+  }
+
+  async removeReaction(roomId: number, messageId: number, userId: number, reaction: string): Promise<ReactionChange | null> {
+    return this.tx(() => {
+      if (!this.isRegularMessage(roomId, messageId)) return null;
+      const kind = this.q('SELECT id FROM reactions WHERE message = ? AND reaction = ?').get(messageId, reaction) as Row | undefined;
+      let changed = false;
+      if (kind) {
+        changed = this.q('DELETE FROM user_reactions WHERE reaction = ? AND user = ?').run(kind['id'], userId).changes === 1;
+        if (changed) {
+          this.reactionEvent(roomId, messageId);
+          // The kind goes with its last user, so a later re-add gets a new index (api.md §4.4).
+          this.q('DELETE FROM reactions WHERE id = ? AND NOT EXISTS (SELECT 1 FROM user_reactions WHERE reaction = ?)').run(kind['id'], kind['id']);
+        }
+      }
+      return { changed, seqno: this.messageSeqno(messageId) };
+    });
+  }
+
+  async clearReactions(roomId: number, messageId: number, reaction: string | null): Promise<{ removed: number; seqno: number } | null> {
+    return this.tx(() => {
+      if (!this.isRegularMessage(roomId, messageId)) return null;
+      const rows = this.q(
+        `SELECT ur.reaction, ur.user FROM user_reactions ur JOIN reactions r ON r.id = ur.reaction
+          WHERE r.message = @m AND (@r IS NULL OR r.reaction = @r) ORDER BY ur.at, r.id`,
+      ).all({ m: messageId, r: reaction }) as Row[];
+      for (const ur of rows) {
+        this.q('DELETE FROM user_reactions WHERE reaction = ? AND user = ?').run(ur['reaction'], ur['user']);
+        this.reactionEvent(roomId, messageId);
+      }
+      this.q(
+        `DELETE FROM reactions WHERE message = @m AND (@r IS NULL OR reaction = @r)
+           AND NOT EXISTS (SELECT 1 FROM user_reactions ur WHERE ur.reaction = reactions.id)`,
+      ).run({ m: messageId, r: reaction });
+      return { removed: rows.length, seqno: this.messageSeqno(messageId) };
+    });
+  }
+
+  async reactors(messageId: number, reaction: string, limit: number): Promise<[string, number][]> {
+    const rows = this.q(
+      `SELECT u.session_id, ur.at FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id JOIN users u ON u.id = ur.user
+        WHERE r.message = ? AND r.reaction = ? ORDER BY ur.at, ur.rowid LIMIT ?`,
+    ).all(messageId, reaction, limit > 0 ? limit : -1) as Row[];
+    return rows.map((r) => [r['session_id'] as string, r['at'] as number]);
+  }
+
+  // --- pins --------------------------------------------------------------------------------
+
+  private bumpInfoUpdates(roomId: number): number {
+    return (this.q('UPDATE rooms SET info_updates = info_updates + 1 WHERE id = ? RETURNING info_updates').get(roomId) as Row)[
+      'info_updates'
+    ] as number;
+  }
+
+  async pinMessage(roomId: number, messageId: number, userId: number, now: number): Promise<{ infoUpdates: number } | null> {
+    return this.tx(() => {
+      if (!this.isRegularMessage(roomId, messageId)) return null;
+      this.q(
+        `INSERT INTO pinned_messages (room, message, pinned_by, pinned_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (room, message) DO UPDATE SET pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at`,
+      ).run(roomId, messageId, userId, now);
+      // Attachments of a pinned post never expire; files that already expired stay expired.
+      this.q('UPDATE files SET expiry = NULL WHERE message = ? AND expiry >= ?').run(messageId, now);
+      return { infoUpdates: this.bumpInfoUpdates(roomId) };
+    });
+  }
+
+  async unpinMessages(roomId: number, messageId: number | null, ttl: number | null): Promise<{ unpinned: number; infoUpdates: number }> {
+    return this.tx(() => {
+      const pins = this.q('SELECT message FROM pinned_messages WHERE room = @room AND (@m IS NULL OR message = @m)').all({ room: roomId, m: messageId }) as Row[];
+      for (const p of pins) {
+        this.q('DELETE FROM pinned_messages WHERE room = ? AND message = ?').run(roomId, p['message']);
+        this.bumpInfoUpdates(roomId);
+        // api.md §4.5: expiry restarts from the upload time (the reference's quirk §12.17); a room
+        // image never expires.
+        this.q(
+          `UPDATE files SET expiry = CASE WHEN @ttl IS NULL THEN NULL ELSE uploaded + @ttl END
+            WHERE message = @m AND id NOT IN (SELECT image FROM rooms WHERE image IS NOT NULL)`,
+        ).run({ ttl, m: p['message'] });
+      }
+      const infoUpdates = (this.q('SELECT info_updates FROM rooms WHERE id = ?').get(roomId) as Row)['info_updates'] as number;
+      return { unpinned: pins.length, infoUpdates };
+    });
+  }
+
+  // --- files -------------------------------------------------------------------------------
+
+  async insertFile(f: NewFile): Promise<FileRecord> {
+    return this.tx(() => {
+      const r = this.q(
+        `INSERT INTO files (room, uploader, size, uploaded, expiry, filename, path) VALUES (?, ?, ?, ?, ?, ?, '') RETURNING id`,
+      ).get(f.roomId, f.uploaderId, f.size, f.now, f.expiry, f.filename) as Row;
+      const id = r['id'] as number;
+      this.q('UPDATE files SET path = ? WHERE id = ?').run(f.pathFor(id), id);
+      return toFile(this.q('SELECT * FROM files WHERE id = ?').get(id) as Row);
+    });
+  }
+
+  async getFile(id: number): Promise<FileRecord | null> {
+    const r = this.q('SELECT * FROM files WHERE id = ?').get(id) as Row | undefined;
+    return r ? toFile(r) : null;
+  }
+
+  async deleteFileRow(id: number): Promise<void> {
+    this.q('DELETE FROM files WHERE id = ?').run(id);
+  }
+
+  async attachFiles(messageId: number, fileIds: number[], uploadedSince: number, now: number, expiry: number | null): Promise<number[]> {
+    if (fileIds.length === 0) return [];
+    return this.tx(() => {
+      const m = this.q('SELECT room, user, data IS NOT NULL AS live FROM messages WHERE id = ?').get(messageId) as Row | undefined;
+      if (!m || !b(m['live'])) return [];
+      const pinned = this.q('SELECT 1 FROM pinned_messages WHERE message = ?').get(messageId) !== undefined;
+      const rows = this.q(
+        `UPDATE files SET message = @msg, expiry = @expiry
+          WHERE id IN (SELECT value FROM json_each(@ids)) AND room = @room AND uploader = @user AND message IS NULL
+            AND uploaded >= @since AND expiry IS NOT NULL AND expiry >= @now
+        RETURNING id`,
+      ).all({
+        msg: messageId, expiry: pinned ? null : expiry, ids: JSON.stringify(fileIds), room: m['room'], user: m['user'],
+        since: uploadedSince, now,
+      }) as Row[];
+      return rows.map((r) => r['id'] as number).sort((x, y) => x - y);
+    });
+  }
+
+  async updateRoom(roomId: number, u: RoomUpdate, now: number, replacedImageExpiry: number | null): Promise<{ infoUpdates: number } | 'no-such-image'> {
+    return this.tx(() => {
+      const room = this.q('SELECT * FROM rooms WHERE id = ?').get(roomId) as Row;
+      if (u.image !== undefined) {
+        const f = this.q('SELECT id FROM files WHERE id = ? AND room = ? AND (expiry IS NULL OR expiry >= ?)').get(u.image, roomId, now);
+        if (!f) return 'no-such-image';
+      }
+      if (u.name !== undefined && u.name !== room['name']) {
+        this.q('UPDATE rooms SET name = ? WHERE id = ?').run(u.name, roomId);
+        this.bumpInfoUpdates(roomId);
+      }
+      if (u.description !== undefined && u.description !== room['description']) {
+        this.q('UPDATE rooms SET description = ? WHERE id = ?').run(u.description, roomId);
+        this.bumpInfoUpdates(roomId);
+      }
+      if (u.image !== undefined) {
+        this.q('UPDATE files SET expiry = NULL WHERE id = ?').run(u.image);
+        const old = room['image'] as number | null;
+        if (old !== u.image) {
+          this.q('UPDATE rooms SET image = ? WHERE id = ?').run(u.image, roomId);
+          this.bumpInfoUpdates(roomId);
+          if (old !== null) this.expireReplacedImage(old, replacedImageExpiry);
+        }
+      }
+      for (const k of ['read', 'accessible', 'write', 'upload'] as const) {
+        const v = u[k];
+        if (v !== undefined) this.q(`UPDATE rooms SET ${k} = ? WHERE id = ?`).run(int(v), roomId);
+      }
+      return { infoUpdates: (this.q('SELECT info_updates FROM rooms WHERE id = ?').get(roomId) as Row)['info_updates'] as number };
+    });
+  }
+
+  /**
+   * A replaced room image expires at once, unless it is also attached to a live post (api.md
+   * §12.12): then it gets the normal attachment expiry, or none while that post is pinned. An
+   * image still used by another room keeps not expiring.
+   */
+  private expireReplacedImage(fileId: number, normalExpiry: number | null): void {
+    if (this.q('SELECT 1 FROM rooms WHERE image = ?').get(fileId)) return;
+    const f = this.q(
+      `SELECT m.data IS NOT NULL AS live, EXISTS (SELECT 1 FROM pinned_messages p WHERE p.message = m.id) AS pinned
+         FROM files f JOIN messages m ON m.id = f.message WHERE f.id = ?`,
+    ).get(fileId) as Row | undefined;
+    const expiry = !f || !b(f['live']) ? 0 : b(f['pinned']) ? null : normalExpiry;
+    this.q('UPDATE files SET expiry = ? WHERE id = ?').run(expiry, fileId);
+  }
+
+  async takeExpiredFiles(now: number): Promise<string[]> {
+    return this.tx(() => {
+      const rows = this.q('DELETE FROM files WHERE expiry < ? RETURNING path').all(now) as Row[];
+      return rows.map((r) => r['path'] as string);
+    });
+  }
+
+  async allFilePaths(): Promise<Set<string>> {
+    return new Set((this.q('SELECT path FROM files').all() as Row[]).map((r) => r['path'] as string));
+  }
+
+  // --- direct messages ---------------------------------------------------------------------
+
+  private static readonly DM_SELECT = `SELECT i.id, i.posted_at, i.expiry, s.session_id AS sender, r.session_id AS recipient, i.body
+    FROM inbox i JOIN users s ON s.id = i.sender JOIN users r ON r.id = i.recipient`;
+
+  async insertDirectMessage(m: NewDirectMessage): Promise<DirectMessage> {
+    return this.tx(() => {
+      const r = this.q('INSERT INTO inbox (recipient, sender, body, posted_at, expiry) VALUES (?, ?, ?, ?, ?) RETURNING id').get(
+        m.recipientId, m.senderId, m.body, m.now, m.expiry,
+      ) as Row;
+      return toDirectMessage(this.q(`${SqliteStore.DM_SELECT} WHERE i.id = ?`).get(r['id']) as Row);
+    });
+  }
+
+  async directMessages(userId: number, box: 'inbox' | 'outbox', afterId: number, limit: number, now: number): Promise<DirectMessage[]> {
+    const col = box === 'inbox' ? 'recipient' : 'sender';
+    const rows = this.q(`${SqliteStore.DM_SELECT} WHERE i.${col} = ? AND i.id > ? AND i.expiry >= ? ORDER BY i.id LIMIT ?`).all(
+      userId, afterId, now, limit,
+    ) as Row[];
+    return rows.map(toDirectMessage);
+  }
+
+  async deleteInbox(userId: number): Promise<number> {
+    return this.q('DELETE FROM inbox WHERE recipient = ?').run(userId).changes;
+  }
+
+  // --- permissions (moderation, issue 5) ----------------------------------------------------
+
+  async listOverrides(roomId: number): Promise<{ sessionId: string; override: PermissionOverride }[]> {
+    const rows = this.q(
+      'SELECT u.session_id, o.* FROM user_permission_overrides o JOIN users u ON u.id = o.user WHERE o.room = ? ORDER BY u.session_id',
+    ).all(roomId) as Row[];
+    return rows.map((r) => ({ sessionId: r['session_id'] as string, override: toOverride(r) }));
+  }
+
+  async setPermissionOverrides(roomId: number, userId: number, change: PermissionChange): Promise<PermissionOverride | null> {
+    return this.tx(() => {
+      const cols = (['read', 'accessible', 'write', 'upload'] as const).filter((k) => change[k] !== undefined);
+      if (cols.length > 0) {
+        const val = (k: (typeof cols)[number]): number | null => {
+          const v = change[k];
+          return v === null || v === undefined ? null : int(v);
+        };
+        const params: Record<string, unknown> = { room: roomId, user: userId };
+        for (const k of cols) params[k] = val(k);
+        this.q(
+          `INSERT INTO user_permission_overrides (room, user, ${cols.join(', ')}) VALUES (@room, @user, ${cols.map((k) => '@' + k).join(', ')})
+           ON CONFLICT (room, user) DO UPDATE SET ${cols.map((k) => `${k} = excluded.${k}`).join(', ')}`,
+        ).run(params);
+        this.deleteEmptyOverride(roomId, userId);
+      }
+      const r = this.q('SELECT * FROM user_permission_overrides WHERE room = ? AND user = ?').get(roomId, userId) as Row | undefined;
+      return r ? toOverride(r) : null;
+    });
+  }
+
+  async setRoomDefaults(roomId: number, d: Partial<RoomDefaults>): Promise<Room> {
+    return this.tx(() => {
+      for (const k of ['read', 'accessible', 'write', 'upload'] as const) {
+        const v = d[k];
+        if (v !== undefined) this.q(`UPDATE rooms SET ${k} = ? WHERE id = ?`).run(int(v), roomId);
+      }
+      return toRoom(this.q('SELECT * FROM rooms WHERE id = ?').get(roomId) as Row);
+    });
+  }
+
+  async futurePermissions(roomId: number, userId?: number): Promise<FutureChange[]> {
+    const rows = this.q(
+      `SELECT u.session_id, f.at, f.read, f.write, f.upload, f.banned FROM (
+         SELECT user, at, read, write, upload, NULL AS banned FROM user_permission_futures WHERE room = @room
+         UNION ALL
+         SELECT user, at, NULL, NULL, NULL, banned FROM user_ban_futures WHERE room = @room
+       ) f JOIN users u ON u.id = f.user
+       WHERE @user IS NULL OR f.user = @user
+       ORDER BY f.at, u.session_id`,
+    ).all({ room: roomId, user: userId ?? null }) as Row[];
+    return rows.map((r) => ({
+      sessionId: r['session_id'] as string,
+      at: r['at'] as number,
+      read: nb(r['read']),
+      write: nb(r['write']),
+      upload: nb(r['upload']),
+      banned: nb(r['banned']),
+    }));
+  }
+
+  async addFuturePermission(roomId: number, userId: number, at: number, p: FuturePerms): Promise<void> {
+    const v = (x: boolean | null): number | null => (x === null ? null : int(x));
+    this.q('INSERT INTO user_permission_futures (room, user, at, read, write, upload) VALUES (?, ?, ?, ?, ?, ?)').run(
+      roomId, userId, at, v(p.read), v(p.write), v(p.upload),
+    );
+  }
+
+  async clearFuturePermissions(roomId: number, userId: number, columns: ('read' | 'write' | 'upload')[]): Promise<void> {
+    if (columns.length === 0) return;
+    this.tx(() => {
+      this.q(`UPDATE user_permission_futures SET ${columns.map((c) => `${c} = NULL`).join(', ')} WHERE room = ? AND user = ?`).run(roomId, userId);
+      // Unlike the reference (api.md §12.7), rows left with nothing to do are really deleted.
+      this.q(
+        'DELETE FROM user_permission_futures WHERE room = ? AND user = ? AND read IS NULL AND write IS NULL AND upload IS NULL',
+      ).run(roomId, userId);
+    });
+  }
+
+  async applyDueSchedules(now: number): Promise<AppliedSchedule[]> {
+    return this.tx(() => {
+      const due = this.q(
+        `SELECT 'p' AS kind, f.rowid AS rid, f.room, f.user, f.at, f.read, f.write, f.upload, NULL AS banned
+           FROM user_permission_futures f WHERE f.at <= @now
+         UNION ALL
+         SELECT 'b', b.rowid, b.room, b.user, b.at, NULL, NULL, NULL, b.banned FROM user_ban_futures b WHERE b.at <= @now
+         ORDER BY 5, 1 DESC`,
+      ).all({ now }) as Row[];
+      const applied: AppliedSchedule[] = [];
+      for (const d of due) {
+        const userId = d['user'] as number;
+        const roomId = (d['room'] as number | null) ?? null;
+        const sessionId = (this.q('SELECT session_id FROM users WHERE id = ?').get(userId) as Row)['session_id'] as string;
+        const room = roomId === null ? null : (this.q('SELECT * FROM rooms WHERE id = ?').get(roomId) as Row);
+        if (d['kind'] === 'p') {
+          this.q('DELETE FROM user_permission_futures WHERE rowid = ?').run(d['rid']);
+          const perms: FuturePerms = { read: nb(d['read']), write: nb(d['write']), upload: nb(d['upload']) };
+          // A value equal to the room default is stored as "no override" (api.md §4.7).
+          const change: Record<string, number | null> = {};
+          for (const k of ['read', 'write', 'upload'] as const) {
+            const v = perms[k];
+            if (v !== null) change[k] = v === b(room![k]) ? null : int(v);
+          }
+          const cols = Object.keys(change);
+          if (cols.length > 0) {
+            this.q(
+              `INSERT INTO user_permission_overrides (room, user, ${cols.join(', ')}) VALUES (@room, @user, ${cols.map((k) => '@' + k).join(', ')})
+               ON CONFLICT (room, user) DO UPDATE SET ${cols.map((k) => `${k} = excluded.${k}`).join(', ')}`,
+            ).run({ room: roomId, user: userId, ...change });
+            this.deleteEmptyOverride(roomId!, userId);
+          }
+          applied.push({ kind: 'permissions', roomToken: room!['token'] as string, sessionId, perms });
+        } else {
+          this.q('DELETE FROM user_ban_futures WHERE rowid = ?').run(d['rid']);
+          const banned = b(d['banned']);
+          if (roomId === null) {
+            const u = this.q('SELECT moderator, admin FROM users WHERE id = ?').get(userId) as Row;
+            // A moderator cannot be banned (schema CHECK): such a scheduled ban lapses.
+            if (banned && (b(u['moderator']) || b(u['admin']))) continue;
+            this.q('UPDATE users SET banned = ? WHERE id = ?').run(int(banned), userId);
+          } else if (banned) {
+            this.banRoomSync(roomId, userId);
+          } else {
+            this.q('UPDATE user_permission_overrides SET banned = 0 WHERE room = ? AND user = ?').run(roomId, userId);
+            this.deleteEmptyOverride(roomId, userId);
+          }
+          applied.push({ kind: 'ban', roomToken: room === null ? null : (room['token'] as string), sessionId, banned });
+        }
+      }
+      return applied;
+    });
+  }
+
+  // --- bans ----------------------------------------------------------------------------------
+
+  /** Room ban: banned, demoted (bumping info_updates if it was a moderator), activity dropped. */
+  private banRoomSync(roomId: number, userId: number): void {
+    const before = this.q('SELECT moderator, admin FROM user_permission_overrides WHERE room = ? AND user = ?').get(roomId, userId) as Row | undefined;
+    this.q(
+      `INSERT INTO user_permission_overrides (room, user, banned, moderator, admin) VALUES (?, ?, 1, 0, 0)
+       ON CONFLICT (room, user) DO UPDATE SET banned = 1, moderator = 0, admin = 0, visible_mod = 1`,
+    ).run(roomId, userId);
+    if (before && (b(before['moderator']) || b(before['admin']))) {
+      this.q('UPDATE rooms SET info_updates = info_updates + 1 WHERE id = ?').run(roomId);
+    }
+    this.q('DELETE FROM room_users WHERE room = ? AND user = ?').run(roomId, userId);
+  }
+
+  async banInRooms(userId: number, roomIds: number[], unbanAt: number | null): Promise<void> {
+    this.tx(() => {
+      for (const roomId of roomIds) {
+        this.banRoomSync(roomId, userId);
+        this.q('DELETE FROM user_ban_futures WHERE room = ? AND user = ?').run(roomId, userId);
+        if (unbanAt !== null) this.q('INSERT INTO user_ban_futures (room, user, at, banned) VALUES (?, ?, ?, 0)').run(roomId, userId, unbanAt);
+      }
+    });
+  }
+
+  async unbanInRooms(userId: number, roomIds: number[]): Promise<void> {
+    this.tx(() => {
+      for (const roomId of roomIds) {
+        this.q('UPDATE user_permission_overrides SET banned = 0 WHERE room = ? AND user = ?').run(roomId, userId);
+        this.deleteEmptyOverride(roomId, userId);
+        // A leftover scheduled unban would be harmless; a scheduled ban would not (api.md §4.8).
+        this.q('DELETE FROM user_ban_futures WHERE room = ? AND user = ?').run(roomId, userId);
+      }
+    });
+  }
+
+  async banGlobally(userId: number, unbanAt: number | null): Promise<void> {
+    this.tx(() => {
+      const u = this.q('SELECT moderator, admin FROM users WHERE id = ?').get(userId) as Row | undefined;
+      if (!u) throw new StoreConflict(`no user ${userId}`);
+      if (b(u['moderator']) || b(u['admin'])) throw new StoreConflict('a global moderator or admin cannot be banned');
+      this.q('UPDATE users SET banned = 1 WHERE id = ?').run(userId);
+      this.q('DELETE FROM user_ban_futures WHERE room IS NULL AND user = ?').run(userId);
+      if (unbanAt !== null) this.q('INSERT INTO user_ban_futures (room, user, at, banned) VALUES (NULL, ?, ?, 0)').run(userId, unbanAt);
+    });
+  }
+
+  async unbanGlobally(userId: number): Promise<void> {
+    this.tx(() => {
+      this.q('UPDATE users SET banned = 0 WHERE id = ?').run(userId);
+      this.q('DELETE FROM user_ban_futures WHERE room IS NULL AND user = ?').run(userId);
+    });
+  }
+
+  async listBans(roomId?: number): Promise<BanEntry[]> {
+    const rows = this.q(
+      `SELECT u.session_id, r.token, (SELECT min(f.at) FROM user_ban_futures f WHERE f.room = o.room AND f.user = o.user AND NOT f.banned) AS unban_at
+         FROM user_permission_overrides o JOIN users u ON u.id = o.user JOIN rooms r ON r.id = o.room
+        WHERE o.banned AND (@room IS NULL OR o.room = @room)
+       UNION ALL
+       SELECT u.session_id, NULL, (SELECT min(f.at) FROM user_ban_futures f WHERE f.room IS NULL AND f.user = u.id AND NOT f.banned)
+         FROM users u WHERE u.banned
+       ORDER BY 2, 1`,
+    ).all({ room: roomId ?? null }) as Row[];
+    return rows.map((r) => ({
+      sessionId: r['session_id'] as string,
+      roomToken: (r['token'] as string | null) ?? null,
+      unbanAt: (r['unban_at'] as number | null) ?? null,
+    }));
+  }
+
+  async deleteUserMessages(roomId: number, userId: number, now: number): Promise<number> {
+    return this.tx(() => {
+      const ids = this.q('SELECT id FROM messages WHERE room = ? AND user = ? AND data IS NOT NULL ORDER BY id').all(roomId, userId) as Row[];
+      for (const r of ids) this.deleteMessageSync(r['id'] as number, now);
+      // api.md §4.9: every upload of theirs in the room goes, except the current room image.
+      this.q(
+        `UPDATE files SET expiry = 0 WHERE room = @room AND uploader = @user
+           AND id IS NOT (SELECT image FROM rooms WHERE id = @room)`,
+      ).run({ room: roomId, user: userId });
+      return ids.length;
+    });
+  }
+
+  // --- anti-raid -----------------------------------------------------------------------------
+
+  async roomLimits(roomId: number): Promise<RoomLimits> {
+    const r = this.q('SELECT rate_limit_posts, rate_limit_interval, raid_since FROM rooms WHERE id = ?').get(roomId) as Row | undefined;
+    return {
+      rateLimitPosts: (r?.['rate_limit_posts'] as number | null) ?? null,
+      rateLimitInterval: (r?.['rate_limit_interval'] as number | null) ?? null,
+      raidSince: (r?.['raid_since'] as number | null) ?? null,
+    };
+  }
+
+  async setRoomLimits(roomId: number, l: Partial<RoomLimits>): Promise<RoomLimits> {
+    this.tx(() => {
+      if (l.rateLimitPosts !== undefined) this.q('UPDATE rooms SET rate_limit_posts = ? WHERE id = ?').run(l.rateLimitPosts, roomId);
+      if (l.rateLimitInterval !== undefined) this.q('UPDATE rooms SET rate_limit_interval = ? WHERE id = ?').run(l.rateLimitInterval, roomId);
+      if (l.raidSince !== undefined) this.q('UPDATE rooms SET raid_since = ? WHERE id = ?').run(l.raidSince, roomId);
+    });
+    return this.roomLimits(roomId);
+  }
+
+  async addUserReads(reads: { userId: number; count: number }[]): Promise<void> {
+    if (reads.length === 0) return;
+    this.tx(() => {
+      for (const r of reads) {
+        this.q('INSERT INTO user_reads (user, reads) VALUES (?, ?) ON CONFLICT (user) DO UPDATE SET reads = reads + excluded.reads').run(r.userId, r.count);
+      }
+    });
+  }
+
+  async userReads(userId: number): Promise<number> {
+    const r = this.q('SELECT reads FROM user_reads WHERE user = ?').get(userId) as Row | undefined;
+    return (r?.['reads'] as number | undefined) ?? 0;
+  }
+
+  async countDmsSince(userId: number, since: number): Promise<number> {
+    return (this.q('SELECT count(*) AS n FROM inbox WHERE sender = ? AND posted_at >= ?').get(userId, since) as Row)['n'] as number;
+  }
+
+  // --- audit ---------------------------------------------------------------------------------
+
+  async addAuditEntry(e: NewAuditEntry): Promise<void> {
+    this.q('INSERT INTO audit_log (at, actor, action, target, room, details) VALUES (?, ?, ?, ?, ?, ?)').run(
+      e.at, e.actor, e.action, e.target, e.roomToken, JSON.stringify(e.details),
+    );
+  }
+
+  async auditLog(q: { roomToken?: string; limit: number }): Promise<AuditEntry[]> {
+    const rows = this.q('SELECT * FROM audit_log WHERE @room IS NULL OR room = @room ORDER BY id DESC LIMIT @limit').all({
+      room: q.roomToken ?? null,
+      limit: q.limit,
+    }) as Row[];
+    return rows.map((r) => ({
+      id: r['id'] as number,
+      at: r['at'] as number,
+      actor: (r['actor'] as string | null) ?? null,
+      action: r['action'] as string,
+      target: (r['target'] as string | null) ?? null,
+      roomToken: (r['room'] as string | null) ?? null,
+      details: JSON.parse(r['details'] as string) as Record<string, unknown>,
+    }));
   }
 
   // --- activity and jobs -------------------------------------------------------------------

@@ -1,0 +1,33 @@
+// Pinned messages (api.md §4.5): room admins pin regular messages; every pin, re-pin and unpin
+// bumps info_updates (clients refresh the room's pinned_messages). Attachments of a pinned post
+// never expire; unpinning restarts their expiry from the upload time (api.md §12.17).
+import type { Room, User } from '../store/types';
+import { forbidden, notFound } from './errors';
+import { allows, type Permissions } from './permissions';
+import { attachmentTtl } from './files';
+import type { Services } from './services';
+
+/** No auth decorator in the reference: anonymous requests get 403, not 401. */
+function requireAdmin(user: User | null, perms: Permissions): User {
+  if (!user || !allows(perms, 'admin')) throw forbidden('This endpoint requires room admin permission');
+  return user;
+}
+
+export async function pinMessage(s: Services, room: Room, user: User | null, perms: Permissions, id: number): Promise<{ info_updates: number }> {
+  const admin = requireAdmin(user, perms);
+  const r = await s.store.pinMessage(room.id, id, admin.id, s.clock.now());
+  if (!r) throw notFound(`No such post: ${id}`);
+  return { info_updates: r.infoUpdates };
+}
+
+export async function unpinMessage(s: Services, room: Room, user: User | null, perms: Permissions, id: number): Promise<{ unpinned: boolean; info_updates: number }> {
+  requireAdmin(user, perms);
+  const r = await s.store.unpinMessages(room.id, id, attachmentTtl(s));
+  return { unpinned: r.unpinned > 0, info_updates: r.infoUpdates };
+}
+
+export async function unpinAll(s: Services, room: Room, user: User | null, perms: Permissions): Promise<{ unpinned: number; info_updates: number }> {
+  requireAdmin(user, perms);
+  const r = await s.store.unpinMessages(room.id, null, attachmentTtl(s));
+  return { unpinned: r.unpinned, info_updates: r.infoUpdates };
+}
