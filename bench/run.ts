@@ -108,11 +108,11 @@ async function desktopScenario(args: Args, floorPerCore: number): Promise<void> 
         const clients = makeClients(data, server.url, args.quick ? 200 : 1000);
         const n = args.quick ? 5000 : 20000;
         process.stdout.write(`preparing ${n} onion polls... `);
-        const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, data.rooms));
+        const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, data.rooms, i % 10 === 0));
         console.log('done');
         const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), 5);
         const { r, cpu } = await measured(server, () => saturate(server.url, sat, 64));
-        const rate = prepare(args.quick ? 2000 : 5000, (i) => desktopPoll(clients[i % clients.length]!, data.rooms));
+        const rate = prepare(args.quick ? 2000 : 5000, (i) => desktopPoll(clients[i % clients.length]!, data.rooms, i % 10 === 0));
         const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
         const posted = await stopWriters();
         report(`${workers} worker(s), saturation (64 conns)`, r, cpu);

@@ -29,7 +29,7 @@ export function desktopBatch(rooms: { token: string; seqno: number }[]): unknown
 }
 
 /** One onion v4 (AES-GCM, no enc_type, as the desktop sends) request wrapping that batch. */
-export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[]): Prepared {
+export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[], fullCheck = true): Prepared {
   const body = Buffer.from(JSON.stringify(desktopBatch(rooms)), 'utf8');
   const headers = { 'Content-Type': 'application/json', ...client.authHeaders('POST', '/batch', body) };
   const plaintext = buildV4Plaintext('POST', '/batch', headers, body);
@@ -46,6 +46,9 @@ export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: n
     body: outer,
     check: (status, reply) => {
       if (status !== 200) return false;
+      // Decrypting and parsing every reply would make the load generator the bottleneck on a
+      // 2-core machine; a sample of replies is checked in full.
+      if (!fullCheck) return reply.length > 28;
       const plain = onionDecrypt('aes-gcm', key, reply);
       if (!plain) return false;
       const inner = openV4Reply(plain);

@@ -1,41 +1,7 @@
 // Session message bodies as clients build them: a `signalservice.Content` protobuf with a text
 // data message and a profile (field numbers from Session's SignalService.proto). Unpadded: pass
 // the result to SogsClient.postMessage, which pads and signs it.
-import { Root, type Type } from 'protobufjs/light';
-
-const DESCRIPTOR = {
-  nested: {
-    signalservice: {
-      nested: {
-        Content: { fields: { dataMessage: { type: 'DataMessage', id: 1 } } },
-        DataMessage: {
-          fields: {
-            body: { type: 'string', id: 1 },
-            attachments: { rule: 'repeated', type: 'AttachmentPointer', id: 2 },
-            timestamp: { type: 'uint64', id: 7 },
-            profile: { type: 'LokiProfile', id: 101 },
-          },
-          nested: { LokiProfile: { fields: { displayName: { type: 'string', id: 1 }, profilePicture: { type: 'string', id: 2 } } } },
-        },
-        AttachmentPointer: {
-          fields: {
-            id: { type: 'fixed64', id: 1 },
-            contentType: { type: 'string', id: 2 },
-            size: { type: 'uint32', id: 4 },
-            fileName: { type: 'string', id: 7 },
-            url: { type: 'string', id: 101 },
-          },
-        },
-      },
-    },
-  },
-};
-
-let contentType: Type | null = null;
-function content(): Type {
-  contentType ??= Root.fromJSON(DESCRIPTOR).lookupType('signalservice.Content');
-  return contentType;
-}
+import { sessionContent as content } from '../src/proto/session-content';
 
 export interface SessionMessageParts {
   body?: string;

@@ -1,23 +1,14 @@
 // The admin CLI as a separate process on the data folder of a running server: what it changes is
 // visible to the server at once.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Identity } from '../client';
 import { startTestServer, type TestServer } from './helpers/server';
+import { runCli } from './helpers/cli';
 
-const BIN = path.join(__dirname, '..', '..', 'bin', 'sogs.js');
 let t: TestServer;
 
-function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, '--data-dir', t.dataDir, '--log-level', 'silent', ...args], { env: { ...process.env, SOGS_CONFIG: '' } }, (err, out, errOut) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, out, err: errOut });
-    });
-  });
-}
+const cli = (...args: string[]) => runCli(t.dataDir, ...args);
 
 type RoomJson = Record<string, unknown> & { moderators: string[]; admins: string[] };
 

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   accountFromSeed,
   addPadding,
@@ -36,20 +34,8 @@ import {
   x25519PkToEd25519Positive,
   x25519PublicKey,
 } from '../src/crypto';
+import { loadVectors } from './helpers/vectors';
 
-// Compiled to dist/test; the spec lives next to the project root (the dir holding package.json).
-function loadVectors(): any {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, '..', 'shared', 'spec', 'vectors.json');
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) {
-      return JSON.parse(fs.readFileSync(candidate, 'utf8'));
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`vectors.json not found above ${__dirname}`);
-    dir = parent;
-  }
-}
 
 const V = loadVectors();
 const hex = (s: string) => Buffer.from(s, 'hex');

@@ -20,6 +20,7 @@ import { signedMessage } from '../client/messages';
 import { bencodeList } from '../src/crypto/bencode';
 import { buildOnionRequestBody, onionDecrypt, type EncType } from '../src/crypto/onion';
 import { ManualClock, startTestServer, tempDataDir, type TestServer } from './helpers/server';
+import { loadVectors } from './helpers/vectors';
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const CT_TEXT = 'text/plain; charset=utf-8';
@@ -437,16 +438,3 @@ describe('onion.generated vectors replayed against a server holding the vector k
   });
 });
 
-// Compiled to dist/test; the spec lives next to the project root (the dir holding package.json).
-function loadVectors(): any {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, '..', 'shared', 'spec', 'vectors.json');
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) {
-      return JSON.parse(fs.readFileSync(candidate, 'utf8'));
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`vectors.json not found above ${__dirname}`);
-    dir = parent;
-  }
-}

@@ -1,6 +1,7 @@
 // The single dispatch path: authenticate (unless a batch/onion parent already did), match a route,
 // run its handler, turn rule violations into plain-text errors. Every transport calls dispatch().
 import { DomainError } from '../domain/errors';
+import { RoomCache } from '../domain/rooms';
 import type { Services } from '../domain/services';
 import type { User } from '../store/types';
 import { authenticate } from './auth';
@@ -75,7 +76,12 @@ export class Router {
    * Runs one request. `auth` is given for sub-requests, which inherit their parent's user and
    * must not re-authenticate (their own X-SOGS-* headers are ignored).
    */
-  async dispatch(s: Services, req: ApiRequest, auth?: AuthResult, depth = 0): Promise<ApiResponse> {
+  async dispatch(s: Services, req: ApiRequest, auth?: AuthResult, depth = 0, cache?: RoomCache): Promise<ApiResponse> {
+    // Reads are memoised across a batch's GET sub-requests; anything else empties the memo and
+    // runs uncached, so no request sees data from before a write.
+    const shared = cache ?? new RoomCache();
+    if (req.method !== 'GET') shared.clear();
+    const hs: Services = req.method === 'GET' ? { ...s, roomCache: shared } : s;
     try {
       const who = auth ?? (await authenticate(s, req));
       let methodMismatch = false;
@@ -89,13 +95,13 @@ export class Router {
         const params: Record<string, string> = {};
         r.names.forEach((n, i) => (params[n] = m[i + 1]!));
         return await r.handler({
-          s,
+          s: hs,
           req,
           user: who.user,
           params,
           query: new URLSearchParams(req.query),
           depth,
-          dispatchSub: (sub) => this.dispatch(s, sub, who, depth + 1),
+          dispatchSub: (sub) => this.dispatch(s, sub, who, depth + 1, shared),
           dispatchInner: (inner) => this.dispatch(s, inner, undefined, depth + 1),
         });
       }

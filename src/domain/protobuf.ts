@@ -5,46 +5,8 @@
 // attachments = 2, timestamp = 7, profile = 101; LokiProfile.displayName = 1,
 // profilePicture = 2; AttachmentPointer.id = 1, contentType = 2, size = 4, fileName = 7, url = 101.
 // Unknown fields are skipped, so full client messages decode fine.
-import { Root, type Type } from 'protobufjs/light';
+import { sessionContent as content } from '../proto/session-content';
 import { removePadding } from '../crypto/padding';
-
-const DESCRIPTOR = {
-  nested: {
-    signalservice: {
-      nested: {
-        Content: { fields: { dataMessage: { type: 'DataMessage', id: 1 } } },
-        DataMessage: {
-          fields: {
-            body: { type: 'string', id: 1 },
-            attachments: { rule: 'repeated', type: 'AttachmentPointer', id: 2 },
-            timestamp: { type: 'uint64', id: 7 },
-            profile: { type: 'LokiProfile', id: 101 },
-          },
-          nested: {
-            LokiProfile: {
-              fields: { displayName: { type: 'string', id: 1 }, profilePicture: { type: 'string', id: 2 } },
-            },
-          },
-        },
-        AttachmentPointer: {
-          fields: {
-            id: { type: 'fixed64', id: 1 },
-            contentType: { type: 'string', id: 2 },
-            size: { type: 'uint32', id: 4 },
-            fileName: { type: 'string', id: 7 },
-            url: { type: 'string', id: 101 },
-          },
-        },
-      },
-    },
-  },
-};
-
-let contentType: Type | null = null;
-function content(): Type {
-  contentType ??= Root.fromJSON(DESCRIPTOR).lookupType('signalservice.Content');
-  return contentType;
-}
 
 export interface SessionAttachment {
   /** fixed64 as a decimal string (it may exceed 2^53). */

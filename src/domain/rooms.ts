@@ -1,5 +1,5 @@
 // Rooms: finding one as a given user sees it, creating and deleting them, and who moderates them.
-import { StoreConflict, type PinnedMessage, type Room, type RoomModerator, type User } from '../store/types';
+import { StoreConflict, type PermissionOverride, type PinnedMessage, type Room, type RoomModerator, type User } from '../store/types';
 import { DomainError, badRequest, notFound } from './errors';
 import { effectivePermissions, allows, type Permissions } from './permissions';
 import type { Services } from './services';
@@ -11,14 +11,54 @@ export interface RoomAccess {
   perms: Permissions;
 }
 
+/**
+ * Room rows and permission overrides remembered for the duration of one read-only request tree
+ * (a poll is one batch touching each room twice). The router gives it only to GET requests and
+ * drops it when a batch runs anything else, so nothing read here can be stale after a write.
+ */
+export class RoomCache {
+  private readonly rooms = new Map<string, Room | null>();
+  private readonly overrides = new Map<string, PermissionOverride | null>();
+
+  async room(s: Services, token: string): Promise<Room | null> {
+    const key = token.toLowerCase();
+    let r = this.rooms.get(key);
+    if (r === undefined) {
+      r = await s.store.getRoom(token);
+      this.rooms.set(key, r);
+    }
+    return r;
+  }
+
+  async override(s: Services, roomId: number, userId: number): Promise<PermissionOverride | null> {
+    const key = `${roomId}:${userId}`;
+    let o = this.overrides.get(key);
+    if (o === undefined) {
+      o = await s.store.getOverride(roomId, userId);
+      this.overrides.set(key, o);
+    }
+    return o;
+  }
+
+  clear(): void {
+    this.rooms.clear();
+    this.overrides.clear();
+  }
+}
+
 export async function permissionsIn(s: Services, room: Room, user: User | null): Promise<Permissions> {
-  const ov = user ? await s.store.getOverride(room.id, user.id) : null;
+  const ov = user ? await (s.roomCache ? s.roomCache.override(s, room.id, user.id) : s.store.getOverride(room.id, user.id)) : null;
   return effectivePermissions(room, user, ov);
+}
+
+async function loadRoom(s: Services, token: string): Promise<Room | null> {
+  if (!ROOM_TOKEN_RE.test(token)) return null;
+  return s.roomCache ? s.roomCache.room(s, token) : s.store.getRoom(token);
 }
 
 /** The room as `user` may see it: unknown rooms and rooms it may not access are both 404. */
 export async function accessRoom(s: Services, token: string, user: User | null): Promise<RoomAccess> {
-  const room = ROOM_TOKEN_RE.test(token) ? await s.store.getRoom(token) : null;
+  const room = await loadRoom(s, token);
   if (!room) throw notFound(`No such room: ${token}`);
   const perms = await permissionsIn(s, room, user);
   if (!allows(perms, 'accessible')) throw notFound(`No such room: ${token}`);
@@ -31,7 +71,7 @@ export async function accessRoom(s: Services, token: string, user: User | null):
  * room-banned user gets 403 from pollInfo and message reads, 404 only from GET /room).
  */
 export async function findRoom(s: Services, token: string, user: User | null): Promise<RoomAccess> {
-  const room = ROOM_TOKEN_RE.test(token) ? await s.store.getRoom(token) : null;
+  const room = await loadRoom(s, token);
   if (!room) throw notFound(`No such room: ${token}`);
   return { room, perms: await permissionsIn(s, room, user) };
 }

@@ -6,6 +6,7 @@ import type { Store } from '../store/types';
 import type { FileBlobs } from '../store/blobs';
 import type { Clock } from './clock';
 import type { ActivityRecorder } from './activity';
+import type { RoomCache } from './rooms';
 
 export interface ServerKeys {
   /** X25519 secret (32 bytes); also the seed of the server's Ed25519 key (legacy tokens). */
@@ -23,4 +24,6 @@ export interface Services {
   /** Uploaded file contents (the files table holds their metadata). */
   blobs: FileBlobs;
   log: Logger;
+  /** Per-request read cache (set by the router for GET requests only). */
+  roomCache?: RoomCache;
 }

@@ -1,0 +1,20 @@
+// Runs the admin CLI as a separate process on a test server's data folder.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+
+const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'sogs.js');
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export function runCli(dataDir: string, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, '--data-dir', dataDir, '--log-level', 'silent', ...args], { env: { ...process.env, SOGS_CONFIG: '' } }, (err, out, errOut) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, out, err: errOut });
+    });
+  });
+}
