@@ -25,6 +25,8 @@ export interface Ctx {
 export type Handler = (ctx: Ctx) => Promise<ApiResponse>;
 
 interface Route {
+  /** Literal first path segment, or null when the pattern starts with a parameter. */
+  first: string | null;
   method: string;
   re: RegExp;
   names: string[];
@@ -53,10 +55,31 @@ function compile(pattern: string): { re: RegExp; names: string[] } {
 
 export class Router {
   private readonly routes: Route[] = [];
+  // Routes grouped by literal first segment (each group also holds, in registration order, the
+  // routes that start with a parameter), so a request tests a handful of patterns, not all.
+  private groups: Map<string, Route[]> | null = null;
+  private wild: Route[] = [];
 
   add(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, ...compile(pattern), handler });
+    const seg = pattern.split('/')[1] ?? '';
+    this.routes.push({ first: seg.startsWith(':') ? null : seg, method, ...compile(pattern), handler });
+    this.groups = null;
     return this;
+  }
+
+  private candidates(path: string): Route[] {
+    if (!this.groups) {
+      this.groups = new Map();
+      this.wild = this.routes.filter((r) => r.first === null);
+      for (const r of this.routes) {
+        if (r.first !== null && !this.groups.has(r.first)) {
+          const first = r.first;
+          this.groups.set(first, this.routes.filter((x) => x.first === first || x.first === null));
+        }
+      }
+    }
+    const end = path.indexOf('/', 1);
+    return this.groups.get(path.slice(1, end < 0 ? undefined : end)) ?? this.wild;
   }
 
   get(p: string, h: Handler): this {
@@ -85,7 +108,7 @@ export class Router {
     try {
       const who = auth ?? (await authenticate(s, req));
       let methodMismatch = false;
-      for (const r of this.routes) {
+      for (const r of this.candidates(req.path)) {
         const m = r.re.exec(req.path);
         if (!m) continue;
         if (r.method !== req.method) {
