@@ -3,7 +3,7 @@
 // default room on a fresh database, and the internal system user.
 import fs from 'node:fs';
 import path from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Config, publicBaseUrl, resolveInDataDir, sqlitePath } from './config';
 import { generateX25519SecretKey, x25519PublicKey } from './crypto/keys';
 import { systemUserId } from './crypto/ids';
@@ -13,6 +13,7 @@ import type { ServerKeys, Services } from './domain/services';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/types';
 import { DiskBlobs } from './store/blobs';
+import { createLogger } from './ops/logging';
 
 export const DEFAULT_ROOM = { token: 'main', name: 'Main' };
 
@@ -45,7 +46,7 @@ export function openStore(config: Config): Store {
 }
 
 export function makeLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: undefined });
+  return createLogger(config);
 }
 
 export interface OpenOptions {

@@ -66,6 +66,19 @@ export interface Config {
   configFile?: string;
   /** Server processes sharing the port (node:cluster); 0 = one per CPU core. */
   workers: number;
+  // Operations (issue 8): native TLS, security headers, access log, metrics.
+  /** Serve HTTPS with tlsCert/tlsKey instead of plain HTTP. */
+  tls: boolean;
+  /** PEM certificate chain, relative to dataDir unless absolute. */
+  tlsCert: string;
+  /** PEM private key, relative to dataDir unless absolute. */
+  tlsKey: string;
+  /** Strict-Transport-Security: 'auto' (only when tls), 'on' (also behind an HTTPS proxy), 'off'. */
+  hsts: string;
+  /** Log one line per request: method, route pattern, status, duration (no IP, no query). */
+  logRequests: boolean;
+  /** Prometheus `/metrics`: 'off', 'loopback' (only from 127.0.0.1/::1) or 'on'. */
+  metrics: string;
 }
 
 type Kind = 'string' | 'int' | 'float' | 'bool';
@@ -116,6 +129,12 @@ export const OPTIONS: readonly Option[] = [
   opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered (at least 48 h to cover the ±24 h timestamp window).'),
   opt('jobInterval', 'float', 10, 'Seconds between background job runs (cleanup, expiry, active users).'),
   opt('workers', 'int', 1, 'Server processes sharing the port (0 = one per CPU core). Each opens the database; on SQLite writes are serialised by the database lock.', 'net.workers'),
+  opt('tls', 'bool', false, 'Serve HTTPS directly (TLS 1.2+, modern ciphers) with tlsCert and tlsKey. Usually a reverse proxy (Caddy, nginx) terminates TLS instead.', 'net.tls'),
+  opt('tlsCert', 'string', 'tls/cert.pem', 'PEM certificate (chain) for tls, relative to dataDir unless absolute; read at start.', 'net.tls_cert'),
+  opt('tlsKey', 'string', 'tls/key.pem', 'PEM private key for tls, relative to dataDir unless absolute.', 'net.tls_key'),
+  opt('hsts', 'string', 'auto', 'Strict-Transport-Security (max-age=63072000; includeSubDomains): auto = only when tls is on, on = always (set it behind an HTTPS reverse proxy), off = never.', 'net.hsts'),
+  opt('logRequests', 'bool', false, 'Access log: one line per HTTP request with method, route pattern, status and duration (never the client IP, query or body).', 'log.requests'),
+  opt('metrics', 'string', 'off', 'Prometheus metrics at `/metrics`: off, loopback (only from 127.0.0.1/::1) or on (anyone; protect it at your proxy).', 'net.metrics'),
   opt('logLevel', 'string', 'info', 'Log level: debug, info, warn, error or silent.', 'log.level'),
   opt('profanityFilter', 'bool', false, 'Filter posts and edits whose text or display name contains profanity (the `obscenity` package\'s English list, with leetspeak variants, or profanityCustom). Per room: `[room:TOKEN] profanity_filter`.', 'messages.profanity_filter'),
   opt('profanitySilent', 'bool', true, 'Profane posts are stored hidden (the poster gets 201 with `filtered: true`; edits are dropped) instead of rejected with 429. Per room: `[room:TOKEN] profanity_silent`.', 'messages.profanity_silent'),
@@ -267,6 +286,8 @@ export function validate(c: Config): void {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
+  if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
+  if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);
   if (c.nonceRetention < 86400) throw new ConfigError('nonceRetention must be at least 86400 seconds');
   for (const a of c.alphabetFilters.split(/[\s,]+/).filter(Boolean)) {
     if (!['arabic', 'cyrillic', 'persian'].includes(a.toLowerCase())) throw new ConfigError(`alphabetFilters: unknown alphabet '${a}' (use arabic, cyrillic, persian)`);
@@ -291,5 +312,5 @@ export function sqlitePath(c: Config): string | null {
 export function publicBaseUrl(c: Config): string {
   if (c.baseUrl) return c.baseUrl.replace(/\/+$/, '');
   const host = c.host === '0.0.0.0' || c.host === '::' ? 'localhost' : c.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${c.port}`;
+  return `${c.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${c.port}`;
 }

@@ -1,7 +1,14 @@
 // The HTTP listener: turns node's request into an ApiRequest, calls the router, writes the reply.
 // It owns transport limits (body size) and nothing else; every rule lives below it.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { resolveInDataDir } from './config';
+import { health } from './ops/health';
+import { hstsEnabled, withSecurityHeaders } from './ops/headers';
+import { createMetrics, metricsAllowed, type Metrics } from './ops/metrics';
+import { routeLabel } from './ops/route-label';
 import { buildRouter } from './api';
 import { decodePath, splitTarget } from './api/paths';
 import { bodyOf, text } from './api/respond';
@@ -11,7 +18,9 @@ import type { Services } from './domain/services';
 import { startJobs, type Jobs } from './jobs';
 
 export interface RunningServer {
-  server: http.Server;
+  server: http.Server | https.Server;
+  /** Prometheus metrics of this server (rendered at /metrics when the `metrics` option allows). */
+  metrics: Metrics;
   port: number;
   router: Router;
   close(): Promise<void>;
@@ -49,14 +58,52 @@ function toApiRequest(req: http.IncomingMessage, body: Buffer): ApiRequest | nul
   return { method: req.method ?? 'GET', path, query, headers, body };
 }
 
-function send(res: http.ServerResponse, r: ApiResponse): void {
+/** Listener state shared by the handler and close(). */
+interface ListenerState {
+  metrics?: Metrics;
+  /** Set once shutdown begins: replies then close their connection instead of keeping it alive. */
+  closing: boolean;
+}
+
+/**
+ * Writes a reply of the HTTP listener. Only here are the security headers added: batch
+ * sub-responses and onion inner responses never pass through send(), so theirs stay minimal.
+ */
+function sendReply(res: http.ServerResponse, r: ApiResponse, s: Services, st?: ListenerState): void {
   const body = bodyOf(r);
-  res.writeHead(r.status, { ...r.headers, 'content-length': body.length });
+  const headers: Record<string, string | number> = { ...withSecurityHeaders(r.headers, { hsts: hstsEnabled(s.config) }), 'content-length': body.length };
+  if (st?.closing) headers['connection'] = 'close';
+  res.writeHead(r.status, headers);
   res.end(body);
 }
 
-export function createHandler(s: Services, router: Router): http.RequestListener {
+/** /healthz and /metrics belong to the HTTP listener only (not reachable through batch or onion). */
+async function opsRoute(s: Services, req: http.IncomingMessage, apiReq: ApiRequest, st?: ListenerState): Promise<ApiResponse | null> {
+  if (apiReq.path === '/healthz') {
+    return apiReq.method === 'GET' || apiReq.method === 'HEAD' ? health(s) : text(405, 'Method not allowed');
+  }
+  if (apiReq.path === '/metrics' && st?.metrics && s.config.metrics !== 'off') {
+    if (!metricsAllowed(s.config.metrics, req.socket.remoteAddress)) return text(403, 'Forbidden');
+    if (apiReq.method !== 'GET') return text(405, 'Method not allowed');
+    const m = await st.metrics.render();
+    return { status: 200, headers: { 'content-type': m.contentType, 'cache-control': 'no-store' }, body: Buffer.from(m.body, 'utf8') };
+  }
+  return null;
+}
+
+export function createHandler(s: Services, router: Router, st?: ListenerState): http.RequestListener {
   return (req, res) => {
+    const started = process.hrtime.bigint();
+    let pathForLog = '/';
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routeLabel(pathForLog, res.statusCode);
+      st?.metrics?.observe(req.method ?? 'GET', route, res.statusCode, seconds);
+      if (s.config.logRequests) {
+        s.log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e5) / 100 }, 'request');
+      }
+    });
+    const send = (res: http.ServerResponse, r: ApiResponse): void => sendReply(res, r, s, st);
     void (async () => {
       try {
         const body = await readBody(req, s.config.maxBodyBytes);
@@ -69,7 +116,8 @@ export function createHandler(s: Services, router: Router): http.RequestListener
           send(res, text(400, 'Invalid percent-encoding in request path'));
           return;
         }
-        send(res, await router.dispatch(s, apiReq));
+        pathForLog = apiReq.path;
+        send(res, (await opsRoute(s, req, apiReq, st)) ?? (await router.dispatch(s, apiReq)));
       } catch (e) {
         s.log.error({ err: e }, 'request failed');
         if (!res.headersSent) send(res, text(500, 'Internal server error'));
@@ -79,9 +127,45 @@ export function createHandler(s: Services, router: Router): http.RequestListener
   };
 }
 
+/** How long shutdown waits for in-flight requests before cutting their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Native TLS (option `tls`): TLS 1.2+, forward-secret AEAD ciphers only. */
+const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+function tlsOptions(s: Services): https.ServerOptions {
+  const read = (p: string, what: string): Buffer => {
+    const file = resolveInDataDir(s.config, p);
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new Error(`tls is on but the ${what} ${file} cannot be read: ${(e as Error).message}`);
+    }
+  };
+  return {
+    cert: read(s.config.tlsCert, 'certificate (tlsCert)'),
+    key: read(s.config.tlsKey, 'private key (tlsKey)'),
+    minVersion: 'TLSv1.2',
+    ciphers: TLS_CIPHERS,
+    honorCipherOrder: true,
+  };
+}
+
 export async function startServer(s: Services, opts: { port?: number; host?: string; jobs?: boolean } = {}): Promise<RunningServer> {
   const router = buildRouter();
-  const server = http.createServer(createHandler(s, router));
+  const st: ListenerState = { metrics: createMetrics(s), closing: false };
+  const handler = createHandler(s, router, st);
+  const server = s.config.tls ? https.createServer(tlsOptions(s), handler) : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -94,14 +178,20 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   const port = (server.address() as AddressInfo).port;
   return {
     server,
+    metrics: st.metrics!,
     port,
     router,
     close: async () => {
       jobs?.stop();
-      // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+      // Stop accepting, let in-flight requests finish (their replies carry `connection: close`),
+      // drop idle keep-alive sockets now, and any connection still open after the grace period.
+      st.closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      force.unref();
       await closed;
+      clearTimeout(force);
       await s.activity.flush();
     },
   };

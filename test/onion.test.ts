@@ -320,10 +320,14 @@ describe('malformed v3 plaintext: encrypted {"status_code": 400}', () => {
     assert.equal(reply[0].code, 200);
   });
 
-  test('an endpoint without a leading / goes to /legacy/ (not implemented: 404)', async () => {
+  test('an endpoint without a leading / goes to /legacy/ (the legacy API, issue 6; unknown ones 404)', async () => {
     const reply = await sendV3Plaintext(srv, utf8(JSON.stringify({ method: 'GET', endpoint: 'rooms', auth_code: 'x' })));
-    assert.equal(reply.toString(), '{"status_code": 404}');
-    assert.equal(openV3Reply(reply).status, 404);
+    const legacy = JSON.parse(reply.toString()) as { status_code: number; rooms: unknown };
+    assert.equal(legacy.status_code, 200);
+    assert.ok(Array.isArray(legacy.rooms));
+    const unknown = await sendV3Plaintext(srv, utf8(JSON.stringify({ method: 'GET', endpoint: 'no_such_legacy_endpoint' })));
+    assert.equal(unknown.toString(), '{"status_code": 404}');
+    assert.equal(openV3Reply(unknown).status, 404);
   });
 });
 

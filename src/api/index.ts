@@ -12,6 +12,7 @@ import { onionRoutes } from './routes/onion';
 import { permissionRoutes } from './routes/permissions';
 import { roomRoutes } from './routes/rooms';
 import { webRoutes } from '../web/routes';
+import { legacyAliasRoutes, legacyRoutes } from './legacy/routes';
 
 export function buildRouter(): Router {
   const r = new Router();
@@ -26,6 +27,9 @@ export function buildRouter(): Router {
   moderationRoutes(r);
   permissionRoutes(r);
   onionRoutes(r);
+  // --- legacy --- the v1 API at /legacy/..., then its plain-path aliases (modern routes win).
+  legacyRoutes(r);
+  legacyAliasRoutes(r);
   // Browser pages last: every API route wins over `/:room`.
   webRoutes(r);
   return r;

@@ -276,6 +276,14 @@ export interface Store {
   touchRoomActivity(touches: ActivityTouch[]): Promise<void>;
   /** Periodic cleanup; returns counts of what was removed. */
   cleanup(now: number, opts: CleanupOptions): Promise<Record<string, number>>;
+
+  // --- legacy --- (the v1 API, issue 6)
+  /** Live, unfiltered messages the viewer may see with id > afterId, ascending by id. */
+  legacyMessagesAfter(roomId: number, viewer: Viewer, afterId: number, limit: number): Promise<Message[]>;
+  /** Tombstones as legacy deletions: seqno_data > after ascending, or (after null) the newest first. */
+  legacyDeletions(roomId: number, after: number | null, limit: number): Promise<{ id: number; deletedMessageId: number }[]>;
+  /** Users active in the room since `since` (unix seconds). */
+  legacyActiveUsers(roomId: number, since: number): Promise<number>;
 }
 
 // --- reactions, pins, files, direct messages (issue 4) -----------------------------------------

@@ -19,6 +19,7 @@ import type { SafeHtml } from './html';
 import { errorPage, indexPage, roomPage, setupPage, type MessageView, type PageOptions, type RoomSummary } from './pages';
 import { qrPng } from './qr';
 import { STATIC_ASSETS } from './static';
+import { LEGACY_PLAIN_SEGMENTS } from '../api/legacy/routes';
 
 /** How many recent messages a room page shows. */
 export const RECENT_LIMIT = 50;
@@ -42,7 +43,9 @@ export const CT_HTML = 'text/html; charset=utf-8';
  * First path segments that belong to the API: `/<segment>` is never a room page, so a GET of an
  * API path that has no GET route keeps the router's plain-text answer (e.g. 405 for /batch).
  */
-const API_SEGMENTS = new Set(['batch', 'sequence', 'capabilities', 'rooms', 'room', 'inbox', 'outbox', 'user', 'oxen', 'loki', 'legacy']);
+const API_SEGMENTS = new Set(['batch', 'sequence', 'capabilities', 'rooms', 'room', 'inbox', 'outbox', 'user', 'oxen', 'loki', 'legacy', 'healthz', 'metrics',
+  // --- legacy --- plain-path aliases of the v1 API (src/api/legacy/routes.ts)
+  ...LEGACY_PLAIN_SEGMENTS]);
 const POST_ONLY = new Set(['batch', 'sequence']);
 /** Our own page prefixes: `/static` and `/r` alone are not rooms either. */
 const WEB_SEGMENTS = new Set(['static', 'r']);

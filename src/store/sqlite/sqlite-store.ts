@@ -1075,4 +1075,25 @@ export class SqliteStore implements Store {
       return counts;
     });
   }
+
+  // --- legacy --- (the v1 API, issue 6)
+  async legacyMessagesAfter(roomId: number, viewer: Viewer, afterId: number, limit: number): Promise<Message[]> {
+    const rows = this.q(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+        WHERE m.room = @room AND m.data IS NOT NULL AND NOT m.filtered AND m.id > @after AND ${VISIBLE}
+        ORDER BY m.id LIMIT @limit`,
+    ).all({ room: roomId, after: afterId, limit, uid: viewer.userId, mod: int(viewer.moderator) }) as Row[];
+    return rows.map(toMessage);
+  }
+
+  async legacyDeletions(roomId: number, after: number | null, limit: number): Promise<{ id: number; deletedMessageId: number }[]> {
+    const rows = (after === null
+      ? this.q('SELECT seqno_data AS s, id FROM messages WHERE room = ? AND data IS NULL ORDER BY seqno_data DESC LIMIT ?').all(roomId, limit)
+      : this.q('SELECT seqno_data AS s, id FROM messages WHERE room = ? AND data IS NULL AND seqno_data > ? ORDER BY seqno_data LIMIT ?').all(roomId, after, limit)) as Row[];
+    return rows.map((r) => ({ id: r['s'] as number, deletedMessageId: r['id'] as number }));
+  }
+
+  async legacyActiveUsers(roomId: number, since: number): Promise<number> {
+    return (this.q('SELECT count(*) AS n FROM room_users WHERE room = ? AND last_active >= ?').get(roomId, since) as Row)['n'] as number;
+  }
 }

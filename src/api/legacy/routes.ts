@@ -1,0 +1,404 @@
+// The legacy (v1) open group API (legacy.md §3), served from the modern store. One set of handlers,
+// registered under /legacy/... (where v3 onion requests without a leading '/' land) and, by
+// legacyAliasRoutes, at the user document's plain paths where they do not collide with the modern
+// API. Every reply carries `status_code` in its JSON body; errors are exactly {"status_code": N}
+// with the same HTTP status (a v3 onion reply carries only that body anyway).
+import { decodeBase64Strict, encodeBase64 } from '../../crypto/base64';
+import { DomainError, badRequest, notFound } from '../../domain/errors';
+import {
+  LEGACY_MEMBER_WINDOW,
+  LEGACY_SESSION_ID_RE,
+  legacyBan,
+  legacyBanList,
+  legacyDeleteMessages,
+  legacyModerators,
+  legacyPrincipal,
+  legacySetRoomImage,
+  legacyStoreFile,
+  legacyUnban,
+  type LegacyPrincipal,
+} from '../../domain/legacy';
+import { downloadFile } from '../../domain/files';
+import { postMessage, requirePermission, viewerOf } from '../../domain/messages';
+import { ROOM_TOKEN_RE, accessRoom, visibleRooms } from '../../domain/rooms';
+import { ANY_SESSION_ID_RE } from '../../domain/users';
+import type { Message, Room } from '../../store/types';
+import { json, statusOf } from '../respond';
+import type { Ctx, Handler, Router } from '../router';
+import type { ApiResponse } from '../types';
+import { challengeFor, noToken, tokenOwner } from './auth';
+
+/** Item cap of every legacy list (legacy.md §3.11). */
+export const LEGACY_LIMIT = 256;
+
+type Obj = Record<string, unknown>;
+
+function status(code: number): ApiResponse {
+  return json({ status_code: code }, code);
+}
+
+/** Turns rule violations into {"status_code": N} bodies. */
+function legacy(h: Handler): Handler {
+  return async (c) => {
+    try {
+      return await h(c);
+    } catch (e) {
+      if (e instanceof DomainError) return status(statusOf(e.kind));
+      throw e;
+    }
+  };
+}
+
+// --- inputs --------------------------------------------------------------------------------------
+
+/** The room named by the `Room` header: missing or malformed 400, unknown 404 (legacy.md §2.2). */
+async function headerRoom(c: Ctx): Promise<Room> {
+  const token = c.req.headers['room'];
+  if (token === undefined || token === '') throw badRequest('Room header required');
+  return knownRoom(c, token);
+}
+
+async function knownRoom(c: Ctx, token: string): Promise<Room> {
+  const room = ROOM_TOKEN_RE.test(token) ? await c.s.store.getRoom(token) : null;
+  if (!room) throw notFound(`No such room: ${token}`);
+  return room;
+}
+
+function body(c: Ctx): Obj {
+  let v: unknown;
+  try {
+    v = JSON.parse(c.req.body.toString('utf8'));
+  } catch {
+    throw badRequest('body must be JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('body must be a JSON object');
+  return v as Obj;
+}
+
+function b64(o: Obj, name: string): Buffer {
+  const v = o[name];
+  const buf = typeof v === 'string' ? decodeBase64Strict(v) : null;
+  if (!buf) throw badRequest(`'${name}' must be base64`);
+  return buf;
+}
+
+function publicKeyField(v: unknown): string {
+  if (typeof v !== 'string' || !ANY_SESSION_ID_RE.test(v)) throw badRequest('invalid public key');
+  return v.toLowerCase();
+}
+
+/** `limit`: absent 256, junk 400, clamped to 1..256; `from_server_id`: absent/empty/0 = newest mode. */
+function listParams(c: Ctx): { from: number | null; limit: number } {
+  const q = c.query;
+  const raw = q.get('limit');
+  let limit = LEGACY_LIMIT;
+  if (raw !== null && raw !== '') {
+    if (!/^-?\d{1,15}$/.test(raw)) throw badRequest("'limit' must be an integer");
+    limit = Math.min(LEGACY_LIMIT, Math.max(1, Number(raw)));
+  }
+  return { from: cursor(q.get('from_server_id')), limit };
+}
+
+function cursor(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest('cursor must be a non-negative integer');
+  return n === 0 ? null : n;
+}
+
+// --- auth ----------------------------------------------------------------------------------------
+
+/**
+ * Authenticates in `room`: X-SOGS-* (already verified by the router) wins, else the `Authorization`
+ * token (missing/invalid 401). A banned user gets 403 unless `allowBanned`.
+ */
+async function authIn(c: Ctx, room: Room, token: string | undefined, allowBanned = false): Promise<LegacyPrincipal> {
+  let sessionId: string | null = null;
+  if (!c.user) {
+    if (token === undefined || token === '') throw noToken('Authorization header required');
+    sessionId = tokenOwner(c.s, token);
+    if (!sessionId) throw noToken();
+  }
+  const p = await legacyPrincipal(c.s, room, sessionId ?? c.user!.sessionId, c.user);
+  if (!allowBanned) requirePermission(p.perms, 'read');
+  const now = c.s.clock.now();
+  c.s.activity.touchRoom(room.id, p.user.id, now);
+  c.s.activity.touchUser(p.user.id, now);
+  return p;
+}
+
+function auth(c: Ctx, room: Room, allowBanned = false): Promise<LegacyPrincipal> {
+  return authIn(c, room, c.req.headers['authorization'], allowBanned);
+}
+
+// --- views ---------------------------------------------------------------------------------------
+
+function messageJson(m: Message): Obj {
+  return {
+    server_id: m.id,
+    public_key: m.sessionId,
+    timestamp: Math.floor(m.posted * 1000),
+    data: encodeBase64(m.data ?? Buffer.alloc(0)),
+    signature: encodeBase64(m.signature ?? Buffer.alloc(0)),
+  };
+}
+
+async function messagesFor(c: Ctx, room: Room, p: LegacyPrincipal, from: number | null, limit: number): Promise<Obj[]> {
+  const viewer = viewerOf(p.user, p.perms);
+  const list = from === null
+    ? await c.s.store.recentMessages(room.id, viewer, limit)
+    : await c.s.store.legacyMessagesAfter(room.id, viewer, from, limit);
+  return list.map(messageJson);
+}
+
+async function deletionsFor(c: Ctx, room: Room, from: number | null, limit: number): Promise<Obj[]> {
+  return (await c.s.store.legacyDeletions(room.id, from, limit)).map((d) => ({ id: d.id, deleted_message_id: d.deletedMessageId }));
+}
+
+// --- handlers ------------------------------------------------------------------------------------
+
+async function getRooms(c: Ctx) {
+  const rooms = await visibleRooms(c.s, null);
+  return json({ status_code: 200, rooms: rooms.map(({ room }) => ({ id: room.token, name: room.name })) });
+}
+
+async function getRoom(c: Ctx) {
+  const { room } = await accessRoom(c.s, c.params['room']!, null);
+  return json({ status_code: 200, room: { id: room.token, name: room.name } });
+}
+
+async function getRoomImage(c: Ctx) {
+  const { room, perms } = await accessRoom(c.s, c.params['room']!, null);
+  if (room.image === null) throw notFound('room has no image');
+  // The image never expires; downloadFile checks it still belongs to the room.
+  const d = await downloadFile(c.s, room, { ...perms, read: true, banned: false }, room.image);
+  return json({ status_code: 200, result: encodeBase64(d.bytes) });
+}
+
+async function postRoomImage(c: Ctx) {
+  const room = await headerRoom(c);
+  if (c.params['room'] !== room.token) throw badRequest('the path room must be the Room header room');
+  const o = body(c);
+  const p = await auth(c, room);
+  const id = await legacySetRoomImage(c.s, room, p, b64(o, 'file'));
+  return json({ status_code: 200, room_id: room.token, result: id });
+}
+
+async function postFile(c: Ctx) {
+  const room = await headerRoom(c);
+  const o = body(c);
+  const p = await auth(c, room);
+  requirePermission(p.perms, 'upload');
+  const id = await legacyStoreFile(c.s, room, p.user, b64(o, 'file'));
+  return json({ status_code: 200, result: id });
+}
+
+async function getFile(c: Ctx) {
+  const room = await headerRoom(c);
+  const p = await auth(c, room);
+  const raw = c.params['id']!;
+  if (!/^\d{1,15}$/.test(raw)) throw badRequest('file id must be an integer');
+  const d = await downloadFile(c.s, room, p.perms, Number(raw));
+  return json({ status_code: 200, result: encodeBase64(d.bytes) });
+}
+
+async function getChallenge(c: Ctx) {
+  const room = await headerRoom(c);
+  void room;
+  const pk = c.query.get('public_key');
+  if (pk === null || !LEGACY_SESSION_ID_RE.test(pk)) throw badRequest('public_key must be a 05 session id');
+  try {
+    return json(challengeFor(c.s, pk.toLowerCase()));
+  } catch {
+    // A key with no X25519 shared secret (low order).
+    throw badRequest('unusable public_key');
+  }
+}
+
+/** Stateless tokens need no claiming; we still check the token is ours and names the body's key. */
+async function claimToken(c: Ctx) {
+  await headerRoom(c);
+  const o = body(c);
+  const token = c.req.headers['authorization'];
+  if (token === undefined || token === '') throw noToken('Authorization header required');
+  const owner = tokenOwner(c.s, token);
+  if (o['public_key'] !== undefined && publicKeyField(o['public_key']) !== owner) {
+    throw new DomainError('forbidden', 'token does not belong to public_key');
+  }
+  if (!owner) throw new DomainError('forbidden', 'not a token of this server');
+  return status(200);
+}
+
+/** Tokens are stateless: there is nothing to revoke; the call checks the token like any other. */
+async function deleteToken(c: Ctx) {
+  const room = await headerRoom(c);
+  await auth(c, room);
+  return status(200);
+}
+
+async function postMessageH(c: Ctx) {
+  const room = await headerRoom(c);
+  const o = body(c);
+  const data = b64(o, 'data');
+  const signature = b64(o, 'signature');
+  if (data.length === 0) throw badRequest("'data' must not be empty");
+  if (signature.length !== 64) throw badRequest("'signature' must be 64 bytes");
+  const p = await auth(c, room);
+  const m = await postMessage(c.s, room, p.user, p.perms, { data, signature, whisperTo: null, whisperMods: false });
+  return json({ status_code: 200, message: messageJson(m) });
+}
+
+async function getMessages(c: Ctx) {
+  const room = await headerRoom(c);
+  const { from, limit } = listParams(c);
+  const p = await auth(c, room);
+  return json({ status_code: 200, messages: await messagesFor(c, room, p, from, limit) });
+}
+
+async function getDeletedMessages(c: Ctx) {
+  const room = await headerRoom(c);
+  const { from, limit } = listParams(c);
+  await auth(c, room);
+  return json({ status_code: 200, ids: await deletionsFor(c, room, from, limit) });
+}
+
+async function deleteMessagesH(c: Ctx) {
+  const room = await headerRoom(c);
+  const o = body(c);
+  const ids = o['ids'];
+  if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'number' && Number.isSafeInteger(x))) {
+    throw badRequest("'ids' must be an array of integers");
+  }
+  const p = await auth(c, room);
+  await legacyDeleteMessages(c.s, room, p, ids as number[]);
+  return status(200);
+}
+
+async function deleteMessage(c: Ctx) {
+  const room = await headerRoom(c);
+  const raw = c.params['id']!;
+  if (!/^-?\d{1,15}$/.test(raw)) throw badRequest('message id must be an integer');
+  const p = await auth(c, room);
+  await legacyDeleteMessages(c.s, room, p, [Number(raw)]);
+  return status(200);
+}
+
+async function getModerators(c: Ctx) {
+  const room = await headerRoom(c);
+  const p = await auth(c, room);
+  return json({ status_code: 200, moderators: await legacyModerators(c.s, room, p) });
+}
+
+function banHandler(deleteAll: boolean): Handler {
+  return async (c) => {
+    const room = await headerRoom(c);
+    const o = body(c);
+    const target = publicKeyField(o['public_key']);
+    const p = await auth(c, room);
+    await legacyBan(c.s, room, p, target, deleteAll);
+    return status(200);
+  };
+}
+
+async function unban(c: Ctx) {
+  const room = await headerRoom(c);
+  const target = publicKeyField(c.params['pk']);
+  const p = await auth(c, room);
+  await legacyUnban(c.s, room, p, target);
+  return status(200);
+}
+
+async function getBlockList(c: Ctx) {
+  const room = await headerRoom(c);
+  const p = await auth(c, room, true);
+  return json({ status_code: 200, banned_members: await legacyBanList(c.s, room, p) });
+}
+
+async function memberCount(c: Ctx) {
+  const room = await headerRoom(c);
+  await auth(c, room);
+  await c.s.activity.flush();
+  const n = await c.s.store.legacyActiveUsers(room.id, c.s.clock.now() - LEGACY_MEMBER_WINDOW);
+  return json({ status_code: 200, member_count: n });
+}
+
+/** One compact_poll entry; errors become that entry's status with empty lists (legacy.md §3.23). */
+async function pollEntry(c: Ctx, e: Obj): Promise<Obj> {
+  const roomId = e['room_id'] as string;
+  const empty = (code: number): Obj => ({ room_id: roomId, status_code: code, deletions: [], messages: [], moderators: [] });
+  try {
+    const room = await knownRoom(c, roomId);
+    const fromMsg = cursor(e['from_message_server_id']);
+    const fromDel = cursor(e['from_deletion_server_id']);
+    const p = await authIn(c, room, e['auth_token'] as string);
+    return {
+      room_id: roomId,
+      status_code: 200,
+      deletions: await deletionsFor(c, room, fromDel, LEGACY_LIMIT),
+      messages: await messagesFor(c, room, p, fromMsg, LEGACY_LIMIT),
+      moderators: await legacyModerators(c.s, room, p),
+    };
+  } catch (err) {
+    if (err instanceof DomainError) return empty(statusOf(err.kind));
+    throw err;
+  }
+}
+
+async function compactPoll(c: Ctx) {
+  const o = body(c);
+  const reqs = o['requests'];
+  if (!Array.isArray(reqs)) throw badRequest("'requests' must be an array");
+  for (const e of reqs) {
+    if (typeof e !== 'object' || e === null || typeof (e as Obj)['room_id'] !== 'string' || typeof (e as Obj)['auth_token'] !== 'string') {
+      throw badRequest('each request needs room_id and auth_token strings');
+    }
+  }
+  const results: Obj[] = [];
+  for (const e of reqs as Obj[]) results.push(await pollEntry(c, e));
+  return json({ status_code: 200, results });
+}
+
+// --- registration --------------------------------------------------------------------------------
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+/** [method, path relative to the API root, handler, collides with the modern API at the plain path]. */
+const ROUTES: [Method, string, Handler, boolean][] = [
+  ['GET', 'rooms', getRooms, true],
+  ['GET', 'rooms/:room', getRoom, false],
+  ['GET', 'rooms/:room/image', getRoomImage, false],
+  ['POST', 'rooms/:room/image', postRoomImage, false],
+  ['POST', 'files', postFile, false],
+  ['GET', 'files/:id', getFile, false],
+  ['GET', 'auth_token_challenge', getChallenge, false],
+  ['POST', 'claim_auth_token', claimToken, false],
+  ['DELETE', 'auth_token', deleteToken, false],
+  ['POST', 'compact_poll', compactPoll, false],
+  ['POST', 'messages', postMessageH, false],
+  ['GET', 'messages', getMessages, false],
+  ['POST', 'delete_messages', deleteMessagesH, false],
+  ['DELETE', 'messages/:id', deleteMessage, false],
+  ['GET', 'deleted_messages', getDeletedMessages, false],
+  ['GET', 'moderators', getModerators, false],
+  ['POST', 'block_list', banHandler(false), false],
+  ['POST', 'ban_and_delete_all', banHandler(true), false],
+  ['DELETE', 'block_list/:pk', unban, false],
+  ['GET', 'block_list', getBlockList, false],
+  ['GET', 'member_count', memberCount, false],
+];
+
+/** First path segments of the plain-path aliases (not room pages). */
+export const LEGACY_PLAIN_SEGMENTS: readonly string[] = [...new Set(ROUTES.filter((r) => !r[3]).map((r) => r[1].split('/')[0]!))];
+
+/** Every legacy endpoint under /legacy/... (v3 onion requests without a leading '/' land here). */
+export function legacyRoutes(r: Router): void {
+  for (const [method, path, h] of ROUTES) r.add(method, `/legacy/${path}`, legacy(h));
+}
+
+/**
+ * The user document's plain paths (/compact_poll, /rooms/:id, ...), except where the modern API
+ * owns the path (GET /rooms: use /legacy/rooms). Register after the modern routes, before the web pages.
+ */
+export function legacyAliasRoutes(r: Router): void {
+  for (const [method, path, h, collides] of ROUTES) if (!collides) r.add(method, `/${path}`, legacy(h));
+}

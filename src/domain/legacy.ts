@@ -1,0 +1,173 @@
+// Rules of the legacy (v1) API served from the modern data model (legacy.md §9). A legacy client
+// is an unblinded 05 id; it maps to its own users row (its posts carry the 05 id, so their
+// signatures verify), and, when the server knows the blinded (15) user of the same account, the
+// powers and restrictions of both rows apply: a ban or a moderator grant made against either
+// identity holds for the legacy client too.
+import { blindedIdCandidates } from '../crypto/ids';
+import type { Message, Room, User } from '../store/types';
+import { recordAudit } from './audit';
+import { banUser, unbanUser } from './bans';
+import { DomainError, badRequest, forbidden } from './errors';
+import { blobPath } from './files';
+import { allows, type Permissions } from './permissions';
+import { permissionsIn } from './rooms';
+import type { Services } from './services';
+import { findTargetUser, resolveTargetUser } from './users';
+
+/** Legacy uploads live as long as the reference gives them (legacy.md §3.5): 15 days. */
+export const LEGACY_FILE_TTL = 15 * 86400;
+/** member_count counts users active in the room within this window (legacy.md §9). */
+export const LEGACY_MEMBER_WINDOW = 7 * 86400;
+
+export const LEGACY_SESSION_ID_RE = /^05[0-9a-fA-F]{64}$/;
+
+export interface LegacyPrincipal {
+  /** The 05 user (or the X-SOGS-* user when the request carried one). */
+  user: User;
+  /** The same account's blinded user, when known. */
+  alt: User | null;
+  /** Who acts for moderation (the row holding the strongest powers). */
+  actor: User;
+  perms: Permissions;
+}
+
+function merge(a: Permissions, b: Permissions): Permissions {
+  return {
+    banned: a.banned || b.banned,
+    read: a.read && b.read,
+    accessible: a.accessible && b.accessible,
+    write: a.write && b.write,
+    upload: a.upload && b.upload,
+    moderator: a.moderator || b.moderator,
+    admin: a.admin || b.admin,
+    globalModerator: a.globalModerator || b.globalModerator,
+    globalAdmin: a.globalAdmin || b.globalAdmin,
+  };
+}
+
+/** The blinded user of a 05 id, if the server has seen it. */
+async function blindedCounterpart(s: Services, sessionId05: string): Promise<User | null> {
+  const { pos, neg } = blindedIdCandidates(sessionId05, s.keys.publicKey);
+  return s.store.findUserByCandidates([pos, neg]);
+}
+
+/** Loads the principal of a legacy request in `room`; `known` is an X-SOGS-* user that takes precedence. */
+export async function legacyPrincipal(s: Services, room: Room, sessionId: string, known: User | null): Promise<LegacyPrincipal> {
+  const user = known ?? (await s.store.ensureUser(sessionId.toLowerCase(), s.clock.now()));
+  const alt = known || !user.sessionId.startsWith('05') ? null : await blindedCounterpart(s, user.sessionId);
+  const mine = await permissionsIn(s, room, user);
+  if (!alt) return { user, alt, actor: user, perms: mine };
+  const theirs = await permissionsIn(s, room, alt);
+  const actor = theirs.admin && !mine.admin ? alt : theirs.moderator && !mine.moderator ? alt : user;
+  return { user, alt, actor, perms: merge(mine, theirs) };
+}
+
+export function isOwn(p: LegacyPrincipal, m: Message): boolean {
+  return m.userId === p.user.id || (p.alt !== null && m.userId === p.alt.id);
+}
+
+/**
+ * Deletes messages (legacy.md §3.13/§3.14, reference behaviour): atomic permission check first,
+ * unknown or already deleted ids are skipped.
+ */
+export async function legacyDeleteMessages(s: Services, room: Room, p: LegacyPrincipal, ids: number[]): Promise<number> {
+  const live: Message[] = [];
+  for (const id of ids) {
+    const m = await s.store.getMessage(room.id, id);
+    if (!m || m.data === null) continue;
+    if (!isOwn(p, m) && !allows(p.perms, 'moderator')) throw forbidden('You can only delete your own messages');
+    live.push(m);
+  }
+  const now = s.clock.now();
+  for (const m of live) {
+    await s.store.deleteMessage(m.id, now);
+    if (!isOwn(p, m)) await recordAudit(s, p.actor, 'message.delete', { target: m.sessionId, room, details: { message: m.id } });
+  }
+  return live.length;
+}
+
+function requireModerator(p: LegacyPrincipal): void {
+  if (!allows(p.perms, 'moderator')) throw forbidden('This endpoint requires room moderator permission');
+}
+
+/** Every users row of the account named by `sessionId` that the server knows (05 row and blinded row). */
+async function targetRows(s: Services, sessionId: string, create: boolean): Promise<User[]> {
+  const main = create ? await resolveTargetUser(s, sessionId) : await findTargetUser(s, sessionId);
+  const rows: User[] = main ? [main] : [];
+  const id = sessionId.toLowerCase();
+  if (id.startsWith('05')) {
+    const plain = await s.store.findUser(id);
+    if (plain && !rows.some((u) => u.id === plain.id)) rows.push(plain);
+  }
+  return rows;
+}
+
+/** POST block_list / ban_and_delete_all: a permanent room ban (already banned is not an error). */
+export async function legacyBan(s: Services, room: Room, p: LegacyPrincipal, sessionId: string, deleteAll: boolean): Promise<void> {
+  requireModerator(p);
+  const rows = await targetRows(s, sessionId, true);
+  for (const t of rows) {
+    if (t.id === p.user.id || t.id === p.alt?.id) throw forbidden('You cannot ban yourself');
+  }
+  for (const t of rows) await banUser(s, p.actor, t, [room], null);
+  if (deleteAll) {
+    const now = s.clock.now();
+    let n = 0;
+    for (const t of rows) n += await s.store.deleteUserMessages(room.id, t.id, now);
+    await recordAudit(s, p.actor, 'messages.delete_all', { target: rows[0]!, room, details: { deleted: n } });
+  }
+}
+
+/** DELETE block_list/:public_key: lifts the room ban of every row of that account. */
+export async function legacyUnban(s: Services, room: Room, p: LegacyPrincipal, sessionId: string): Promise<void> {
+  requireModerator(p);
+  const rows = await targetRows(s, sessionId, false);
+  for (const t of rows) await unbanUser(s, p.actor, t, [room]);
+}
+
+/** GET block_list (reference behaviour): moderators see every ban, a banned caller themself, others nothing. */
+export async function legacyBanList(s: Services, room: Room, p: LegacyPrincipal): Promise<string[]> {
+  const bans = (await s.store.listBans(room.id)).map((b) => b.sessionId);
+  const unique = [...new Set(bans)].sort();
+  if (allows(p.perms, 'moderator')) return unique;
+  if (p.perms.banned) return [p.user.sessionId];
+  return [];
+}
+
+/** GET moderators: visible moderators and admins (hidden ones for moderators), sorted, no system user. */
+export async function legacyModerators(s: Services, room: Room, p: LegacyPrincipal | null): Promise<string[]> {
+  const showHidden = p !== null && allows(p.perms, 'moderator');
+  const ids = (await s.store.roomModerators(room.id))
+    .filter((m) => (m.visible || showHidden) && !m.sessionId.startsWith('ff'))
+    .map((m) => m.sessionId);
+  return [...new Set(ids)].sort();
+}
+
+/** Stores an upload for the legacy API (no file name); the caller checked permissions. */
+export async function legacyStoreFile(s: Services, room: Room, uploader: User, bytes: Buffer): Promise<number> {
+  if (bytes.length > s.config.filesMaxSize) {
+    throw new DomainError('too-large', `file is ${bytes.length} bytes; the limit is ${s.config.filesMaxSize}`);
+  }
+  const now = s.clock.now();
+  const f = await s.store.insertFile({
+    roomId: room.id, uploaderId: uploader.id, size: bytes.length, filename: null, now, expiry: now + LEGACY_FILE_TTL,
+    pathFor: (id) => blobPath(room, id, null),
+  });
+  try {
+    await s.blobs.write(f.path, bytes);
+  } catch (e) {
+    await s.store.deleteFileRow(f.id);
+    throw e;
+  }
+  return f.id;
+}
+
+/** POST rooms/:id/image (reference): room admin; the upload becomes the (non-expiring) room image. */
+export async function legacySetRoomImage(s: Services, room: Room, p: LegacyPrincipal, bytes: Buffer): Promise<number> {
+  if (!allows(p.perms, 'admin')) throw forbidden('This endpoint requires room admin permission');
+  const id = await legacyStoreFile(s, room, p.actor, bytes);
+  const now = s.clock.now();
+  const r = await s.store.updateRoom(room.id, { image: id }, now, now + LEGACY_FILE_TTL);
+  if (r === 'no-such-image') throw badRequest('image upload vanished');
+  return id;
+}

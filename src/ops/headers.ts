@@ -1,0 +1,27 @@
+// Security headers added by the HTTP listener at send time (never inside onion or batch replies,
+// whose inner headers stay minimal). Headers a response already carries win: the web pages set
+// their own Content-Security-Policy that lets their stylesheet, script and images load.
+import type { Config } from '../config';
+
+/** `default-src 'none'` suits JSON, text and binary API replies: nothing in them may load or run. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+export const HSTS = 'max-age=63072000; includeSubDomains';
+
+const BASE: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'permissions-policy': 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), microphone=(), payment=(), usb=(), interest-cohort=()',
+};
+
+export function hstsEnabled(config: Pick<Config, 'hsts' | 'tls'>): boolean {
+  return config.hsts === 'on' || (config.hsts === 'auto' && config.tls);
+}
+
+/** The response's headers plus the security headers it does not set itself. */
+export function withSecurityHeaders(headers: Record<string, string>, opts: { hsts: boolean }): Record<string, string> {
+  const out: Record<string, string> = { ...BASE };
+  if (!('content-security-policy' in headers)) out['content-security-policy'] = API_CSP;
+  if (opts.hsts) out['strict-transport-security'] = HSTS;
+  return { ...out, ...headers };
+}

@@ -1,0 +1,112 @@
+// Prometheus metrics (prom-client, one registry per running server so tests can run several):
+// requests by route and status, request and poll latency, and gauges read at scrape time from the
+// store and the data folder (rooms, active users, message sequence, database and file store size).
+import fs from 'node:fs';
+import path from 'node:path';
+import client from 'prom-client';
+import { sqlitePath } from '../config';
+import type { Services } from '../domain/services';
+import { isPollRoute } from './route-label';
+
+export interface Metrics {
+  registry: client.Registry;
+  observe(method: string, route: string, status: number, seconds: number): void;
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await fs.promises.stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await treeSize(p);
+    else if (e.isFile()) total += await fileSize(p);
+  }
+  return total;
+}
+
+export function createMetrics(s: Services): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'sogs_process_' });
+  const requests = new client.Counter({
+    name: 'sogs_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new client.Histogram({
+    name: 'sogs_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern',
+    labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const poll = new client.Histogram({
+    name: 'sogs_poll_duration_seconds',
+    help: 'Latency of the requests clients poll with (/batch, /sequence, onion requests, messages/since, pollInfo)',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const rooms = new client.Gauge({ name: 'sogs_rooms', help: 'Rooms on this server', registers: [registry] });
+  const active = new client.Gauge({
+    name: 'sogs_active_users',
+    help: 'Active users per room within activeThresholdDays (as the room info reports)',
+    labelNames: ['room'],
+    registers: [registry],
+  });
+  const seq = new client.Gauge({
+    name: 'sogs_room_message_sequence',
+    help: 'Per-room message sequence counter (grows with posts, edits, deletions and reactions)',
+    labelNames: ['room'],
+    registers: [registry],
+  });
+  const dbSize = new client.Gauge({ name: 'sogs_database_bytes', help: 'SQLite database file size, including its WAL', registers: [registry] });
+  const fileStore = new client.Gauge({ name: 'sogs_file_store_bytes', help: 'Total size of stored uploads', registers: [registry] });
+
+  const collectState = async (): Promise<void> => {
+    const list = await s.store.listRooms();
+    rooms.set(list.length);
+    active.reset();
+    seq.reset();
+    for (const r of list) {
+      active.set({ room: r.token }, r.activeUsers);
+      seq.set({ room: r.token }, r.messageSequence);
+    }
+    const db = sqlitePath(s.config);
+    dbSize.set(db === null ? 0 : (await fileSize(db)) + (await fileSize(`${db}-wal`)));
+    fileStore.set(await treeSize(path.join(s.config.dataDir, 'uploads')));
+  };
+
+  return {
+    registry,
+    observe(method, route, status, seconds) {
+      requests.inc({ method, route, status: String(status) });
+      duration.observe({ route }, seconds);
+      if (isPollRoute(route)) poll.observe(seconds);
+    },
+    async render() {
+      await collectState();
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/** Whether a peer may read /metrics under the `metrics` option. */
+export function metricsAllowed(mode: string, peer: string | undefined): boolean {
+  if (mode === 'on') return true;
+  if (mode !== 'loopback' || peer === undefined) return false;
+  return peer === '127.0.0.1' || peer === '::1' || peer === '::ffff:127.0.0.1';
+}

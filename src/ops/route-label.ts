@@ -1,0 +1,29 @@
+// A bounded label for a request path, for metrics and the access log: ids, numbers and room tokens
+// become placeholders, so neither user input nor room names blow up label cardinality.
+const API_FIRST = new Set([
+  'batch', 'sequence', 'capabilities', 'rooms', 'room', 'inbox', 'outbox', 'user', 'oxen', 'loki', 'legacy', 'static', 'r', 'healthz', 'metrics',
+]);
+
+export function routeLabel(path: string, status: number): string {
+  if (status === 404 || status === 405) return '<unmatched>';
+  const segs = path.split('/').filter((x) => x !== '');
+  if (segs.length === 0) return '/';
+  if (!API_FIRST.has(segs[0]!)) return segs.length === 1 ? '/:room' : '<unmatched>';
+  if (segs.length > 8) return '<unmatched>';
+  const out: string[] = [];
+  segs.forEach((seg, i) => {
+    const prev = segs[i - 1];
+    if (/^\d+$/.test(seg)) out.push(':int');
+    else if (/^[0-9a-fA-F]{64,66}$/.test(seg)) out.push(':id');
+    else if (prev === 'room' || prev === 'rooms' || prev === 'r') out.push(':room');
+    else if (prev === 'static' || (i >= 3 && /^(reactors|reaction)$/.test(segs[i - 1] ?? ''))) out.push(':name');
+    else if (/^[a-z_]{1,24}$/.test(seg)) out.push(seg);
+    else out.push(':param');
+  });
+  return '/' + out.join('/');
+}
+
+/** Routes clients poll: their latency is what users feel. */
+export function isPollRoute(label: string): boolean {
+  return /^\/(batch|sequence)$|^\/room\/:room\/(messages\/since\/:int|pollInfo\/:int|messages\/recent)$|^\/oxen\/v4\/lsrpc$/.test(label);
+}

@@ -1,0 +1,214 @@
+// The Docker packaging without a Docker engine (issue 8): docker-compose.yml is valid YAML with the
+// structure the README relies on, the Dockerfile has the required shape, and the image's start
+// sequence (docker/entrypoint.sh) works outside Docker: first start creates the key inside the data
+// folder, the admin CLI run as `docker exec sogs sogs ...` would run it works against the running
+// server, and SIGTERM lets a request in flight finish on a keep-alive connection and exits 0.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import YAML from 'yaml';
+import { tempDataDir } from './helpers/server';
+
+const root = path.join(__dirname, '..', '..');
+const read = (f: string): string => fs.readFileSync(path.join(root, f), 'utf8');
+
+describe('docker-compose.yml', () => {
+  const doc = YAML.parseDocument(read('docker-compose.yml'));
+  const compose = doc.toJS() as {
+    services: Record<string, Record<string, unknown>>;
+    volumes: Record<string, unknown>;
+  };
+
+  test('is valid YAML', () => {
+    assert.deepEqual(doc.errors, []);
+    assert.deepEqual(doc.warnings, []);
+  });
+
+  test('service sogs: container sogs, port 9999, named data volume, restart always, join URLs on 9999', () => {
+    const sogs = compose.services['sogs']!;
+    assert.ok(sogs, 'service sogs');
+    assert.equal(sogs['container_name'], 'sogs');
+    assert.equal(sogs['image'], 'sogs');
+    assert.equal(sogs['restart'], 'always');
+    assert.equal(sogs['build'], '.');
+    const ports = sogs['ports'] as string[];
+    assert.deepEqual(ports, ['9999:80']);
+    assert.deepEqual(sogs['sysctls'], { 'net.ipv4.ip_unprivileged_port_start': 0 }, 'non-root may bind port 80');
+    const volumes = sogs['volumes'] as string[];
+    assert.deepEqual(volumes, ['sogs-data:/data']);
+    assert.ok('sogs-data' in compose.volumes, 'named volume declared');
+    const env = sogs['environment'] as Record<string, string>;
+    assert.match(env['SOGS_BASE_URL']!, /:9999\}?$/);
+    assert.equal(sogs['profiles'], undefined, 'sogs runs without a profile');
+  });
+
+  test('caddy is optional (profile tls) and proxies to the sogs container port', () => {
+    const caddy = compose.services['caddy']!;
+    assert.deepEqual(caddy['profiles'], ['tls']);
+    const caddyfile = read('docker/Caddyfile');
+    assert.match(caddyfile, /reverse_proxy sogs:80\b/);
+    assert.match(caddyfile, /Strict-Transport-Security "max-age=63072000; includeSubDomains"/);
+    const vols = caddy['volumes'] as string[];
+    assert.ok(vols.includes('./docker/Caddyfile:/etc/caddy/Caddyfile:ro'));
+  });
+});
+
+describe('Dockerfile', () => {
+  const df = read('Dockerfile');
+  const lines = df.split('\n').filter((l) => !l.trim().startsWith('#'));
+  const instr = lines.join('\n').replace(/\\\n/g, ' ');
+
+  test('multi-stage: build with npm ci && npm run build, run on a slim Node LTS', () => {
+    const froms = instr.match(/^FROM .*$/gm) ?? [];
+    assert.equal(froms.length, 2);
+    assert.match(froms[0]!, /^FROM node:22-bookworm AS build$/);
+    assert.match(froms[1]!, /^FROM node:22-bookworm-slim AS runtime$/);
+    assert.match(instr, /RUN npm ci\n/);
+    assert.match(instr, /npm run build/);
+    assert.match(instr, /npm prune --omit=dev/);
+    assert.match(instr, /COPY --from=build \/app\/node_modules/);
+  });
+
+  test('non-root, data volume, port, healthcheck, entrypoint, sogs on PATH', () => {
+    const runtime = instr.slice(instr.lastIndexOf('FROM '));
+    assert.match(runtime, /^USER node$/m);
+    assert.match(runtime, /^VOLUME \["\/data"\]$/m);
+    assert.match(runtime, /SOGS_DATA_DIR=\/data/);
+    assert.match(runtime, /SOGS_PORT=80\b/);
+    assert.match(runtime, /^EXPOSE 80$/m);
+    assert.match(runtime, /^HEALTHCHECK .*CMD \["node", "\/app\/docker\/healthcheck.js"\]$/m);
+    assert.match(runtime, /^ENTRYPOINT \["\/app\/docker\/entrypoint.sh"\]$/m);
+    assert.match(runtime, /ln -s \/app\/bin\/sogs.js \/usr\/local\/bin\/sogs /);
+    assert.match(read('docker/healthcheck.js'), /\/healthz/);
+  });
+
+  test('no key or data generated at build time; every COPY source exists', () => {
+    // Nothing starts the server (which would create a key) while building: no key, no database.
+    assert.doesNotMatch(instr, /key_x25519|sogs\.db|openssl|genpkey/);
+    for (const run of instr.match(/^RUN .*$/gm) ?? []) {
+      assert.doesNotMatch(run, /node\s+\S*sogs\.js|(^RUN|&&|;)\s*sogs\b|npm (run )?start/, run);
+    }
+    for (const m of instr.matchAll(/^COPY (?!--from)(.*)$/gm)) {
+      const parts = m[1]!.trim().split(/\s+/);
+      for (const src of parts.slice(0, -1)) assert.ok(fs.existsSync(path.join(root, src)), `COPY source ${src}`);
+    }
+    const ignore = read('.dockerignore').split('\n');
+    for (const x of ['node_modules', 'dist', 'data']) assert.ok(ignore.includes(x), `.dockerignore ${x}`);
+  });
+});
+
+function waitForOutput(p: ChildProcess, re: RegExp, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output so far:\n${out}`)), ms);
+    const on = (c: Buffer): void => {
+      out += c.toString('utf8');
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    };
+    p.stdout!.on('data', on);
+    p.stderr!.on('data', on);
+    p.once('exit', (code) => reject(new Error(`exited with ${code} before ${re}:\n${out}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('docker/entrypoint.sh outside Docker', () => {
+  test('first start, docker-exec CLI, keep-alive request in flight at SIGTERM, clean exit', { timeout: 60_000 }, async () => {
+    const dataDir = path.join(tempDataDir(), 'data');
+    const port = await freePort();
+    // The container's environment (Dockerfile ENV + compose environment), pointed at temp paths.
+    const env = {
+      ...process.env,
+      SOGS_DATA_DIR: dataDir,
+      SOGS_HOST: '127.0.0.1',
+      SOGS_PORT: String(port),
+      SOGS_BASE_URL: 'http://sogs.example.org:9999',
+      SOGS_LOG_LEVEL: 'warn',
+    };
+    const proc = spawn(path.join(root, 'docker', 'entrypoint.sh'), [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let exited: Promise<number | null> = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    try {
+      const url = await waitForOutput(proc, /http:\/\/sogs\.example\.org:9999\/main\?public_key=[0-9a-f]{64}/, 20_000);
+      const key = fs.readFileSync(path.join(dataDir, 'key_x25519'));
+      assert.equal(key.length, 32, 'key created inside the data folder on first start');
+      assert.ok(fs.existsSync(path.join(dataDir, 'sogs.db')));
+
+      // `docker exec sogs sogs --add-room ...`: same image env, the `sogs` command, no restart.
+      const sogs = (...args: string[]): string => {
+        const r = spawnSync(process.execPath, [path.join(root, 'bin', 'sogs.js'), ...args], { env, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+      };
+      assert.match(sogs('--add-room', 'lounge', 'The Lounge'), /Added room with ID: lounge/);
+      const printed = sogs('--print-url');
+      assert.ok(printed.includes(url.replace('/main?', '/lounge?')), printed);
+      const rooms = (await (await fetch(`http://127.0.0.1:${port}/rooms`)).json()) as { token: string }[];
+      assert.deepEqual(rooms.map((r) => r.token).sort(), ['lounge', 'main']);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+
+      // A keep-alive connection: one finished request, then one in flight (body half sent) at SIGTERM.
+      const sock = net.connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      let received = '';
+      sock.on('data', (c: Buffer) => (received += c.toString('latin1')));
+      const sockClosed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
+      sock.write('GET /capabilities HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+      while (!received.includes('"capabilities"')) await new Promise((r) => setTimeout(r, 20));
+      assert.match(received, /^HTTP\/1\.1 200/);
+      assert.match(received, /keep-alive/i);
+      const body = JSON.stringify([{ method: 'GET', path: '/capabilities' }]);
+      sock.write(`POST /batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n` + body.slice(0, 5));
+      await new Promise((r) => setTimeout(r, 200));
+      const t0 = Date.now();
+      proc.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      sock.write(body.slice(5));
+      await sockClosed;
+      const second = received.slice(received.indexOf('HTTP/1.1', 10));
+      assert.match(second, /^HTTP\/1\.1 200/, 'the request in flight completed');
+      assert.match(second, /connection: close/i);
+      assert.match(second, /"capabilities"/);
+      const code = await exited;
+      assert.equal(code, 0);
+      assert.ok(Date.now() - t0 < 5000, 'exits promptly');
+    } finally {
+      if (proc.exitCode === null) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      exited = Promise.resolve(null);
+      fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  });
+
+  test('a data folder the user cannot write is a clear error', () => {
+    const dir = tempDataDir();
+    fs.chmodSync(dir, 0o555);
+    // Root may write anywhere: run the entrypoint as `nobody`, as the image runs it as `node`.
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const cmd = [...asUser, path.join(root, 'docker', 'entrypoint.sh')];
+    try {
+      const r = spawnSync(cmd[0]!, cmd.slice(1), { env: { ...process.env, SOGS_DATA_DIR: dir }, encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /not writable/);
+    } finally {
+      fs.chmodSync(dir, 0o700);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
