@@ -75,15 +75,17 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const p = requests[i]!;
+    // Latency counts from the scheduled start, or from the actual start if the timer fired early.
+    const from = Math.max(due, performance.now());
     inflight.push(
       send(agent, base, p).then(
         (r) => {
           if (p.check ? !p.check(r.status, r.body) : r.status >= 400) failures++;
-          latencies.push(performance.now() - due);
+          latencies.push(performance.now() - from);
         },
         () => {
           failures++;
-          latencies.push(performance.now() - due);
+          latencies.push(performance.now() - from);
         },
       ),
     );

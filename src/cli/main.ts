@@ -21,6 +21,7 @@ import {
   roomRateLimitCommand,
 } from './admin';
 import { serve } from './serve';
+import { runImport } from '../import/cli';
 
 const VERSION = '0.1.0';
 
@@ -56,6 +57,11 @@ interface Flags {
   raidMode?: string;
   auditLog?: boolean;
   limit?: string;
+  // import (issue 10)
+  importPysogs?: string;
+  importDb?: string;
+  importLegacy?: string;
+  force?: boolean;
 }
 
 function program(): Command {
@@ -92,6 +98,10 @@ function program(): Command {
     .option('--raid-mode <on|off>', 'with --rooms: while on, new accounts cannot post there (see raidAccountAge)')
     .option('--audit-log', 'print the moderation audit log (--rooms to filter, --limit N entries, default 50)')
     .option('--limit <n>', 'with --audit-log: most entries shown')
+    .option('--import-pysogs <dir>', 'import a PySOGS data folder (sogs.db, key_x25519, uploads/) into --data-dir, keeping the server key')
+    .option('--import-db <file>', 'with --import-pysogs: the PySOGS database file, when it is not DIR/sogs.db')
+    .option('--import-legacy <dir>', 'import a legacy (pre-0.2 Rust) server volume (database.db, rooms/, files/, x25519_private_key.pem) into --data-dir')
+    .option('--force', 'with --import-*: replace a data folder that is not empty')
     .option('--yes', 'do not ask for confirmation')
     .exitOverride()
     .configureOutput({ writeErr: (str) => process.stderr.write(str) });
@@ -181,6 +191,9 @@ export async function main(argv: string[]): Promise<number> {
     const flags = p.opts<Flags & { deleteModerators?: string[] }>();
     if (flags.deleteModerators) flags.removeModerators = [...(flags.removeModerators ?? []), ...flags.deleteModerators];
     if (p.args.length > 0) throw new CliError(`unexpected argument '${p.args[0]}' (see --help)`);
+    if (flags.importPysogs !== undefined || flags.importLegacy !== undefined || flags.importDb !== undefined) {
+      return await runImport(config, flags);
+    }
     if (!ADMIN_KEYS.some((k) => flags[k] !== undefined)) {
       if (flags.rooms || flags.users) {
         throw new CliError('--rooms/--users need a command: --add-moderators, --remove-moderators, --add-perms, --remove-perms, --clear-perms, --ban, --unban, --delete-all-posts, --room-rate-limit or --raid-mode');

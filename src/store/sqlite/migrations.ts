@@ -203,6 +203,27 @@ CREATE INDEX user_ban_futures_room_user ON user_ban_futures(room, user);
 CREATE INDEX user_ban_futures_user ON user_ban_futures(user);
 `,
   },
+  {
+    // Import (issue 10): the reference's id maps for data imported from a legacy (pre-0.2)
+    // server (legacy.md §8–§9, api.md §11.1). Legacy clients keep using their old per-room
+    // message ids (<= old_message_id_max: add message_id_offset) and old file ids.
+    version: 4,
+    sql: `
+CREATE TABLE room_import_hacks (
+  room INTEGER PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
+  old_message_id_max INTEGER NOT NULL,
+  message_id_offset INTEGER NOT NULL
+);
+
+CREATE TABLE file_id_hacks (
+  room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  old_file_id INTEGER NOT NULL,
+  file INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  PRIMARY KEY (room, old_file_id)
+);
+CREATE INDEX file_id_hacks_file ON file_id_hacks(file);
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -1,0 +1,388 @@
+// Issue 10: `sogs --import-pysogs DIR`. Imports the reference server's fixture data folder, starts
+// our server on it with the clock frozen at the capture time, and replays every recorded request
+// as its recorded requester, comparing with the reference's answers. Plus bad input: the target
+// must stay untouched.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import sodium from 'sodium-native';
+import { after, before, describe, it } from 'node:test';
+import { Identity, SogsClient } from '../client';
+import { defaultConfig } from '../src/config';
+import { importPysogs } from '../src/import/pysogs';
+import { runCli } from './helpers/cli';
+import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+
+const FIXTURE = '/work/shared/fixtures/pysogs';
+const HAVE_FIXTURE = fs.existsSync(path.join(FIXTURE, 'expected.json'));
+
+interface Rec {
+  method: string;
+  path: string;
+  requester: string;
+  status: number;
+  content_type: string;
+  json?: unknown;
+  sha256?: string;
+  size?: number;
+  'content-disposition'?: string;
+  body_text?: string;
+  time_dependent?: string[];
+}
+
+function tmp(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A checksum of every path, mode and content under a folder. */
+function dirChecksum(dir: string): string {
+  const h = crypto.createHash('sha256');
+  const walk = (d: string): void => {
+    if (!fs.existsSync(d)) return;
+    for (const name of fs.readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      const st = fs.statSync(full);
+      h.update(`${path.relative(dir, full)}\0${st.mode}\0`);
+      if (st.isDirectory()) walk(full);
+      else h.update(fs.readFileSync(full));
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
+}
+
+/** `whisper_mods` as a boolean: the reference returns SQLite's 0/1, api.md §5 says bool. */
+function boolWhisperMods(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(boolWhisperMods);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = k === 'whisper_mods' && (x === 0 || x === 1) ? x === 1 : boolWhisperMods(x);
+    return out;
+  }
+  return v;
+}
+
+function hasIntWhisperMods(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasIntWhisperMods);
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => (k === 'whisper_mods' && typeof x === 'number') || hasIntWhisperMods(x));
+  return false;
+}
+
+/** The first place where two JSON values differ (for readable failures). */
+function firstDiff(a: unknown, b: unknown, at = '$'): string | null {
+  if (a === b) return null;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return `${at}: ${JSON.stringify(a)?.slice(0, 80)} ≠ ${JSON.stringify(b)?.slice(0, 80)}`;
+  if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs object`;
+  const ka = Object.keys(a as object);
+  const kb = Object.keys(b as object);
+  for (const k of new Set([...ka, ...kb])) {
+    const d = firstDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
+    if (d) return d;
+  }
+  return null;
+}
+
+/**
+ * The fixture's requesters as the reference's harness blinded them: for an account whose Ed25519
+ * key has the sign bit set, the harness's blinded id is k·A+ (the sign-normalised key, spec
+ * crypto.md 1.3), i.e. the negation of our client library's k·A. Negating `a` gives that key.
+ */
+function harnessIdentity(seed: string, blindedId: string, serverPk: Buffer): Identity {
+  const id = Identity.fromSeed(seed);
+  if (id.blindedId(serverPk) === blindedId) return id;
+  const neg = Buffer.alloc(32);
+  sodium.crypto_core_ed25519_scalar_negate(neg, id.account.xSk);
+  const flipped = new Identity({ ...id.account, xSk: neg });
+  assert.equal(flipped.blindedId(serverPk), blindedId);
+  return flipped;
+}
+
+function copyFixture(): string {
+  const d = tmp('sogs-pysogs-src-');
+  fs.cpSync(FIXTURE, d, { recursive: true });
+  return d;
+}
+
+/** Replaces every `active_users` value by a marker (time-dependent: compared loosely). */
+function loosen(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(loosen);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = k === 'active_users' && typeof x === 'number' ? '<number>' : loosen(x);
+    return out;
+  }
+  return v;
+}
+
+describe('import a PySOGS data folder', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+  let dataDir: string;
+  let t: TestServer;
+  let expected: { captured: { start: number }; server_pubkey: string; records: Rec[] };
+  let ids: Record<string, { seed: string; blinded_id: string }>;
+  let importOut = '';
+
+  before(async () => {
+    expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
+    ids = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'identities.json'), 'utf8')).identities;
+    dataDir = tmp('sogs-pysogs-dst-');
+    const r = await runCli(dataDir, '--import-pysogs', FIXTURE);
+    assert.equal(r.code, 0, r.err);
+    importOut = r.out;
+    t = await startTestServer({}, { dataDir, clock: new ManualClock(expected.captured.start) });
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  it('prints a summary with counts per kind', () => {
+    for (const [kind, n] of [['users', 27], ['rooms', 4], ['messages', 252], ['files', 10], ['reactions', 42], ['user_reactions', 45], ['pinned_messages', 4], ['inbox', 6], ['needs_blinding', 1], ['user_permission_overrides', 16], ['user_permission_futures', 2], ['user_ban_futures', 1]] as const) {
+      assert.match(importOut, new RegExp(`^  ${kind} +${n}$`, 'm'), `${kind} ${n}`);
+    }
+    assert.match(importOut, /Skipped: nothing/);
+  });
+
+  it('keeps the server key, ids, seqnos and counters', () => {
+    assert.equal(t.s.keys.publicKeyHex, expected.server_pubkey);
+    assert.deepEqual(fs.readFileSync(path.join(dataDir, 'key_x25519')), fs.readFileSync(path.join(FIXTURE, 'key_x25519')));
+    const a = new Database(path.join(FIXTURE, 'sogs.db'), { readonly: true });
+    const b = new Database(path.join(dataDir, 'sogs.db'), { readonly: true });
+    try {
+      const q = (db: Database.Database, sql: string) => db.prepare(sql).all();
+      for (const sql of [
+        'SELECT id, token, message_sequence, info_updates, image, created FROM rooms ORDER BY id',
+        'SELECT id, room, user, posted, edited, seqno, seqno_data, seqno_reactions, seqno_creation, hex(data), data_size, hex(signature), whisper, whisper_mods FROM messages ORDER BY id',
+        'SELECT id, session_id, banned, moderator, admin, visible_mod FROM users ORDER BY id',
+        'SELECT * FROM reactions ORDER BY id',
+        'SELECT * FROM user_reactions ORDER BY reaction, user',
+        'SELECT id, room, message, size, uploaded, expiry, filename FROM files ORDER BY id',
+      ]) {
+        assert.deepEqual(q(b, sql), q(a, sql), sql);
+      }
+      // Upload paths follow our layout and the bytes came along.
+      for (const f of q(b, 'SELECT path, size FROM files') as { path: string; size: number }[]) {
+        assert.match(f.path, /^uploads\/[a-z]+\/\d+_/);
+        assert.equal(fs.statSync(path.join(dataDir, f.path)).size, f.size);
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('answers every recorded request like the reference', async () => {
+    const clients = new Map<string, SogsClient>();
+    const clientFor = (name: string): SogsClient => {
+      let c = clients.get(name);
+      if (!c) {
+        c = name === 'anonymous' ? t.client(null) : t.client(harnessIdentity(ids[name]!.seed, ids[name]!.blinded_id, t.serverPubkey), { blinded: true });
+        clients.set(name, c);
+      }
+      return c;
+    };
+    let matched = 0;
+    const boolDiffs: string[] = [];
+    const refBugs: string[] = [];
+    const differences: { rec: Rec; status: number; body: string }[] = [];
+    for (const rec of expected.records) {
+      const r = await clientFor(rec.requester).request(rec.method, rec.path);
+      const label = `${rec.requester} ${rec.method} ${rec.path}`;
+      if (rec.time_dependent?.includes('reference-bug')) {
+        refBugs.push(label);
+        continue;
+      }
+      let same = r.status === rec.status;
+      let why = same ? '' : `status ${r.status}`;
+      if (same && rec.json !== undefined) {
+        const ours = r.json();
+        const d = firstDiff(loosen(ours), loosen(rec.json));
+        if (d !== null && hasIntWhisperMods(rec.json) && firstDiff(loosen(ours), loosen(boolWhisperMods(rec.json))) === null) {
+          // Deliberate: we answer `whisper_mods` as the bool api.md §5 documents; the reference
+          // leaks SQLite's 0/1. Same values otherwise.
+          assert.ok(!hasIntWhisperMods(ours));
+          boolDiffs.push(label);
+          continue;
+        }
+        if (d !== null) {
+          same = false;
+          why = d;
+        }
+      } else if (same && rec.sha256 !== undefined) {
+        same =
+          crypto.createHash('sha256').update(r.body).digest('hex') === rec.sha256 &&
+          r.body.length === rec.size &&
+          r.headers['content-disposition'] === rec['content-disposition'];
+      }
+      if (same) matched++;
+      else differences.push({ rec, status: r.status, body: why || r.body.toString('utf8').slice(0, 300) });
+    }
+    // The one known difference: the reference answers 500 for a user with only a future
+    // permission row and no override (a reference bug, README "Caveats"); we answer the
+    // documented `{}`.
+    const known = differences.filter((d) => d.rec.status === 500 && /\/permissions\/15/.test(d.rec.path));
+    for (const d of known) {
+      assert.equal(d.status, 200, d.body);
+      const r = await clientFor(d.rec.requester).request('GET', d.rec.path);
+      assert.deepEqual(r.json(), {});
+    }
+    const unexplained = differences.filter((d) => !known.includes(d));
+    console.log(
+      `pysogs expected.json: ${matched}/${expected.records.length} answers match; ` +
+        `${boolDiffs.length} differ only in whisper_mods true/false vs the reference's 1/0; ` +
+        `${known.length} deliberate difference(s) (reference 500 → our {}); ${refBugs.length} reference-bug record(s) skipped`,
+    );
+    assert.deepEqual(
+      unexplained.map((d) => ({ req: `${d.rec.requester} ${d.rec.method} ${d.rec.path}`, want: d.rec.status, got: d.status, body: d.body })),
+      [],
+    );
+    assert.equal(matched + boolDiffs.length + known.length + refBugs.length, expected.records.length);
+    assert.equal(matched, 275);
+  });
+});
+
+describe('PySOGS import: refusals and bad input leave the target untouched', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+  let target: string;
+  let before0: string;
+
+  before(async () => {
+    // A populated target: a previous import.
+    target = tmp('sogs-pysogs-tgt-');
+    const r = await runCli(target, '--import-pysogs', FIXTURE);
+    assert.equal(r.code, 0, r.err);
+    // Something that makes it distinguishable from a fresh import.
+    const db = new Database(path.join(target, 'sogs.db'));
+    db.prepare("UPDATE rooms SET name = 'changed' WHERE token = 'lounge'").run();
+    db.close();
+    before0 = dirChecksum(target);
+  });
+  after(() => fs.rmSync(target, { recursive: true, force: true }));
+
+  const expectFailure = async (args: string[], pattern: RegExp) => {
+    const r = await runCli(target, ...args);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.match(r.err, pattern);
+    assert.equal(dirChecksum(target), before0, 'target changed');
+  };
+
+  it('refuses a non-empty target without --force', async () => {
+    await expectFailure(['--import-pysogs', FIXTURE], /not empty.*--force/);
+  });
+
+  it('refuses a fresh server data folder with a different key, but accepts a fresh one without a key', async () => {
+    const fresh = await startTestServer();
+    await fresh.close({ keepData: true });
+    const r = await runCli(fresh.dataDir, '--import-pysogs', FIXTURE);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /different server key/);
+    fs.rmSync(path.join(fresh.dataDir, 'key_x25519'));
+    // Only the default `main` room: importable.
+    const ok = await runCli(fresh.dataDir, '--import-pysogs', FIXTURE);
+    assert.equal(ok.code, 0, ok.err);
+    fs.rmSync(fresh.dataDir, { recursive: true, force: true });
+  });
+
+  it('a corrupt database', async () => {
+    const src = copyFixture();
+    const f = path.join(src, 'sogs.db');
+    const bytes = fs.readFileSync(f);
+    bytes.fill(0x5a, 0, 100); // the SQLite header
+    fs.writeFileSync(f, bytes);
+    await expectFailure(['--import-pysogs', src, '--force'], /not a readable SQLite database|corrupt/);
+    const garbage = copyFixture();
+    const g = path.join(garbage, 'sogs.db');
+    const b2 = fs.readFileSync(g);
+    b2.fill(0xff, 8192, 40960); // pages in the middle
+    fs.writeFileSync(g, b2);
+    await expectFailure(['--import-pysogs', garbage, '--force'], /corrupt|not a readable SQLite database|import failed/);
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(garbage, { recursive: true, force: true });
+  });
+
+  it('missing database or key', async () => {
+    const src = copyFixture();
+    fs.rmSync(path.join(src, 'key_x25519'));
+    await expectFailure(['--import-pysogs', src, '--force'], /key file .* does not exist/);
+    fs.rmSync(path.join(src, 'sogs.db'));
+    fs.writeFileSync(path.join(src, 'key_x25519'), fs.readFileSync(path.join(FIXTURE, 'key_x25519')));
+    await expectFailure(['--import-pysogs', src, '--force'], /does not exist/);
+    await expectFailure(['--import-pysogs', path.join(src, 'nope'), '--force'], /is not a folder/);
+    fs.rmSync(src, { recursive: true, force: true });
+  });
+
+  it('a key of the wrong format or size, or of another server', async () => {
+    const src = copyFixture();
+    fs.writeFileSync(path.join(src, 'key_x25519'), fs.readFileSync(path.join(FIXTURE, 'key_x25519')).toString('hex'));
+    await expectFailure(['--import-pysogs', src, '--force'], /64 bytes; a PySOGS key_x25519 holds exactly 32 raw bytes/);
+    fs.writeFileSync(path.join(src, 'key_x25519'), crypto.randomBytes(32));
+    await expectFailure(['--import-pysogs', src, '--force'], /does not belong to this database/);
+    fs.rmSync(src, { recursive: true, force: true });
+  });
+
+  it('an unknown schema version (a missing table or column)', async () => {
+    const src = copyFixture();
+    let db = new Database(path.join(src, 'sogs.db'));
+    db.exec('DROP TABLE inbox');
+    db.close();
+    await expectFailure(['--import-pysogs', src, '--force'], /table 'inbox' is missing/);
+    fs.cpSync(path.join(FIXTURE, 'sogs.db'), path.join(src, 'sogs.db'));
+    db = new Database(path.join(src, 'sogs.db'));
+    for (const { type, name } of db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger')").all() as { type: string; name: string }[]) {
+      db.exec(`DROP ${type} IF EXISTS "${name}"`);
+    }
+    db.exec('ALTER TABLE messages DROP COLUMN seqno_creation');
+    db.close();
+    await expectFailure(['--import-pysogs', src, '--force'], /lacks column\(s\) seqno_creation/);
+    fs.rmSync(src, { recursive: true, force: true });
+  });
+
+  it('a failure half-way (a row our schema rejects) rolls back and leaves no temporary files', async () => {
+    const src = copyFixture();
+    const db = new Database(path.join(src, 'sogs.db'));
+    db.exec('PRAGMA ignore_check_constraints = ON');
+    // A banned moderator override (breaks our CHECK) among the later tables.
+    db.prepare('INSERT INTO user_permission_overrides (room, user, banned, moderator) VALUES (2, 5, 1, 1)').run();
+    db.close();
+    await expectFailure(['--import-pysogs', src, '--force'], /import failed, target left untouched/);
+    fs.rmSync(src, { recursive: true, force: true });
+  });
+
+  it('a missing upload is skipped with its reason; --force replaces the target', async () => {
+    const src = copyFixture();
+    fs.rmSync(path.join(src, 'uploads', 'general', '8_draft.bin'));
+    const r = await runCli(target, '--import-pysogs', src, '--force');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /file 8: its upload uploads\/general\/8_draft.bin is missing on disk/);
+    assert.match(r.out, /^  files +9$/m);
+    assert.notEqual(dirChecksum(target), before0);
+    const db = new Database(path.join(target, 'sogs.db'), { readonly: true });
+    assert.equal((db.prepare("SELECT name FROM rooms WHERE token = 'lounge'").get() as { name: string }).name, 'The Lounge');
+    assert.equal(db.prepare('SELECT 1 FROM files WHERE id = 8').get(), undefined);
+    db.close();
+    assert.deepEqual(fs.readdirSync(target).sort(), ['key_x25519', 'sogs.db', 'uploads']);
+    fs.rmSync(src, { recursive: true, force: true });
+  });
+});
+
+describe('PySOGS import: progress bar', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+  it('draws a progress bar on stderr when asked (by default: a terminal and a large import)', async () => {
+    const dataDir = tmp('sogs-pysogs-progress-');
+    const writes: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const summary = await importPysogs({ ...defaultConfig(), dataDir }, { source: FIXTURE, progress: true });
+      assert.equal(summary.counts['messages'], 252);
+    } finally {
+      process.stderr.write = orig;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+    const drawn = writes.join('');
+    assert.match(drawn, /\r\[#{30}\] 100% /);
+    assert.ok(drawn.endsWith('\n'));
+  });
+});
