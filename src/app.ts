@@ -1,6 +1,7 @@
-// Opening everything a server or CLI process needs on a data folder: the key (generated on first
-// start, in the reference's raw 32-byte format), the store (schema created or migrated), the
-// default room on a fresh database, and the internal system user.
+// Opening everything a server or CLI process needs on a data folder: the store (SQLite or
+// PostgreSQL, schema created or migrated), the key (generated on first start, in the reference's
+// raw 32-byte format, and kept in the database too), the default room on a fresh database, and the
+// internal system user.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -12,37 +13,80 @@ import { systemClock, type Clock } from './domain/clock';
 import type { ServerKeys, Services } from './domain/services';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/types';
-import { DiskBlobs } from './store/blobs';
+import { DiskBlobs, type FileBlobs } from './store/blobs';
+import { PgBlobs } from './store/postgres/pg-blobs';
+import { PgStore } from './store/postgres/pg-store';
 import { createLogger } from './ops/logging';
 
 export const DEFAULT_ROOM = { token: 'main', name: 'Main' };
 
-export function loadOrCreateKey(file: string): ServerKeys {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (!fs.existsSync(file)) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, generateX25519SecretKey(), { mode: 0o400 });
-    try {
-      // link() fails if another process (server or CLI) created the key first: theirs wins.
-      fs.linkSync(tmp, file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      fs.unlinkSync(tmp);
-    }
-  }
+/** The settings key under which the database keeps the server's X25519 secret. */
+const KEY_SETTING = 'server_x25519_secret';
+
+function readKeyFile(file: string): Buffer | null {
+  if (!fs.existsSync(file)) return null;
   const secret = fs.readFileSync(file);
   if (secret.length !== 32) {
     throw new Error(`${file} is ${secret.length} bytes; a server key file holds exactly 32 raw bytes (X25519 secret)`);
   }
+  return secret;
+}
+
+/** Writes the key file unless one exists already (another process's file wins); returns what is there. */
+function writeKeyFile(file: string, secret: Buffer): Buffer {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, secret, { mode: 0o400 });
+  try {
+    // link() fails if another process (server or CLI) created the key first: theirs wins.
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  } finally {
+    fs.unlinkSync(tmp);
+  }
+  return readKeyFile(file)!;
+}
+
+function keysOf(secret: Buffer): ServerKeys {
   const publicKey = x25519PublicKey(secret);
   return { secret, publicKey, publicKeyHex: publicKey.toString('hex') };
 }
 
-export function openStore(config: Config): Store {
+/**
+ * The server's key. The key file (the reference's raw format, so an operator can bring a key) and
+ * the database hold the same secret: the database, so that every host of a multi-host server uses
+ * one key without copying files, and a database restored from a backup comes with its key; the file,
+ * so that the reference's layout stays. A new data folder on an existing database gets the file
+ * written from the database. A key file that disagrees with the database is refused: serving one
+ * database under two public keys would break every join URL on one of the hosts.
+ */
+export async function loadServerKey(config: Config, store: Store): Promise<ServerKeys> {
+  const file = resolveInDataDir(config, config.keyFile);
+  const fromFile = readKeyFile(file);
+  const candidate = fromFile ?? (await store.getSetting(KEY_SETTING)) ?? generateX25519SecretKey();
+  const stored = await store.initSetting(KEY_SETTING, candidate);
+  const onDisk = fromFile ?? writeKeyFile(file, stored);
+  if (!onDisk.equals(stored)) {
+    throw new Error(
+      `${file} holds a different server key (public key ${keysOf(onDisk).publicKeyHex}) than the database ` +
+        `(${keysOf(stored).publicKeyHex}). Copy the database's key to every host, or remove the file to have it written from the database.`,
+    );
+  }
+  return keysOf(stored);
+}
+
+/** Opens the configured database: SQLite (the default) or PostgreSQL. */
+export async function openStore(config: Config): Promise<Store> {
   const file = sqlitePath(config);
-  if (file === null) throw new Error(`unsupported database URL ${config.dbUrl} (PostgreSQL support is not built yet)`);
-  return new SqliteStore({ file });
+  if (file !== null) return new SqliteStore({ file });
+  return PgStore.open({ url: config.dbUrl, poolSize: config.dbPoolSize });
+}
+
+/** Where uploads live (config fileStore): the database on PostgreSQL by default, else the data folder. */
+export function openBlobs(config: Config, store: Store): FileBlobs {
+  const inDb = config.fileStore === 'database' || (config.fileStore === 'auto' && store instanceof PgStore);
+  return inDb && store instanceof PgStore ? new PgBlobs(store.pool) : new DiskBlobs(config.dataDir);
 }
 
 export function makeLogger(config: Config): Logger {
@@ -58,13 +102,19 @@ export interface OpenOptions {
 
 export async function openServices(config: Config, opts: OpenOptions = {}): Promise<Services> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const keys = loadOrCreateKey(resolveInDataDir(config, config.keyFile));
-  const store = openStore(config);
+  const store = await openStore(config);
+  let keys: ServerKeys;
+  try {
+    keys = await loadServerKey(config, store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? makeLogger(config);
   const s: Services = {
     config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000),
-    blobs: new DiskBlobs(config.dataDir),
+    blobs: openBlobs(config, store),
   };
   await ensureSystemUser(s);
   if (store.freshlyCreated && !(await store.getRoom(DEFAULT_ROOM.token))) {

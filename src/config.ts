@@ -18,6 +18,10 @@ export interface Config {
   httpShowRecent: boolean;
   /** `sqlite:///path` (relative to dataDir unless absolute) or `postgres://...`. */
   dbUrl: string;
+  /** PostgreSQL connections per server process. */
+  dbPoolSize: number;
+  /** Where upload contents live: 'auto' (database on PostgreSQL, else disk), 'disk' or 'database'. */
+  fileStore: string;
   /** Raw 32-byte X25519 secret (reference format), relative to dataDir unless absolute. */
   keyFile: string;
   requireBlindKeys: boolean;
@@ -110,7 +114,9 @@ export const OPTIONS: readonly Option[] = [
   opt('baseUrl', 'string', '', 'Public base URL for join links, e.g. https://sogs.example.org; empty = http://HOST:PORT.', 'net.base_url'),
   opt('httpShowIndex', 'bool', true, 'Show a list of the public rooms to browsers at `/` (off: 403). Room pages (`/TOKEN`, `/r/TOKEN`) are shown either way.', 'net.http_show_index'),
   opt('httpShowRecent', 'bool', true, 'Show the most recent messages on the web page of a publicly readable room.', 'net.http_show_recent'),
-  opt('dbUrl', 'string', 'sqlite:///sogs.db', 'Database: sqlite:///FILE (relative to dataDir) or postgres://...', 'db.url'),
+  opt('dbUrl', 'string', 'sqlite:///sogs.db', 'Database: sqlite:///FILE (relative to dataDir; four slashes for an absolute path) or postgres://USER@HOST:PORT/DB, optionally with ?schema=NAME (created if missing) to keep the tables out of `public`.', 'db.url'),
+  opt('dbPoolSize', 'int', 10, 'PostgreSQL only: connections each server process keeps open (workers multiply it; keep the total below the server\'s max_connections).', 'db.pool_size'),
+  opt('fileStore', 'string', 'auto', 'Where uploaded files are kept: disk (`uploads/` in dataDir), database (PostgreSQL only: every instance on the database serves every file) or auto (database on PostgreSQL, disk on SQLite).', 'files.store'),
   opt('keyFile', 'string', 'key_x25519', 'Server X25519 secret key file (32 raw bytes), relative to dataDir; generated if missing.', 'crypto.key_file'),
   opt('requireBlindKeys', 'bool', true, 'Require blinded (15) ids for authentication; adds the `blind` capability.', 'users.require_blind_keys'),
   opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt). Per room: `sogs --rooms TOKEN --room-rate-limit POSTS/SECONDS`.', 'rooms.rate_limit_posts'),
@@ -281,6 +287,9 @@ export function validate(c: Config): void {
   if (c.port < 0 || c.port > 65535) throw new ConfigError(`port ${c.port} is out of range`);
   if (c.baseUrl && !/^https?:\/\/./.test(c.baseUrl)) throw new ConfigError('baseUrl must start with http:// or https://');
   if (!/^(sqlite:\/\/\/|postgres(ql)?:\/\/)/.test(c.dbUrl)) throw new ConfigError('dbUrl must start with sqlite:/// or postgres://');
+  if (!['auto', 'disk', 'database'].includes(c.fileStore)) throw new ConfigError(`fileStore must be auto, disk or database, not '${c.fileStore}'`);
+  if (c.fileStore === 'database' && sqlitePath(c) !== null) throw new ConfigError('fileStore = database needs a PostgreSQL dbUrl');
+  if (!(c.dbPoolSize >= 1 && c.dbPoolSize <= 1000)) throw new ConfigError('dbPoolSize must be between 1 and 1000');
   if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
   for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes', 'maxDmBytes'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);

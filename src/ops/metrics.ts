@@ -1,10 +1,7 @@
 // Prometheus metrics (prom-client, one registry per running server so tests can run several):
 // requests by route and status, request and poll latency, and gauges read at scrape time from the
 // store and the data folder (rooms, active users, message sequence, database and file store size).
-import fs from 'node:fs';
-import path from 'node:path';
 import client from 'prom-client';
-import { sqlitePath } from '../config';
 import type { Services } from '../domain/services';
 import { isPollRoute } from './route-label';
 
@@ -12,30 +9,6 @@ export interface Metrics {
   registry: client.Registry;
   observe(method: string, route: string, status: number, seconds: number): void;
   render(): Promise<{ contentType: string; body: string }>;
-}
-
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await fs.promises.stat(file)).size;
-  } catch {
-    return 0;
-  }
-}
-
-async function treeSize(dir: string): Promise<number> {
-  let total = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = await fs.promises.readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += await treeSize(p);
-    else if (e.isFile()) total += await fileSize(p);
-  }
-  return total;
 }
 
 export function createMetrics(s: Services): Metrics {
@@ -73,8 +46,8 @@ export function createMetrics(s: Services): Metrics {
     labelNames: ['room'],
     registers: [registry],
   });
-  const dbSize = new client.Gauge({ name: 'sogs_database_bytes', help: 'SQLite database file size, including its WAL', registers: [registry] });
-  const fileStore = new client.Gauge({ name: 'sogs_file_store_bytes', help: 'Total size of stored uploads', registers: [registry] });
+  const dbSize = new client.Gauge({ name: 'sogs_database_bytes', help: 'Database size: the SQLite file with its WAL, or the PostgreSQL schema\'s tables', registers: [registry] });
+  const fileStore = new client.Gauge({ name: 'sogs_file_store_bytes', help: 'Total size of stored uploads (on disk or in the database)', registers: [registry] });
 
   const collectState = async (): Promise<void> => {
     const list = await s.store.listRooms();
@@ -85,9 +58,8 @@ export function createMetrics(s: Services): Metrics {
       active.set({ room: r.token }, r.activeUsers);
       seq.set({ room: r.token }, r.messageSequence);
     }
-    const db = sqlitePath(s.config);
-    dbSize.set(db === null ? 0 : (await fileSize(db)) + (await fileSize(`${db}-wal`)));
-    fileStore.set(await treeSize(path.join(s.config.dataDir, 'uploads')));
+    dbSize.set(await s.store.databaseBytes());
+    fileStore.set((await s.blobs.list()).reduce((n, b) => n + b.size, 0));
   };
 
   return {

@@ -1,7 +1,7 @@
 // Where uploaded file contents live. The files table holds each upload's metadata and a blob path
 // chosen by the server (never taken from a request); a FileBlobs keeps the bytes under that path.
-// The disk implementation roots every path in the data folder; a multi-host setup can keep the
-// bytes in the database instead by implementing the same four operations.
+// The disk implementation roots every path in the data folder; several hosts on one PostgreSQL
+// database keep the bytes in the database instead (store/postgres/pg-blobs.ts), or share the folder.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ export interface BlobEntry {
   path: string;
   /** Last modification, unix seconds (wall clock). */
   modified: number;
+  size: number;
 }
 
 export interface FileBlobs {
@@ -90,7 +91,7 @@ export class DiskBlobs implements FileBlobs {
         if (e.isDirectory()) await walk(full);
         else if (e.isFile()) {
           const st = await fs.promises.stat(full).catch(() => null);
-          if (st) out.push({ path: path.relative(this.root, full).split(path.sep).join('/'), modified: st.mtimeMs / 1000 });
+          if (st) out.push({ path: path.relative(this.root, full).split(path.sep).join('/'), modified: st.mtimeMs / 1000, size: st.size });
         }
       }
     };

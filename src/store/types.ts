@@ -1,5 +1,5 @@
 // The store interface: the only contract between the rules (domain/) and a database. Every
-// implementation (SQLite now, PostgreSQL later) keeps the same invariants the reference server
+// implementation (SQLite, PostgreSQL) keeps the same invariants the reference server
 // keeps with triggers: room sequence counters, edit history, tombstones, info_updates bumps.
 // Methods are async so that a networked database can implement them; the SQLite store answers
 // synchronously inside them.
@@ -276,6 +276,19 @@ export interface Store {
   touchRoomActivity(touches: ActivityTouch[]): Promise<void>;
   /** Periodic cleanup; returns counts of what was removed. */
   cleanup(now: number, opts: CleanupOptions): Promise<Record<string, number>>;
+
+  // --- server settings and jobs (shared by every instance on one database) ------------------
+  /** A server-wide setting (e.g. the server key), or null when unset. */
+  getSetting(key: string): Promise<Buffer | null>;
+  /** Stores the value unless the key is set already; returns the value stored now (first writer wins). */
+  initSetting(key: string, value: Buffer): Promise<Buffer>;
+  /**
+   * Claims one tick of a background job: true for exactly one caller per (name, tick) across every
+   * process and host on this database, false once that tick (or a later one) was claimed.
+   */
+  claimJobTick(name: string, tick: number): Promise<boolean>;
+  /** Bytes the database occupies on disk (metrics). */
+  databaseBytes(): Promise<number>;
 
   // --- legacy --- (the v1 API, issue 6)
   /** Live, unfiltered messages the viewer may see with id > afterId, ascending by id. */

@@ -224,6 +224,22 @@ CREATE TABLE file_id_hacks (
 CREATE INDEX file_id_hacks_file ON file_id_hacks(file);
 `,
   },
+  {
+    // Several processes on one database (issue 7): server-wide settings (the server key) and the
+    // last claimed tick of each background job.
+    version: 5,
+    sql: `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+
+CREATE TABLE job_runs (
+  name TEXT PRIMARY KEY,
+  tick INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

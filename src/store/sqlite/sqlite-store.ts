@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { addPadding, removePadding } from '../../crypto/padding';
+import { b, int, nb, toDirectMessage, toFile, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
 import { blindedAbs } from '../../crypto/ids';
 import { migrate } from './migrations';
 import {
@@ -39,102 +40,6 @@ import {
   type User,
   type Viewer,
 } from '../types';
-
-type Row = Record<string, unknown>;
-
-const b = (v: unknown): boolean => v === 1 || v === true;
-const nb = (v: unknown): boolean | null => (v === null || v === undefined ? null : b(v));
-const int = (v: boolean): number => (v ? 1 : 0);
-
-function toRoom(r: Row): Room {
-  return {
-    id: r['id'] as number,
-    token: r['token'] as string,
-    name: r['name'] as string,
-    description: (r['description'] as string | null) ?? null,
-    image: (r['image'] as number | null) ?? null,
-    created: r['created'] as number,
-    messageSequence: r['message_sequence'] as number,
-    infoUpdates: r['info_updates'] as number,
-    activeUsers: r['active_users'] as number,
-    read: b(r['read']),
-    accessible: b(r['accessible']),
-    write: b(r['write']),
-    upload: b(r['upload']),
-  };
-}
-
-function toUser(r: Row): User {
-  return {
-    id: r['id'] as number,
-    sessionId: r['session_id'] as string,
-    created: r['created'] as number,
-    lastActive: r['last_active'] as number,
-    banned: b(r['banned']),
-    moderator: b(r['moderator']),
-    admin: b(r['admin']),
-    visibleMod: b(r['visible_mod']),
-  };
-}
-
-function toOverride(r: Row): PermissionOverride {
-  return {
-    banned: b(r['banned']),
-    read: nb(r['read']),
-    accessible: nb(r['accessible']),
-    write: nb(r['write']),
-    upload: nb(r['upload']),
-    moderator: b(r['moderator']),
-    admin: b(r['admin']),
-    visibleMod: b(r['visible_mod']),
-  };
-}
-
-function toMessage(r: Row): Message {
-  const data = r['data'] as Buffer | null;
-  return {
-    id: r['id'] as number,
-    roomId: r['room'] as number,
-    userId: r['user'] as number,
-    sessionId: r['session_id'] as string,
-    posted: r['posted'] as number,
-    edited: (r['edited'] as number | null) ?? null,
-    seqno: r['seqno'] as number,
-    seqnoData: r['seqno_data'] as number,
-    seqnoReactions: r['seqno_reactions'] as number,
-    seqnoCreation: r['seqno_creation'] as number,
-    data: data === null ? null : addPadding(data, (r['data_size'] as number | null) ?? data.length),
-    signature: (r['signature'] as Buffer | null) ?? null,
-    filtered: b(r['filtered']),
-    whisperTo: (r['whisper_to'] as string | null) ?? null,
-    whisperMods: b(r['whisper_mods']),
-  };
-}
-
-function toFile(r: Row): FileRecord {
-  return {
-    id: r['id'] as number,
-    roomId: (r['room'] as number | null) ?? null,
-    uploaderId: (r['uploader'] as number | null) ?? null,
-    messageId: (r['message'] as number | null) ?? null,
-    size: r['size'] as number,
-    uploaded: r['uploaded'] as number,
-    expiry: (r['expiry'] as number | null) ?? null,
-    filename: (r['filename'] as string | null) ?? null,
-    path: r['path'] as string,
-  };
-}
-
-function toDirectMessage(r: Row): DirectMessage {
-  return {
-    id: r['id'] as number,
-    postedAt: r['posted_at'] as number,
-    expiresAt: r['expiry'] as number,
-    sender: r['sender'] as string,
-    recipient: r['recipient'] as string,
-    body: r['body'] as Buffer,
-  };
-}
 
 const MESSAGE_COLUMNS = `m.id, m.room, m.user, u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
   m.seqno_reactions, m.seqno_creation, m.data, m.data_size, m.signature, m.filtered, w.session_id AS whisper_to,
@@ -1074,6 +979,40 @@ export class SqliteStore implements Store {
       counts['nonces'] = this.q('DELETE FROM user_request_nonces WHERE expiry < ?').run(now).changes;
       return counts;
     });
+  }
+
+  // --- server settings and jobs -----------------------------------------------------------
+
+  async getSetting(key: string): Promise<Buffer | null> {
+    const r = this.q('SELECT value FROM settings WHERE key = ?').get(key) as Row | undefined;
+    return r ? (r['value'] as Buffer) : null;
+  }
+
+  async initSetting(key: string, value: Buffer): Promise<Buffer> {
+    this.q('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(key, value);
+    return (await this.getSetting(key))!;
+  }
+
+  async claimJobTick(name: string, tick: number): Promise<boolean> {
+    return (
+      this.q(
+        `INSERT INTO job_runs (name, tick) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET tick = excluded.tick WHERE job_runs.tick < excluded.tick RETURNING tick`,
+      ).get(name, tick) !== undefined
+    );
+  }
+
+  async databaseBytes(): Promise<number> {
+    const file = this.db.name;
+    if (file === ':memory:') return 0;
+    const size = (f: string): number => {
+      try {
+        return fs.statSync(f).size;
+      } catch {
+        return 0;
+      }
+    };
+    return size(file) + size(`${file}-wal`);
   }
 
   // --- legacy --- (the v1 API, issue 6)

@@ -1,0 +1,68 @@
+// Turning a `postgres://` database URL into a connection pool. Our own URL parameter `schema`
+// (e.g. postgres://sogs@db/sogs?schema=community) selects the schema the server's tables live in,
+// so that several servers, or test runs, can share one database; it is created if missing.
+import pg from 'pg';
+
+export interface PgTarget {
+  /** The URL as pg understands it (our own parameters removed). */
+  connectionString: string;
+  /** null = the connection's default search_path (normally `public`). */
+  schema: string | null;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function parsePgUrl(url: string): PgTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`dbUrl ${JSON.stringify(url)} is not a valid postgres:// URL`);
+  }
+  const schema = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  if (schema !== null && !SCHEMA_RE.test(schema)) {
+    throw new Error(`dbUrl schema '${schema}' must be lower-case letters, digits and _ (at most 63, not starting with a digit)`);
+  }
+  return { connectionString: u.toString(), schema };
+}
+
+// ids and counters are BIGINT; pg returns those as strings by default. Every value we store fits
+// a double exactly (ids and seqnos stay far below 2^53), so they are parsed as numbers.
+const INT8 = pg.types.builtins.INT8;
+type ParserId = Parameters<typeof pg.types.getTypeParser>[0];
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: ParserId, format?: 'text' | 'binary') =>
+    oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export function createPool(target: PgTarget, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: target.connectionString,
+    max,
+    types,
+    options: target.schema === null ? undefined : `-c search_path=${target.schema}`,
+    // Fail fast when the database is unreachable instead of hanging a request.
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process; the pool
+  // replaces it on the next checkout.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Creates the URL's schema if it does not exist (done once, before the pool's first use). */
+export async function ensureSchema(target: PgTarget): Promise<void> {
+  if (target.schema === null) return;
+  const c = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: 10_000 });
+  await c.connect();
+  try {
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);
+  } catch (e) {
+    // Two instances creating it at once: the loser's error is harmless if the schema now exists.
+    const r = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [target.schema]);
+    if (r.rowCount === 0) throw e;
+  } finally {
+    await c.end();
+  }
+}

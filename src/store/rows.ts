@@ -1,0 +1,100 @@
+// Row mappers shared by the SQLite and PostgreSQL stores: both use the same table and column
+// names, and differ only in how booleans arrive (0/1 from SQLite, true/false from PostgreSQL).
+import { addPadding } from '../crypto/padding';
+import type { DirectMessage, FileRecord, Message, PermissionOverride, Room, User } from './types';
+
+export type Row = Record<string, unknown>;
+
+export const b = (v: unknown): boolean => v === 1 || v === true;
+export const nb = (v: unknown): boolean | null => (v === null || v === undefined ? null : b(v));
+export const int = (v: boolean): number => (v ? 1 : 0);
+
+export function toRoom(r: Row): Room {
+  return {
+    id: r['id'] as number,
+    token: r['token'] as string,
+    name: r['name'] as string,
+    description: (r['description'] as string | null) ?? null,
+    image: (r['image'] as number | null) ?? null,
+    created: r['created'] as number,
+    messageSequence: r['message_sequence'] as number,
+    infoUpdates: r['info_updates'] as number,
+    activeUsers: r['active_users'] as number,
+    read: b(r['read']),
+    accessible: b(r['accessible']),
+    write: b(r['write']),
+    upload: b(r['upload']),
+  };
+}
+
+export function toUser(r: Row): User {
+  return {
+    id: r['id'] as number,
+    sessionId: r['session_id'] as string,
+    created: r['created'] as number,
+    lastActive: r['last_active'] as number,
+    banned: b(r['banned']),
+    moderator: b(r['moderator']),
+    admin: b(r['admin']),
+    visibleMod: b(r['visible_mod']),
+  };
+}
+
+export function toOverride(r: Row): PermissionOverride {
+  return {
+    banned: b(r['banned']),
+    read: nb(r['read']),
+    accessible: nb(r['accessible']),
+    write: nb(r['write']),
+    upload: nb(r['upload']),
+    moderator: b(r['moderator']),
+    admin: b(r['admin']),
+    visibleMod: b(r['visible_mod']),
+  };
+}
+
+export function toMessage(r: Row): Message {
+  const data = r['data'] as Buffer | null;
+  return {
+    id: r['id'] as number,
+    roomId: r['room'] as number,
+    userId: r['user'] as number,
+    sessionId: r['session_id'] as string,
+    posted: r['posted'] as number,
+    edited: (r['edited'] as number | null) ?? null,
+    seqno: r['seqno'] as number,
+    seqnoData: r['seqno_data'] as number,
+    seqnoReactions: r['seqno_reactions'] as number,
+    seqnoCreation: r['seqno_creation'] as number,
+    data: data === null ? null : addPadding(data, (r['data_size'] as number | null) ?? data.length),
+    signature: (r['signature'] as Buffer | null) ?? null,
+    filtered: b(r['filtered']),
+    whisperTo: (r['whisper_to'] as string | null) ?? null,
+    whisperMods: b(r['whisper_mods']),
+  };
+}
+
+export function toFile(r: Row): FileRecord {
+  return {
+    id: r['id'] as number,
+    roomId: (r['room'] as number | null) ?? null,
+    uploaderId: (r['uploader'] as number | null) ?? null,
+    messageId: (r['message'] as number | null) ?? null,
+    size: r['size'] as number,
+    uploaded: r['uploaded'] as number,
+    expiry: (r['expiry'] as number | null) ?? null,
+    filename: (r['filename'] as string | null) ?? null,
+    path: r['path'] as string,
+  };
+}
+
+export function toDirectMessage(r: Row): DirectMessage {
+  return {
+    id: r['id'] as number,
+    postedAt: r['posted_at'] as number,
+    expiresAt: r['expiry'] as number,
+    sender: r['sender'] as string,
+    recipient: r['recipient'] as string,
+    body: r['body'] as Buffer,
+  };
+}
