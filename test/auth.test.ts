@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Identity, httpRequest, type SogsClient } from '../client';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server';
+import { sqlGet } from './helpers/store-sql';
 
 let t: TestServer;
 
@@ -18,8 +19,7 @@ function signed(c: SogsClient, target = '/room/main', extra?: { timestamp?: numb
 }
 
 async function userCount(): Promise<number> {
-  const db = (t.s.store as unknown as { db: { prepare(s: string): { get(): { n: number } } } }).db;
-  return db.prepare('SELECT count(*) AS n FROM users').get().n;
+  return (await sqlGet<{ n: number }>(t.s.store, 'SELECT count(*) AS n FROM users'))!.n;
 }
 
 before(async () => {

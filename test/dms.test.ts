@@ -5,8 +5,8 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Identity, sendDirectMessage, type SogsClient } from '../client';
 import { runCleanup } from '../src/jobs';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+import { sqlGet } from './helpers/store-sql';
 
 const DAY = 86400;
 
@@ -44,8 +44,8 @@ async function list(c: SogsClient, target: string): Promise<Dm[]> {
   return r.json<Dm[]>();
 }
 
-function inboxRows(): number {
-  return ((t.s.store as SqliteStore).db.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n;
+async function inboxRows(): Promise<number> {
+  return (await sqlGet<{ n: number }>(t.s.store, 'SELECT count(*) AS n FROM inbox'))!.n;
 }
 
 before(async () => {
@@ -133,11 +133,11 @@ describe('who may send and receive', () => {
     const spammer = await known();
     const u = (await t.s.store.findUser(spammer.sessionId))!;
     await t.s.store.setGlobalBan(u.id, true);
-    const before = inboxRows();
+    const before = (await inboxRows());
     const r = await sendDirectMessage(spammer, bob.sessionId, Buffer.from('buy now'));
     assert.equal(r.status, 403);
     assert.equal((await spammer.get('/inbox')).status, 403);
-    assert.equal(inboxRows(), before);
+    assert.equal((await inboxRows()), before);
     await t.s.store.setGlobalBan(u.id, false);
   });
 
@@ -148,14 +148,14 @@ describe('who may send and receive', () => {
   });
 
   it('400 for a missing, null or invalid message; 413 above maxDmBytes; nothing stored', async () => {
-    const before = inboxRows();
+    const before = (await inboxRows());
     for (const body of [{}, { message: null }, { message: 'not base64!' }, { message: 5 }, [1]]) {
       assert.equal((await alice.post(`/inbox/${bob.sessionId}`, body)).status, 400, JSON.stringify(body));
     }
     const raw = await alice.request('POST', `/inbox/${bob.sessionId}`, { body: Buffer.from('{'), headers: { 'content-type': 'application/json' } });
     assert.equal(raw.status, 400);
     assert.equal((await sendDirectMessage(alice, bob.sessionId, Buffer.alloc(2001))).status, 413);
-    assert.equal(inboxRows(), before);
+    assert.equal((await inboxRows()), before);
     assert.equal((await sendDirectMessage(alice, bob.sessionId, Buffer.alloc(2000))).status, 201);
   });
 });
@@ -189,10 +189,10 @@ describe('expiry', () => {
     clock.advance(1);
     assert.deepEqual((await list(r, '/inbox')).map((d) => d.id), [newer.id]);
     assert.deepEqual((await list(s, '/outbox')).map((d) => d.id), [newer.id]);
-    const before = inboxRows();
+    const before = (await inboxRows());
     const counts = await runCleanup(t.s);
     assert.ok((counts['dms'] ?? 0) >= 1);
-    assert.ok(inboxRows() < before);
+    assert.ok((await inboxRows()) < before);
     clock.advance(10 * DAY);
     assert.equal((await r.get(`/inbox/since/0`)).status, 304);
   });

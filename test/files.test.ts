@@ -11,8 +11,9 @@ import { runCleanup } from '../src/jobs';
 import { createRoom } from '../src/domain/rooms';
 import { filenameFromDisposition, safeFileName, sweepOrphanBlobs } from '../src/domain/files';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store';
+import { DiskBlobs } from '../src/store/blobs';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+import { blobExists, blobPaths, sqlAll, sqlGet } from './helpers/store-sql';
 
 const T0 = 1_700_000_000;
 const HOUR = 3600;
@@ -29,22 +30,23 @@ interface FileRow {
   path: string;
 }
 
-function db(t: TestServer) {
-  return (t.s.store as SqliteStore).db;
+async function fileRow(t: TestServer, id: number): Promise<FileRow | undefined> {
+  return sqlGet<FileRow>(t.s.store, 'SELECT * FROM files WHERE id = ?', id);
 }
-function fileRow(t: TestServer, id: number): FileRow | undefined {
-  return db(t).prepare('SELECT * FROM files WHERE id = ?').get(id) as FileRow | undefined;
+async function dbPaths(t: TestServer): Promise<string[]> {
+  return (await sqlAll<{ path: string }>(t.s.store, 'SELECT path FROM files')).map((r) => r.path).sort();
 }
-function diskFiles(t: TestServer): string[] {
-  const root = path.join(t.dataDir, 'uploads');
-  if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((d) => d.isFile())
-    .map((d) => path.relative(t.dataDir, path.join(d.parentPath, d.name)))
-    .sort();
-}
-function dbPaths(t: TestServer): string[] {
-  return (db(t).prepare('SELECT path FROM files').all() as { path: string }[]).map((r) => r.path).sort();
+
+/** Makes stored blobs look `seconds` older than now (disk: mtime; database: the modified column). */
+async function ageBlobs(t: TestServer, paths: string[], seconds: number): Promise<void> {
+  for (const p of paths) {
+    if (t.s.blobs instanceof DiskBlobs) {
+      const old = new Date(Date.now() - seconds * 1000);
+      fs.utimesSync(path.join(t.dataDir, p), old, old);
+    } else {
+      await sqlAll(t.s.store, 'UPDATE file_blobs SET modified = modified - ? WHERE path = ?', seconds, p);
+    }
+  }
 }
 
 async function makeAdmin(t: TestServer, c: SogsClient, token: string): Promise<void> {
@@ -92,11 +94,11 @@ describe('upload and download', () => {
     assert.equal(d.headers['expires'], new Date((T0 + HOUR) * 1000).toUTCString(), 'an unclaimed upload lives one hour');
     const alias = await downloadFile(t.client(null), 'main', id, 'anything/else.png');
     assert.deepEqual(alias.body, bytes, 'the trailing filename is ignored');
-    const row = fileRow(t, id)!;
+    const row = (await fileRow(t, id))!;
     assert.equal(row.path, `uploads/main/${id}_my_caf\u00e9_photo_(1).jpg`);
     assert.equal(row.filename, 'my café photo (1).jpg');
     assert.equal(row.uploader, (await t.s.store.findUser(alice.sessionId))!.id);
-    assert.ok(fs.existsSync(path.join(t.dataDir, row.path)));
+    assert.ok(await blobExists(t.s.blobs, row.path));
   });
 
   it('parses both Content-Disposition forms; NUL and / become U+FFFD; no name = attachment', async () => {
@@ -117,13 +119,13 @@ describe('upload and download', () => {
       const r = await alice.request('POST', '/room/main/file', { body: Buffer.from('x'), headers });
       assert.equal(r.status, 201, header);
       const id = r.json<{ id: number }>().id;
-      const row = fileRow(t, id)!;
+      const row = (await fileRow(t, id))!;
       assert.equal(row.filename, stored, header);
       assert.ok(row.path.startsWith(`uploads/main/${id}_`), row.path);
       assert.ok(!row.path.slice('uploads/main/'.length).includes('/'), 'never a path from the request');
       assert.equal((await downloadFile(alice, 'main', id)).headers['content-disposition'], served, header);
     }
-    assert.deepEqual(diskFiles(t), dbPaths(t));
+    assert.deepEqual((await blobPaths(t.s.blobs)), (await dbPaths(t)));
   });
 
   it('names files on disk like the reference', () => {
@@ -193,11 +195,11 @@ describe('size limit', () => {
     const c = t.client();
     assert.equal((await uploadFile(c, 'main', Buffer.alloc(1001), 'big')).status, 413);
     assert.equal((await c.batch([{ method: 'POST', path: '/room/main/file', b64: Buffer.alloc(1001).toString('base64') }]))[0]!.code, 413);
-    assert.deepEqual(dbPaths(t), []);
-    assert.deepEqual(diskFiles(t), []);
+    assert.deepEqual((await dbPaths(t)), []);
+    assert.deepEqual((await blobPaths(t.s.blobs)), []);
     assert.equal((await uploadFile(c, 'main', Buffer.alloc(1000))).status, 201);
     assert.equal((await uploadFile(c, 'main', Buffer.alloc(0))).status, 201, 'an empty file is a file');
-    assert.equal(diskFiles(t).length, 2);
+    assert.equal((await blobPaths(t.s.blobs)).length, 2);
   });
 });
 
@@ -216,18 +218,18 @@ describe('expiry (api.md §8.2) with a manual clock and the cleanup job', () => 
 
   it('an unclaimed upload expires after one hour: 404 at once, removed by cleanup', async () => {
     const id = await uploadFileId(alice, 'main', Buffer.from('temp'));
-    const p = path.join(t.dataDir, fileRow(t, id)!.path);
+    const p = (await fileRow(t, id))!.path;
     clock.advance(HOUR);
     assert.equal((await downloadFile(alice, 'main', id)).status, 200, 'still there at exactly one hour');
     await runCleanup(t.s);
-    assert.ok(fileRow(t, id));
+    assert.ok((await fileRow(t, id)));
     clock.advance(1);
     assert.equal((await downloadFile(alice, 'main', id)).status, 404, 'inaccessible as soon as expired');
-    assert.ok(fs.existsSync(p));
+    assert.ok(await blobExists(t.s.blobs, p));
     const counts = await runCleanup(t.s);
     assert.equal(counts['files'], 1);
-    assert.equal(fileRow(t, id), undefined);
-    assert.equal(fs.existsSync(p), false);
+    assert.equal((await fileRow(t, id)), undefined);
+    assert.equal(await blobExists(t.s.blobs, p), false);
   });
 
   it('post `files` claims own fresh uploads of the room for filesExpiryDays; others are ignored', async () => {
@@ -241,12 +243,12 @@ describe('expiry (api.md §8.2) with a manual clock and the cleanup job', () => 
     const fresh = await uploadFileId(alice, 'main', Buffer.from('fresh'));
     const m = await postWith(alice, 'main', [String(fresh), theirs, elsewhere, mine, 424242, old]);
     const now = clock.now();
-    assert.deepEqual(fileRow(t, fresh)!.expiry, now + 15 * DAY, 'numeric strings are accepted');
-    assert.equal(fileRow(t, fresh)!.message, m.id);
-    assert.equal(fileRow(t, old)!.message, m.id);
-    assert.equal(fileRow(t, theirs)!.message, null, "someone else's upload");
-    assert.equal(fileRow(t, elsewhere)!.message, null, 'another room');
-    assert.equal(fileRow(t, mine)!.message, null, 'uploaded more than an hour ago');
+    assert.deepEqual((await fileRow(t, fresh))!.expiry, now + 15 * DAY, 'numeric strings are accepted');
+    assert.equal((await fileRow(t, fresh))!.message, m.id);
+    assert.equal((await fileRow(t, old))!.message, m.id);
+    assert.equal((await fileRow(t, theirs))!.message, null, "someone else's upload");
+    assert.equal((await fileRow(t, elsewhere))!.message, null, 'another room');
+    assert.equal((await fileRow(t, mine))!.message, null, 'uploaded more than an hour ago');
     assert.equal((await downloadFile(bob, 'main', fresh)).headers['expires'], new Date((now + 15 * DAY) * 1000).toUTCString());
 
     // An edit attaches new uploads but cannot steal already-attached ones.
@@ -254,22 +256,22 @@ describe('expiry (api.md §8.2) with a manual clock and the cleanup job', () => 
     const later = await uploadFileId(bob, 'main', Buffer.from('later'));
     clock.advance(60);
     assert.equal(await editWith(t, bob, 'main', m2.id, [later, fresh, theirs]), 200);
-    assert.equal(fileRow(t, later)!.message, m2.id);
-    assert.equal(fileRow(t, later)!.expiry, clock.now() + 15 * DAY);
-    assert.equal(fileRow(t, theirs)!.message, null, "bob's own upload, but more than an hour old by now");
-    assert.equal(fileRow(t, fresh)!.message, m.id, 'already attached elsewhere');
+    assert.equal((await fileRow(t, later))!.message, m2.id);
+    assert.equal((await fileRow(t, later))!.expiry, clock.now() + 15 * DAY);
+    assert.equal((await fileRow(t, theirs))!.message, null, "bob's own upload, but more than an hour old by now");
+    assert.equal((await fileRow(t, fresh))!.message, m.id, 'already attached elsewhere');
 
     // Deleting the post expires its attachments at once.
     assert.equal((await alice.delete(`/room/main/message/${m.id}`)).status, 200);
     assert.equal((await downloadFile(bob, 'main', fresh)).status, 404);
     await runCleanup(t.s);
-    assert.equal(fileRow(t, fresh), undefined);
-    assert.equal(fileRow(t, old), undefined);
+    assert.equal((await fileRow(t, fresh)), undefined);
+    assert.equal((await fileRow(t, old)), undefined);
 
     clock.advance(15 * DAY + 61);
     await runCleanup(t.s);
-    assert.equal(fileRow(t, later), undefined, 'attachments expire after filesExpiryDays');
-    assert.deepEqual(diskFiles(t), dbPaths(t));
+    assert.equal((await fileRow(t, later)), undefined, 'attachments expire after filesExpiryDays');
+    assert.deepEqual((await blobPaths(t.s.blobs)), (await dbPaths(t)));
   });
 
   it('rejects malformed `files` with 400 and posts nothing', async () => {
@@ -291,7 +293,7 @@ describe('filesExpiryDays = 0', () => {
       const c = t.client();
       const id = await uploadFileId(c, 'main', Buffer.from('keep'));
       await postWith(c, 'main', [id]);
-      assert.equal(fileRow(t, id)!.expiry, null);
+      assert.equal((await fileRow(t, id))!.expiry, null);
       assert.equal('expires' in (await downloadFile(c, 'main', id)).headers, false);
       clock.advance(1000 * DAY);
       await runCleanup(t.s);
@@ -383,7 +385,7 @@ describe('PUT /room/:token (api.md §4.2)', () => {
     let r = await admin.put('/room/main', { image: img1 });
     assert.deepEqual(r.json(), { info_updates: i0 + 1 });
     assert.equal((await info())['image_id'], img1);
-    assert.equal(fileRow(t, img1)!.expiry, null);
+    assert.equal((await fileRow(t, img1))!.expiry, null);
     assert.equal('expires' in (await downloadFile(user, 'main', img1)).headers, false);
     assert.deepEqual((await admin.put('/room/main', { image: img1 })).json(), { info_updates: i0 + 1 }, 'same image: no bump');
 
@@ -393,19 +395,19 @@ describe('PUT /room/:token (api.md §4.2)', () => {
     assert.deepEqual(r.json(), { info_updates: i0 + 2 });
     assert.equal((await downloadFile(user, 'main', img1)).status, 404);
     await runCleanup(t.s);
-    assert.equal(fileRow(t, img1), undefined);
+    assert.equal((await fileRow(t, img1)), undefined);
 
     // An old image that is also a post attachment gets the normal attachment expiry (§12.12).
     const img3 = await uploadFileId(user, 'main', Buffer.from('img3'));
     await postWith(user, 'main', [img3]);
     assert.equal((await admin.put('/room/main', { image: img3 })).status, 200);
-    assert.equal(fileRow(t, img3)!.expiry, null);
+    assert.equal((await fileRow(t, img3))!.expiry, null);
     const m = await postWith(user, 'main', []);
     assert.equal((await user.delete(`/room/main/message/${m.id}`)).status, 200);
     clock.advance(100);
     const img4 = await uploadFileId(user, 'main', Buffer.from('img4'));
     assert.equal((await admin.put('/room/main', { image: img4 })).status, 200);
-    assert.equal(fileRow(t, img3)!.expiry, clock.now() + 15 * DAY);
+    assert.equal((await fileRow(t, img3))!.expiry, clock.now() + 15 * DAY);
 
     // The current image survives deletion of the post it is attached to.
     const p = await postWith(user, 'main', []);
@@ -413,7 +415,7 @@ describe('PUT /room/:token (api.md §4.2)', () => {
     assert.equal(await editWith(t, user, 'main', p.id, [img5]), 200);
     assert.equal((await admin.put('/room/main', { image: img5 })).status, 200);
     assert.equal((await user.delete(`/room/main/message/${p.id}`)).status, 200);
-    assert.equal(fileRow(t, img5)!.expiry, null);
+    assert.equal((await fileRow(t, img5))!.expiry, null);
     clock.advance(100 * DAY);
     await runCleanup(t.s);
     assert.equal((await downloadFile(user, 'main', img5)).status, 200);
@@ -421,14 +423,14 @@ describe('PUT /room/:token (api.md §4.2)', () => {
     // ...and once replaced, an image whose post was deleted expires at once.
     const img6 = await uploadFileId(user, 'main', Buffer.from('img6'));
     assert.equal((await admin.put('/room/main', { image: img6 })).status, 200);
-    assert.equal(fileRow(t, img5)!.expiry, 0);
+    assert.equal((await fileRow(t, img5))!.expiry, 0);
     assert.equal((await downloadFile(user, 'main', img5)).status, 404);
 
     // An expired upload cannot become the image.
     const late = await uploadFileId(user, 'main', Buffer.from('late'));
     clock.advance(HOUR + 1);
     assert.equal((await admin.put('/room/main', { image: late })).status, 406);
-    assert.deepEqual(diskFiles(t), dbPaths(t));
+    assert.deepEqual((await blobPaths(t.s.blobs)), (await dbPaths(t)));
   });
 
   it('works inside /batch', async () => {
@@ -455,11 +457,11 @@ describe('room deletion and onion requests', () => {
       const att = await uploadFileId(c, 'doomed', Buffer.from('att'));
       await postWith(c, 'doomed', [att]);
       const kept = await uploadFileId(c, 'main', Buffer.from('kept'));
-      assert.equal(diskFiles(t).length, 3);
+      assert.equal((await blobPaths(t.s.blobs)).length, 3);
       assert.ok(await t.s.store.deleteRoom('doomed'));
       await runCleanup(t.s);
-      assert.deepEqual(dbPaths(t), [fileRow(t, kept)!.path]);
-      assert.deepEqual(diskFiles(t), dbPaths(t));
+      assert.deepEqual((await dbPaths(t)), [(await fileRow(t, kept))!.path]);
+      assert.deepEqual((await blobPaths(t.s.blobs)), (await dbPaths(t)));
     } finally {
       await t.close();
     }
@@ -478,7 +480,7 @@ describe('room deletion and onion requests', () => {
       assert.ok(r.headers['expires']);
       const up = await onionRequest(c, { method: 'POST', target: '/room/main/file', body: bytes, headers: { 'Content-Disposition': 'attachment; filename="o2.bin"' } });
       assert.equal(up.status, 201);
-      assert.equal(fileRow(t, up.json<{ id: number }>().id)!.filename, 'o2.bin');
+      assert.equal((await fileRow(t, up.json<{ id: number }>().id))!.filename, 'o2.bin');
     } finally {
       await t.close();
     }
@@ -491,16 +493,13 @@ describe('orphan sweep', () => {
     try {
       const c = t.client();
       const id = await uploadFileId(c, 'main', Buffer.from('kept'));
-      const orphan = path.join(t.dataDir, 'uploads', 'main', '99_orphan');
-      const young = path.join(t.dataDir, 'uploads', 'main', '98_young');
-      fs.writeFileSync(orphan, 'x');
-      fs.writeFileSync(young, 'y');
-      const old = new Date(Date.now() - 3600_000);
-      fs.utimesSync(orphan, old, old);
-      fs.utimesSync(path.join(t.dataDir, fileRow(t, id)!.path), old, old);
+      // Whichever blob store the server uses: the orphans are written through it, then aged.
+      await t.s.blobs.write('uploads/main/99_orphan', Buffer.from('x'));
+      await t.s.blobs.write('uploads/main/98_young', Buffer.from('y'));
+      await ageBlobs(t, ['uploads/main/99_orphan', (await fileRow(t, id))!.path], 3600);
       assert.equal(await sweepOrphanBlobs(t.s), 1);
-      assert.equal(fs.existsSync(orphan), false);
-      assert.ok(fs.existsSync(young), 'young blobs may be uploads in progress');
+      assert.equal(await blobExists(t.s.blobs, 'uploads/main/99_orphan'), false);
+      assert.ok(await blobExists(t.s.blobs, 'uploads/main/98_young'), 'young blobs may be uploads in progress');
       assert.equal((await downloadFile(c, 'main', id)).status, 200);
     } finally {
       await t.close();
@@ -652,8 +651,8 @@ describe('file-count invariant under random operations', () => {
           const now = clock.now();
           for (const [id, f] of files) if (expired(f, now)) files.delete(id);
           // Every expired file is gone, and the disk holds exactly the files the database knows.
-          assert.deepEqual(diskFiles(t), dbPaths(t));
-          const expiredRows = db(t).prepare('SELECT count(*) AS n FROM files WHERE expiry < ?').get(now) as { n: number };
+          assert.deepEqual((await blobPaths(t.s.blobs)), (await dbPaths(t)));
+          const expiredRows = (await sqlGet<{ n: number }>(t.s.store, 'SELECT count(*) AS n FROM files WHERE expiry < ?', now))!;
           assert.equal(expiredRows.n, 0);
         },
       };
@@ -668,7 +667,7 @@ describe('file-count invariant under random operations', () => {
         counts[op] = (counts[op] ?? 0) + 1;
         await ops[op]!();
         // After every step the database agrees with the model exactly.
-        const rows = db(t).prepare('SELECT id, message, expiry FROM files ORDER BY id').all() as FileRow[];
+        const rows = await sqlAll<FileRow>(t.s.store, 'SELECT id, message, expiry FROM files ORDER BY id');
         const model = [...files.values()].sort((a, b) => a.id - b.id).map((f) => ({ id: f.id, message: f.message, expiry: f.expiry }));
         assert.deepEqual(rows.map((r) => ({ ...r })), model, `step ${step} (${op})`);
         for (const r of rooms) assert.equal(((await admin.get(`/room/${r}`)).json<{ image_id?: number }>().image_id ?? null), image.get(r));

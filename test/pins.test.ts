@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { downloadFile, padMessage, randomContent, uploadFileId, type SogsClient } from '../client';
 import { runCleanup } from '../src/jobs';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+import { sqlGet } from './helpers/store-sql';
 
 const DAY = 86400;
 
@@ -36,9 +36,8 @@ async function post(c: SogsClient, extra: Record<string, unknown> = {}): Promise
   return r.json<{ id: number }>().id;
 }
 
-function expiryOf(id: number): number | null | undefined {
-  const r = (t.s.store as SqliteStore).db.prepare('SELECT expiry FROM files WHERE id = ?').get(id) as { expiry: number | null } | undefined;
-  return r?.expiry;
+async function expiryOf(id: number): Promise<number | null | undefined> {
+  return (await sqlGet<{ expiry: number | null }>(t.s.store, 'SELECT expiry FROM files WHERE id = ?', id))?.expiry;
 }
 
 before(async () => {
@@ -140,9 +139,9 @@ describe('attachments of pinned posts', () => {
   it('never expire while pinned; unpinning restarts expiry from upload time', async () => {
     const old = await uploadFileId(user, 'main', Buffer.from('old attachment'));
     const m = await post(user, { files: [old] });
-    assert.equal(expiryOf(old), clock.now() + 15 * DAY);
+    assert.equal(await expiryOf(old), clock.now() + 15 * DAY);
     assert.equal((await admin.post(`/room/main/pin/${m}`, {})).status, 200);
-    assert.equal(expiryOf(old), null);
+    assert.equal(await expiryOf(old), null);
     assert.equal('expires' in (await downloadFile(user, 'main', old)).headers, false);
 
     // A file attached by an edit while the post is pinned does not expire either.
@@ -150,7 +149,7 @@ describe('attachments of pinned posts', () => {
     const data = padMessage(randomContent());
     const sig = user.identity!.signBlinded(t.serverPubkey, data).toString('base64');
     assert.equal((await user.put(`/room/main/message/${m}`, { data: data.toString('base64'), signature: sig, files: [late] })).status, 200);
-    assert.equal(expiryOf(late), null);
+    assert.equal(await expiryOf(late), null);
 
     clock.advance(20 * DAY);
     await runCleanup(t.s);
@@ -158,11 +157,11 @@ describe('attachments of pinned posts', () => {
 
     const uploadedLate = clock.now() - 20 * DAY;
     assert.deepEqual((await admin.post(`/room/main/unpin/${m}`, {})).json<{ unpinned: boolean }>().unpinned, true);
-    assert.equal(expiryOf(late), uploadedLate + 15 * DAY, 'uploaded + filesExpiryDays');
+    assert.equal(await expiryOf(late), uploadedLate + 15 * DAY, 'uploaded + filesExpiryDays');
     assert.equal((await downloadFile(user, 'main', old)).status, 404, 'already past that: gone at once');
     await runCleanup(t.s);
-    assert.equal(expiryOf(old), undefined);
-    assert.equal(expiryOf(late), undefined);
+    assert.equal(await expiryOf(old), undefined);
+    assert.equal(await expiryOf(late), undefined);
   });
 
   it('a recent attachment survives an unpin-all with its remaining time', async () => {
@@ -172,7 +171,7 @@ describe('attachments of pinned posts', () => {
     await admin.post(`/room/main/pin/${m}`, {});
     clock.advance(DAY);
     assert.deepEqual((await admin.post('/room/main/unpin/all', {})).json<{ unpinned: number }>().unpinned, 1);
-    assert.equal(expiryOf(f), uploaded + 15 * DAY);
+    assert.equal(await expiryOf(f), uploaded + 15 * DAY);
     await runCleanup(t.s);
     assert.equal((await downloadFile(user, 'main', f)).status, 200);
   });

@@ -1,6 +1,7 @@
 // Runs the admin CLI as a separate process on a test server's data folder.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { testDbUrl } from './server';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'sogs.js');
 
@@ -12,7 +13,8 @@ export interface CliResult {
 
 export function runCli(dataDir: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, '--data-dir', dataDir, '--log-level', 'silent', ...args], { env: { ...process.env, SOGS_CONFIG: '' } }, (err, out, errOut) => {
+    const db = testDbUrl(dataDir);
+    execFile(process.execPath, [BIN, '--data-dir', dataDir, ...(db ? ['--db-url', db] : []), '--log-level', 'silent', ...args], { env: { ...process.env, SOGS_CONFIG: '' } }, (err, out, errOut) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, out, err: errOut });
     });

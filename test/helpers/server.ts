@@ -1,7 +1,9 @@
 // Starts the real server on a random loopback port over a fresh temporary data folder.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { closeServices, openServices } from '../../src/app';
 import { defaultConfig, type Config } from '../../src/config';
 import { ManualClock, type Clock } from '../../src/domain/clock';
@@ -27,12 +29,56 @@ export function tempDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'sogs-test-'));
 }
 
+// `SOGS_TEST_DB=postgres` runs the suite against PostgreSQL (`npm test` does both): every data
+// folder gets its own schema in the database at SOGS_TEST_PG_URL, dropped when the test is done.
+export const TEST_DB: 'sqlite' | 'postgres' = process.env['SOGS_TEST_DB'] === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_PG_URL = process.env['SOGS_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgUrls = new Map<string, string>();
+
+/** The database URL of a test data folder: its own PostgreSQL schema, or undefined for SQLite. */
+export function testDbUrl(dataDir: string): string | undefined {
+  if (TEST_DB !== 'postgres') return undefined;
+  let url = pgUrls.get(dataDir);
+  if (url === undefined) {
+    url = pgSchemaUrl(`t_${process.pid}_${crypto.randomBytes(5).toString('hex')}`);
+    pgUrls.set(dataDir, url);
+  }
+  return url;
+}
+
+export function pgSchemaUrl(schema: string): string {
+  const u = new URL(TEST_PG_URL);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+/** Drops a test schema (PostgreSQL) and forgets it. */
+export async function dropTestDb(dataDir: string): Promise<void> {
+  const url = pgUrls.get(dataDir);
+  if (url === undefined) return;
+  pgUrls.delete(dataDir);
+  await dropPgSchema(new URL(url).searchParams.get('schema')!);
+}
+
+export async function dropPgSchema(schema: string): Promise<void> {
+  const c = new pg.Client({ connectionString: TEST_PG_URL });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
 export async function startTestServer(
   overrides: Partial<Config> = {},
   opts: { clock?: Clock; dataDir?: string } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const config: Config = { ...defaultConfig(), dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', ...overrides };
+  const dbUrl = testDbUrl(dataDir);
+  const config: Config = {
+    ...defaultConfig(), dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', ...(dbUrl ? { dbUrl } : {}), ...overrides,
+  };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };
   const s = await openServices(config, { clock, activityFlushMs: 0 });
   const server = await startServer(s, { port: 0, host: '127.0.0.1', jobs: false });
@@ -58,7 +104,10 @@ export async function startTestServer(
     close: async (c) => {
       await server.close();
       await closeServices(s);
-      if (!c?.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!c?.keepData) {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        await dropTestDb(dataDir);
+      }
     },
   };
 }
