@@ -12,16 +12,13 @@ import { ActivityRecorder } from './domain/activity';
 import { systemClock, type Clock } from './domain/clock';
 import type { ServerKeys, Services } from './domain/services';
 import { SqliteStore } from './store/sqlite/sqlite-store';
-import type { Store } from './store/types';
+import { SERVER_KEY_SETTING, type Store } from './store/types';
 import { DiskBlobs, type FileBlobs } from './store/blobs';
 import { PgBlobs } from './store/postgres/pg-blobs';
 import { PgStore } from './store/postgres/pg-store';
 import { createLogger } from './ops/logging';
 
 export const DEFAULT_ROOM = { token: 'main', name: 'Main' };
-
-/** The settings key under which the database keeps the server's X25519 secret. */
-const KEY_SETTING = 'server_x25519_secret';
 
 function readKeyFile(file: string): Buffer | null {
   if (!fs.existsSync(file)) return null;
@@ -64,8 +61,8 @@ function keysOf(secret: Buffer): ServerKeys {
 export async function loadServerKey(config: Config, store: Store): Promise<ServerKeys> {
   const file = resolveInDataDir(config, config.keyFile);
   const fromFile = readKeyFile(file);
-  const candidate = fromFile ?? (await store.getSetting(KEY_SETTING)) ?? generateX25519SecretKey();
-  const stored = await store.initSetting(KEY_SETTING, candidate);
+  const candidate = fromFile ?? (await store.getSetting(SERVER_KEY_SETTING)) ?? generateX25519SecretKey();
+  const stored = await store.initSetting(SERVER_KEY_SETTING, candidate);
   const onDisk = fromFile ?? writeKeyFile(file, stored);
   if (!onDisk.equals(stored)) {
     throw new Error(

@@ -25,6 +25,11 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
   return counts;
 }
 
+/**
+ * Every instance on a database (processes, hosts) runs the timer, but each tick of it is claimed in
+ * the database first, so the work runs exactly once per tick wherever it runs. Ticks are numbered
+ * by the wall clock, which is what the timer follows.
+ */
 export function startJobs(s: Services): Jobs {
   let running = false;
   let swept = false;
@@ -32,12 +37,17 @@ export function startJobs(s: Services): Jobs {
     if (running) return {};
     running = true;
     try {
-      const counts = await runCleanup(s);
-      // Once per process start: blobs left behind by a crash (see domain/files.ts).
+      const counts: Record<string, number> = {};
+      // Once per process start, on every instance (each may have its own uploads folder): blobs
+      // left behind by a crash (see domain/files.ts).
       if (!swept) {
         swept = true;
         counts['orphanBlobs'] = await sweepOrphanBlobs(s);
       }
+      const n = Math.floor(Date.now() / 1000 / s.config.jobInterval);
+      if (!(await s.store.claimJobTick('cleanup', n))) return counts;
+      Object.assign(counts, await runCleanup(s));
+      s.log.debug({ tick: n, counts }, 'background jobs ran');
       return counts;
     } catch (e) {
       s.log.error({ err: e }, 'background job failed');

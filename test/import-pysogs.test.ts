@@ -14,7 +14,8 @@ import { Identity, SogsClient } from '../client';
 import { defaultConfig } from '../src/config';
 import { importPysogs } from '../src/import/pysogs';
 import { runCli } from './helpers/cli';
-import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+import { ManualClock, TEST_DB, startTestServer, type TestServer } from './helpers/server';
+import { sqlAll, sqliteBools, targetChecksum, targetSql } from './helpers/store-sql';
 
 const FIXTURE = '/work/shared/fixtures/pysogs';
 const HAVE_FIXTURE = fs.existsSync(path.join(FIXTURE, 'expected.json'));
@@ -35,23 +36,6 @@ interface Rec {
 
 function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-/** A checksum of every path, mode and content under a folder. */
-function dirChecksum(dir: string): string {
-  const h = crypto.createHash('sha256');
-  const walk = (d: string): void => {
-    if (!fs.existsSync(d)) return;
-    for (const name of fs.readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      const st = fs.statSync(full);
-      h.update(`${path.relative(dir, full)}\0${st.mode}\0`);
-      if (st.isDirectory()) walk(full);
-      else h.update(fs.readFileSync(full));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
 }
 
 /** `whisper_mods` as a boolean: the reference returns SQLite's 0/1, api.md §5 says bool. */
@@ -144,31 +128,29 @@ describe('import a PySOGS data folder', { skip: !HAVE_FIXTURE && 'fixture missin
     assert.match(importOut, /Skipped: nothing/);
   });
 
-  it('keeps the server key, ids, seqnos and counters', () => {
+  it('keeps the server key, ids, seqnos and counters', async () => {
     assert.equal(t.s.keys.publicKeyHex, expected.server_pubkey);
     assert.deepEqual(fs.readFileSync(path.join(dataDir, 'key_x25519')), fs.readFileSync(path.join(FIXTURE, 'key_x25519')));
     const a = new Database(path.join(FIXTURE, 'sogs.db'), { readonly: true });
-    const b = new Database(path.join(dataDir, 'sogs.db'), { readonly: true });
     try {
-      const q = (db: Database.Database, sql: string) => db.prepare(sql).all();
+      // The same SQL on the reference's file and on our database (SQLite or PostgreSQL).
       for (const sql of [
         'SELECT id, token, message_sequence, info_updates, image, created FROM rooms ORDER BY id',
-        'SELECT id, room, user, posted, edited, seqno, seqno_data, seqno_reactions, seqno_creation, hex(data), data_size, hex(signature), whisper, whisper_mods FROM messages ORDER BY id',
+        'SELECT id, room, "user", posted, edited, seqno, seqno_data, seqno_reactions, seqno_creation, data, data_size, signature, whisper, whisper_mods FROM messages ORDER BY id',
         'SELECT id, session_id, banned, moderator, admin, visible_mod FROM users ORDER BY id',
-        'SELECT * FROM reactions ORDER BY id',
-        'SELECT * FROM user_reactions ORDER BY reaction, user',
+        'SELECT id, message, reaction FROM reactions ORDER BY id',
+        'SELECT reaction, "user", at FROM user_reactions ORDER BY reaction, "user"',
         'SELECT id, room, message, size, uploaded, expiry, filename FROM files ORDER BY id',
       ]) {
-        assert.deepEqual(q(b, sql), q(a, sql), sql);
+        assert.deepEqual(sqliteBools(await sqlAll(t.s.store, sql)), a.prepare(sql).all(), sql);
       }
       // Upload paths follow our layout and the bytes came along.
-      for (const f of q(b, 'SELECT path, size FROM files') as { path: string; size: number }[]) {
+      for (const f of await sqlAll<{ path: string; size: number }>(t.s.store, 'SELECT path, size FROM files')) {
         assert.match(f.path, /^uploads\/[a-z]+\/\d+_/);
-        assert.equal(fs.statSync(path.join(dataDir, f.path)).size, f.size);
+        assert.equal((await t.s.blobs.read(f.path))?.length, f.size);
       }
     } finally {
       a.close();
-      b.close();
     }
   });
 
@@ -252,10 +234,8 @@ describe('PySOGS import: refusals and bad input leave the target untouched', { s
     const r = await runCli(target, '--import-pysogs', FIXTURE);
     assert.equal(r.code, 0, r.err);
     // Something that makes it distinguishable from a fresh import.
-    const db = new Database(path.join(target, 'sogs.db'));
-    db.prepare("UPDATE rooms SET name = 'changed' WHERE token = 'lounge'").run();
-    db.close();
-    before0 = dirChecksum(target);
+    await targetSql(target, "UPDATE rooms SET name = 'changed' WHERE token = 'lounge'");
+    before0 = await targetChecksum(target);
   });
   after(() => fs.rmSync(target, { recursive: true, force: true }));
 
@@ -263,7 +243,7 @@ describe('PySOGS import: refusals and bad input leave the target untouched', { s
     const r = await runCli(target, ...args);
     assert.equal(r.code, 1, r.out + r.err);
     assert.match(r.err, pattern);
-    assert.equal(dirChecksum(target), before0, 'target changed');
+    assert.equal(await targetChecksum(target), before0, 'target changed');
   };
 
   it('refuses a non-empty target without --force', async () => {
@@ -355,12 +335,11 @@ describe('PySOGS import: refusals and bad input leave the target untouched', { s
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /file 8: its upload uploads\/general\/8_draft.bin is missing on disk/);
     assert.match(r.out, /^  files +9$/m);
-    assert.notEqual(dirChecksum(target), before0);
-    const db = new Database(path.join(target, 'sogs.db'), { readonly: true });
-    assert.equal((db.prepare("SELECT name FROM rooms WHERE token = 'lounge'").get() as { name: string }).name, 'The Lounge');
-    assert.equal(db.prepare('SELECT 1 FROM files WHERE id = 8').get(), undefined);
-    db.close();
-    assert.deepEqual(fs.readdirSync(target).sort(), ['key_x25519', 'sogs.db', 'uploads']);
+    assert.notEqual(await targetChecksum(target), before0);
+    assert.deepEqual(await targetSql(target, "SELECT name FROM rooms WHERE token = 'lounge'"), [{ name: 'The Lounge' }]);
+    assert.deepEqual(await targetSql(target, 'SELECT 1 FROM files WHERE id = 8'), []);
+    // Nothing left behind by the staging; on PostgreSQL the uploads went into the database.
+    assert.deepEqual(fs.readdirSync(target).sort(), TEST_DB === 'postgres' ? ['key_x25519'] : ['key_x25519', 'sogs.db', 'uploads']);
     fs.rmSync(src, { recursive: true, force: true });
   });
 });

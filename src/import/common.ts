@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Config, resolveInDataDir, sqlitePath } from '../config';
 import { UPLOADS_DIR } from '../store/blobs';
 import { migrate } from '../store/sqlite/migrations';
+import { pgContents, replaceWithSqlite } from '../store/postgres/load-from-sqlite';
 
 /** A problem with the input or the target: printed as `Error: …`, exit 1, target untouched. */
 export class ImportError extends Error {}
@@ -75,22 +76,62 @@ export class Progress {
 
 export interface Target {
   dataDir: string;
-  dbFile: string;
+  /** SQLite: the database file; null for PostgreSQL. */
+  dbFile: string | null;
+  /** PostgreSQL: the database URL; null for SQLite. */
+  pgUrl: string | null;
+  /** Uploads go into the database (PostgreSQL, fileStore database or auto) instead of uploadsDir. */
+  blobsInDb: boolean;
   keyFile: string;
   uploadsDir: string;
 }
 
 export function targetOf(config: Config): Target {
   const dbFile = sqlitePath(config);
-  if (dbFile === null) {
-    throw new ImportError(`importing into ${config.dbUrl} is not supported: only a SQLite target (sqlite:///FILE) exists so far`);
-  }
   return {
     dataDir: path.resolve(config.dataDir),
-    dbFile: path.resolve(dbFile),
+    dbFile: dbFile === null ? null : path.resolve(dbFile),
+    pgUrl: dbFile === null ? config.dbUrl : null,
+    blobsInDb: dbFile === null && config.fileStore !== 'disk',
     keyFile: path.resolve(resolveInDataDir(config, config.keyFile)),
     uploadsDir: path.join(path.resolve(config.dataDir), UPLOADS_DIR),
   };
+}
+
+/** What the target's database holds that an import would replace (SQLite file or PostgreSQL). */
+async function databaseProblems(t: Target): Promise<string[]> {
+  const problems: string[] = [];
+  let c: { messages: number; otherRooms: number; files: number; dms: number };
+  if (t.pgUrl !== null) {
+    try {
+      c = await pgContents(t.pgUrl);
+    } catch (e) {
+      throw new ImportError(`cannot read the target database ${t.pgUrl}: ${(e as Error).message}`);
+    }
+  } else {
+    if (!fs.existsSync(t.dbFile!)) return [];
+    try {
+      c = sqliteContents(t.dbFile!);
+    } catch (e) {
+      return [`its database ${t.dbFile} cannot be read (${(e as Error).message})`];
+    }
+  }
+  if (c.messages > 0) problems.push('its database has messages');
+  if (c.otherRooms > 0) problems.push('its database has rooms besides the default `main`');
+  if (c.files > 0) problems.push('its database has files');
+  if (c.dms > 0) problems.push('its database has direct messages');
+  return problems;
+}
+
+function sqliteContents(file: string): { messages: number; otherRooms: number; files: number; dms: number } {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const has = (table: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    const n = (table: string, where = '1'): number => (has(table) ? (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n : 0);
+    return { messages: n('messages'), otherRooms: n('rooms', "token != 'main'"), files: n('files'), dms: n('inbox') };
+  } finally {
+    db.close();
+  }
 }
 
 function hasFiles(dir: string): boolean {
@@ -107,33 +148,16 @@ function hasFiles(dir: string): boolean {
  * Refuses a target that holds anything besides a fresh server's default `main` room, or a
  * different key, unless `force`.
  */
-export function checkTarget(t: Target, newKey: Buffer, force: boolean): void {
-  const problems: string[] = [];
-  if (fs.existsSync(t.dbFile)) {
-    try {
-      const db = new Database(t.dbFile, { readonly: true, fileMustExist: true });
-      try {
-        const one = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
-        const has = (table: string): boolean =>
-          db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
-        if (has('messages') && one('SELECT count(*) AS n FROM messages') > 0) problems.push('its database has messages');
-        if (has('rooms') && one("SELECT count(*) AS n FROM rooms WHERE token != 'main'") > 0) problems.push('its database has rooms besides the default `main`');
-        if (has('files') && one('SELECT count(*) AS n FROM files') > 0) problems.push('its database has files');
-        if (has('inbox') && one('SELECT count(*) AS n FROM inbox') > 0) problems.push('its database has direct messages');
-      } finally {
-        db.close();
-      }
-    } catch (e) {
-      problems.push(`its database ${t.dbFile} cannot be read (${(e as Error).message})`);
-    }
-  }
+export async function checkTarget(t: Target, newKey: Buffer, force: boolean): Promise<void> {
+  const problems = await databaseProblems(t);
   if (fs.existsSync(t.keyFile)) {
     const old = fs.readFileSync(t.keyFile);
     if (!old.equals(newKey)) problems.push(`it has a different server key (${t.keyFile}); replacing it changes the server's public key`);
   }
-  if (hasFiles(t.uploadsDir)) problems.push(`it has uploaded files in ${t.uploadsDir}`);
+  if (!t.blobsInDb && hasFiles(t.uploadsDir)) problems.push(`it has uploaded files in ${t.uploadsDir}`);
   if (problems.length > 0 && !force) {
-    throw new ImportError(`the target data folder ${t.dataDir} is not empty: ${problems.join('; ')}. Use --force to replace its contents`);
+    const where = t.pgUrl === null ? `data folder ${t.dataDir}` : `database ${t.pgUrl} (data folder ${t.dataDir})`;
+    throw new ImportError(`the target ${where} is not empty: ${problems.join('; ')}. Use --force to replace its contents`);
   }
 }
 
@@ -147,8 +171,10 @@ export class Staging {
   constructor(readonly t: Target) {
     const tag = `${process.pid}-${Date.now()}`;
     fs.mkdirSync(t.dataDir, { recursive: true });
-    fs.mkdirSync(path.dirname(t.dbFile), { recursive: true });
-    this.dbTmp = `${t.dbFile}.import-${tag}.tmp`;
+    // For PostgreSQL the staged SQLite database is only a step on the way; it lives in the data folder.
+    const dbFile = t.dbFile ?? path.join(t.dataDir, 'import.db');
+    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+    this.dbTmp = `${dbFile}.import-${tag}.tmp`;
     this.uploadsTmp = path.join(t.dataDir, `.import-uploads-${tag}`);
   }
 
@@ -176,8 +202,12 @@ export class Staging {
     fs.copyFileSync(from, to, fs.constants.COPYFILE_FICLONE);
   }
 
-  /** Swaps the staged database, uploads and key into place; restores the old ones on failure. */
-  commit(key: Buffer): void {
+  /**
+   * Swaps the staged database, uploads and key into place; restores the old ones on failure. For
+   * PostgreSQL the staged rows (and uploads, when they live in the database) are loaded in one
+   * transaction, which is the moment the import takes effect.
+   */
+  async commit(key: Buffer): Promise<void> {
     const db = this.db;
     if (!db) throw new Error('staging not opened');
     const bad = db.pragma('foreign_key_check') as unknown[];
@@ -200,13 +230,21 @@ export class Staging {
       fs.mkdirSync(path.dirname(t.keyFile), { recursive: true });
       fs.writeFileSync(keyTmp, key, { mode: 0o400 });
       trash.push(keyTmp);
-      moveAside(t.uploadsDir);
-      fs.renameSync(this.uploadsTmp, t.uploadsDir);
-      undo.push(() => fs.renameSync(t.uploadsDir, this.uploadsTmp));
-      for (const suffix of ['-wal', '-shm']) moveAside(t.dbFile + suffix);
-      moveAside(t.dbFile);
-      fs.renameSync(this.dbTmp, t.dbFile);
-      undo.push(() => fs.renameSync(t.dbFile, this.dbTmp));
+      if (!t.blobsInDb) {
+        moveAside(t.uploadsDir);
+        fs.renameSync(this.uploadsTmp, t.uploadsDir);
+        undo.push(() => fs.renameSync(t.uploadsDir, this.uploadsTmp));
+      }
+      if (t.pgUrl !== null) {
+        await replaceWithSqlite(t.pgUrl, { sqliteFile: this.dbTmp, key, blobs: t.blobsInDb ? stagedBlobs(this.uploadsTmp) : null });
+        trash.push(this.dbTmp, this.uploadsTmp);
+      } else {
+        const dbFile = t.dbFile!;
+        for (const suffix of ['-wal', '-shm']) moveAside(dbFile + suffix);
+        moveAside(dbFile);
+        fs.renameSync(this.dbTmp, dbFile);
+        undo.push(() => fs.renameSync(dbFile, this.dbTmp));
+      }
       moveAside(t.keyFile);
       fs.renameSync(keyTmp, t.keyFile);
       this.committed = true;
@@ -238,6 +276,20 @@ export class Staging {
     for (const f of fs.existsSync(keyDir) ? fs.readdirSync(keyDir) : []) {
       if (f.startsWith(path.basename(this.t.keyFile) + '.import-')) fs.rmSync(path.join(keyDir, f), { force: true });
     }
+  }
+}
+
+/** The staged uploads as blobs (`uploads/…` paths), read one at a time. */
+function* stagedBlobs(root: string): Generator<{ path: string; bytes: Buffer }> {
+  const walk = function* (dir: string): Generator<string> {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) yield* walk(full);
+      else if (e.isFile()) yield full;
+    }
+  };
+  for (const f of walk(root)) {
+    yield { path: [UPLOADS_DIR, ...path.relative(root, f).split(path.sep)].join('/'), bytes: fs.readFileSync(f) };
   }
 }
 

@@ -286,7 +286,7 @@ export async function importLegacy(config: Config, opts: LegacyImportOptions): P
       }
     }
 
-    checkTarget(t, key, Boolean(opts.force));
+    await checkTarget(t, key, Boolean(opts.force));
     staging = new Staging(t);
     const db = staging.open();
     const total = rooms.reduce((n, r) => n + Number(r.db.prepare('SELECT count(*) FROM messages').pluck().get()), 0);
@@ -319,7 +319,7 @@ export async function importLegacy(config: Config, opts: LegacyImportOptions): P
       db.prepare('UPDATE rooms SET info_updates = info_updates + 1').run();
     })();
     progress.finish();
-    staging.commit(key);
+    await staging.commit(key);
     summary.notes.push(`server key converted from PEM and kept: public key ${pub.toString('hex')} (join URLs keep working)`);
     summary.notes.push('the legacy volume was not changed; remove it once the new server runs well');
     return summary;

@@ -95,7 +95,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
   const dbFile = path.resolve(opts.dbFile ?? path.join(source, 'sogs.db'));
   const key = readRawKey(path.resolve(opts.keyFile ?? path.join(source, 'key_x25519')));
   const t = targetOf(config);
-  if (path.resolve(t.dbFile) === dbFile) throw new ImportError('the source database is the target database');
+  if (t.dbFile !== null && path.resolve(t.dbFile) === dbFile) throw new ImportError('the source database is the target database');
 
   const src = openSourceDb(dbFile, 'PySOGS database');
   const summary = new ImportSummary();
@@ -122,7 +122,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
       throw new ImportError(`the key file does not belong to this database: its public key is ${pub.toString('hex')}, but the database's server user is ${ffUsers[0]!.session_id}`);
     }
 
-    checkTarget(t, key, Boolean(opts.force));
+    await checkTarget(t, key, Boolean(opts.force));
 
     staging = new Staging(t);
     const db = staging.open();
@@ -185,7 +185,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
       }
     })();
     progress.finish();
-    staging.commit(key);
+    await staging.commit(key);
     summary.notes.push(`server key kept: public key ${pub.toString('hex')} (join URLs keep working)`);
     return summary;
   } catch (e) {

@@ -125,6 +125,9 @@ export interface ActivityTouch {
 
 export class StoreConflict extends Error {}
 
+/** The settings key under which the database keeps the server's X25519 secret. */
+export const SERVER_KEY_SETTING = 'server_x25519_secret';
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** True when this open created the schema (first start). */
