@@ -29,13 +29,14 @@ export function tempDataDir(): string {
 
 export async function startTestServer(
   overrides: Partial<Config> = {},
-  opts: { clock?: Clock; dataDir?: string } = {},
+  /** jobs: run the background job timer (every config.jobInterval s); off by default, tests call runCleanup. */
+  opts: { clock?: Clock; dataDir?: string; jobs?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const config: Config = { ...defaultConfig(), dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', ...overrides };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };
   const s = await openServices(config, { clock, activityFlushMs: 0 });
-  const server = await startServer(s, { port: 0, host: '127.0.0.1', jobs: false });
+  const server = await startServer(s, { port: 0, host: '127.0.0.1', jobs: opts.jobs ?? false });
   const url = `http://127.0.0.1:${server.port}`;
   return {
     url,
