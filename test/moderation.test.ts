@@ -4,7 +4,7 @@
 // (05) ids named before their owner shows up; ban-and-delete-all; the audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Identity, padMessage, randomContent, react, uploadFileId, type SogsClient, type SubRequest, type SubResponse } from '../client';
+import { Identity, downloadFile, padMessage, randomContent, react, reactors, uploadFileId, type SogsClient, type SubRequest, type SubResponse } from '../client';
 import { setModerator, resolveTargetUser } from '../src/domain/users';
 import type { Room, User } from '../src/store/types';
 import { runCli } from './helpers/cli';
@@ -619,6 +619,40 @@ describe('moderator appointments (api.md §4.8)', () => {
     assert.equal('moderator' in (await roomAs(client)), false);
   });
 
+  it('a visibility-only change bumps info_updates, unlike the reference (api.md §12.13): the public lists change', async () => {
+    const admin = clients.globalAdmin;
+    const { user } = await freshUser();
+    assert.equal((await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true })).status, 200);
+    const before = await roomAs(clients.anonymous);
+    assert.ok(before.moderators.includes(user.sessionId));
+    const r = await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true, visible: false });
+    assert.equal(r.status, 200);
+    const after = await roomAs(clients.anonymous);
+    assert.equal(after.info_updates, before.info_updates + 1);
+    assert.equal(r.json<{ info_updates: Record<string, number> }>().info_updates['other'], after.info_updates);
+    assert.ok(!after.moderators.includes(user.sessionId));
+    // Clients polling with the old counter learn of it.
+    const poll = (await clients.user.get(`/room/other/pollInfo/${before.info_updates}`)).json<Json & { details?: RoomJson }>();
+    assert.ok(poll.details && !poll.details.moderators.includes(user.sessionId));
+  });
+
+  it('appointing a banned user lifts the ban (api.md §12.11), in a room and globally', async () => {
+    const admin = clients.globalAdmin;
+    const { client, user } = await freshUser();
+    await t.s.store.banInRooms(user.id, [other.id], null);
+    assert.equal((await client.get('/room/other')).status, 404);
+    assert.equal((await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true })).status, 200);
+    assert.equal(await isRoomBanned(user, other), false);
+    assert.equal((await client.get('/room/other')).json<Json>()['moderator'], true);
+    assert.equal((await client.postMessage('other', randomContent())).status, 201);
+    const g = await freshUser();
+    await t.s.store.banGlobally(g.user.id, null);
+    assert.equal((await g.client.get('/capabilities')).status, 403);
+    assert.equal((await admin.post(`/user/${g.user.sessionId}/moderator`, { global: true, moderator: true })).status, 200);
+    assert.equal((await t.s.store.findUserById(g.user.id))!.banned, false);
+    assert.equal((await g.client.get('/capabilities')).status, 200);
+  });
+
   it('lists visible moderators to everyone and hidden ones only to moderators, in rooms and pollInfo', async () => {
     const room = await t.s.store.createRoom({ token: 'lists', name: 'Lists', now: t.s.clock.now() });
     const admin = clients.globalAdmin;
@@ -698,6 +732,16 @@ describe('what banned users see (api.md §6.7)', () => {
     assert.equal((await c.get('/room/main/messages/since/0')).status, 403);
     assert.equal((await c.postMessage('main', randomContent())).status, 403);
     assert.equal((await c.postMessage('other', randomContent())).status, 201);
+    // Nor files or the reactors list of the room.
+    const poster = (await freshUser()).client;
+    const file = await uploadFileId(poster, 'main', Buffer.from('for members'));
+    const reacted = (await poster.postMessage('main', randomContent(), { files: [file] })).json<{ id: number }>().id;
+    await react(poster, 'main', reacted, THUMBS);
+    assert.equal((await downloadFile(c, 'main', file)).status, 403);
+    assert.equal((await downloadFile(c, 'main', file, 'name.bin')).status, 403);
+    assert.equal((await reactors(c, 'main', reacted, THUMBS)).status, 403);
+    assert.equal((await downloadFile(clients.user, 'main', file)).status, 200);
+    assert.equal((await reactors(clients.user, 'main', reacted, THUMBS)).status, 200);
     // Messages of a banned user stay.
     const { client, user } = await freshUser();
     const id = (await client.postMessage('main', randomContent())).json<{ id: number }>().id;
