@@ -2,10 +2,8 @@
 // the new-account slow mode (by account age and by reads), raid mode, and the DM rule.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { encodeSessionMessage, type SogsClient } from '../client';
+import { encodeSessionMessage, sendDirectMessage, type SogsClient } from '../client';
 import { systemActor } from '../src/cli/admin';
-import { checkDirectMessageAllowed } from '../src/domain/antiraid';
-import { DomainError } from '../src/domain/errors';
 import { setRoomRateLimit, switchRaidMode } from '../src/domain/moderation';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import type { Room, User } from '../src/store/types';
@@ -95,16 +93,20 @@ describe('new-account slow mode (account age)', () => {
     assert.deepEqual(await statuses(trusted, 'main', 3), [201, 201, 201]);
   });
 
-  it('applies to direct messages too', async () => {
-    const fresh = await resolveTargetUser(t.s, t.client().sessionId);
-    const old = await resolveTargetUser(t.s, veterans[0]!.sessionId);
-    await checkDirectMessageAllowed(t.s, fresh);
-    await t.s.store.insertDirectMessage({ senderId: fresh.id, recipientId: old.id, body: Buffer.from('x'), now: clock.now(), expiry: clock.now() + 100 });
-    await assert.rejects(checkDirectMessageAllowed(t.s, fresh), (e) => e instanceof DomainError && e.kind === 'rate-limited');
-    for (let i = 0; i < 3; i++) {
-      await checkDirectMessageAllowed(t.s, old);
-      await t.s.store.insertDirectMessage({ senderId: old.id, recipientId: fresh.id, body: Buffer.from('x'), now: clock.now(), expiry: clock.now() + 100 });
-    }
+  it('applies to direct messages too, over HTTP and in /batch', async () => {
+    const fresh = t.client();
+    const dm = (from: SogsClient, to: SogsClient) => sendDirectMessage(from, to.sessionId, Buffer.from('hi'));
+    assert.equal((await dm(fresh, veterans[0]!)).status, 201);
+    const second = await dm(fresh, veterans[1]!);
+    assert.equal(second.status, 429);
+    const batched = await fresh.batch([{ method: 'POST', path: `/inbox/${veterans[2]!.sessionId}`, json: { message: 'aGk=' } }]);
+    assert.equal(batched[0]!.code, 429);
+    // Established accounts are not limited, also when writing to a new account.
+    for (let i = 0; i < 3; i++) assert.equal((await dm(veterans[0]!, fresh)).status, 201);
+    clock.advance(61);
+    assert.equal((await dm(fresh, veterans[0]!)).status, 201, 'one more after the interval');
+    const inbox = (await veterans[0]!.get('/inbox')).json<{ sender: string }[]>();
+    assert.equal(inbox.filter((m) => m.sender === fresh.sessionId).length, 2, 'refused DMs are not stored');
   });
 });
 
@@ -130,8 +132,14 @@ describe('new-account rules by reads, and blocking', () => {
     await t.s.activity.flush();
     assert.equal(await t.s.store.userReads((await t.s.store.findUser(lurker.sessionId))!.id), 3);
     assert.equal((await lurker.postMessage('main', hello())).status, 201);
-    const dm = await resolveTargetUser(t.s, raiders[1]!.sessionId);
-    await assert.rejects(checkDirectMessageAllowed(t.s, dm), (e) => e instanceof DomainError && e.kind === 'forbidden');
+    // DMs: blocked (403) until the account has read enough, then allowed.
+    const blocked = await sendDirectMessage(raiders[1]!, lurker.sessionId, Buffer.from('hi'));
+    assert.equal(blocked.status, 403);
+    assert.equal(blocked.text(), 'New accounts may not send direct messages yet');
+    assert.deepEqual((await lurker.get('/inbox')).json<unknown[]>(), []);
+    assert.equal((await sendDirectMessage(lurker, raiders[1]!.sessionId, Buffer.from('hi'))).status, 201, 'enough reads');
+    for (let i = 0; i < 3; i++) await raiders[1]!.get('/room/main/messages/recent');
+    assert.equal((await sendDirectMessage(raiders[1]!, lurker.sessionId, Buffer.from('hi'))).status, 201);
   });
 });
 

@@ -1,9 +1,12 @@
 // Moderation from the admin CLI, run as a separate process against a running server: bans
 // (room, global, timed, by 05 or 15 id), permissions and room defaults, moderator listings,
-// deleting a user's posts, per-room rate limits, raid mode and the audit log.
+// deleting a user's posts, per-room rate limits, raid mode, room name, description and image,
+// and the audit log.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Identity, randomContent, type SogsClient } from '../client';
+import { Identity, downloadFile, randomContent, type SogsClient } from '../client';
 import { startTestServer, type TestServer } from './helpers/server';
 import { runCli } from './helpers/cli';
 
@@ -147,6 +150,63 @@ describe('moderators, deletions, rate limits, raid mode', () => {
     await ok('--rooms', 'main', '--raid-mode', 'off');
     assert.equal((await fresh.postMessage('main', randomContent())).status, 201);
     assert.equal((await cli('--rooms', 'main', '--raid-mode', 'maybe')).code, 1);
+  });
+});
+
+describe('room settings from the CLI', () => {
+  type RoomJson = { name: string; description?: string; image_id?: number; info_updates: number };
+  const room = async (c: SogsClient): Promise<RoomJson> => (await c.get('/room/lounge')).json<RoomJson>();
+
+  it('--set-name, --set-description and --set-image change a room as PUT /room does, while it runs', async () => {
+    await ok('--add-room', 'lounge', '--name', 'Lounge', '--description', 'Old words');
+    const c = await known();
+    const start = await room(c);
+    const out = await ok('--rooms', 'lounge', '--set-name', 'Lounge\u0007 two', '--set-description', 'New words\nline two');
+    assert.match(out, /^Room lounge: name "Lounge two", description "New words\\nline two" \(info_updates \d+\)$/m);
+    const renamed = await room(c);
+    assert.deepEqual([renamed.name, renamed.description], ['Lounge two', 'New words\nline two']);
+    assert.equal(renamed.info_updates, start.info_updates + 2, 'one bump per changed column, as PUT /room');
+    // Clients polling with the old counter get the new details.
+    const poll = (await c.get(`/room/lounge/pollInfo/${start.info_updates}`)).json<{ details?: RoomJson }>();
+    assert.equal(poll.details?.name, 'Lounge two');
+    await ok('--rooms', 'lounge', '--set-name', 'Lounge two');
+    assert.equal((await room(c)).info_updates, renamed.info_updates, 'no change, no bump');
+
+    const dir = fs.mkdtempSync(path.join(t.dataDir, 'img-'));
+    const png = path.join(dir, 'logo.png');
+    fs.writeFileSync(png, Buffer.from('first image'));
+    assert.match(await ok('--rooms', 'lounge', '--set-image', png), /^Room lounge: image file \d+/);
+    const first = (await room(c)).image_id!;
+    assert.equal(((await downloadFile(c, 'lounge', first)).body).toString(), 'first image');
+    fs.writeFileSync(png, Buffer.from('second image'));
+    await ok('--rooms', 'lounge', '--set-image', png, '--set-description', '');
+    const now = await room(c);
+    assert.notEqual(now.image_id, first);
+    assert.equal(now.description, undefined, "'' removes the description");
+    assert.equal(now.info_updates, renamed.info_updates + 3, "two images, one description");
+    assert.equal(((await downloadFile(c, 'lounge', now.image_id!)).body).toString(), 'second image');
+    assert.equal((await downloadFile(c, 'lounge', first)).status, 404, 'the replaced image expires at once');
+
+    const log = (await ok('--audit-log', '--rooms', 'lounge')).trim().split('\n');
+    const updates = log.filter((l) => l.includes(' room.update '));
+    assert.equal(updates.length, 4);
+    assert.match(updates[0]!, new RegExp(`Z ff${t.s.keys.publicKeyHex} room\\.update room=lounge \\{"name":"Lounge two","description":"New words\\\\nline two"\\}$`));
+    assert.match(updates[3]!, new RegExp(`\\{"description":null,"image":${now.image_id}\\}$`));
+  });
+
+  it('refuses an empty name, global scope, unknown rooms and unreadable image files', async () => {
+    for (const args of [
+      ['--rooms', 'lounge', '--set-name', ''],
+      ['--rooms', '+', '--set-description', 'x'],
+      ['--rooms', 'nosuch', '--set-name', 'x'],
+      ['--set-name', 'x'],
+      ['--rooms', 'lounge', '--set-image', path.join(t.dataDir, 'no-such-file.png')],
+    ]) {
+      const r = await cli(...args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.err, /^Error: /, args.join(' '));
+    }
+    assert.equal((await room(await known())).name, 'Lounge two');
   });
 });
 

@@ -1,7 +1,7 @@
 // Files and room images over real HTTP and /batch: upload/download headers, file names and
 // on-disk names, permissions and limits, the expiry table of api.md §8.2 with a manual clock and
-// the cleanup job, PUT /room, and a randomised invariant test (disk files == file rows, expiry
-// exactly as a model of the spec predicts).
+// the cleanup job, PUT /room, deleting all of a user's posts, and a randomised invariant test
+// (disk files == file rows, expiry exactly as a model of the spec predicts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { createRoom } from '../src/domain/rooms';
 import { filenameFromDisposition, safeFileName, sweepOrphanBlobs } from '../src/domain/files';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { DiskBlobs } from '../src/store/blobs';
+import { runCli } from './helpers/cli';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
 import { blobExists, blobPaths, sqlAll, sqlGet } from './helpers/store-sql';
 
@@ -444,6 +445,57 @@ describe('PUT /room/:token (api.md §4.2)', () => {
   });
 });
 
+describe("deleting all of a user's posts (api.md §4.9)", () => {
+  // The same outcome whether a moderator asks over the API or an operator runs the CLI.
+  const ways: [string, (t: TestServer, mod: SogsClient, victim: SogsClient) => Promise<void>][] = [
+    ['DELETE /room/:t/all/:id', async (_t, mod, victim) => assert.equal((await mod.delete(`/room/main/all/${victim.sessionId}`)).status, 200)],
+    ['sogs --delete-all-posts', async (t, _mod, victim) => {
+      const r = await runCli(t.dataDir, '--rooms', 'main', '--delete-all-posts', victim.sessionId);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /Deleted 2 message\(s\)/);
+    }],
+  ];
+  for (const [how, deleteAll] of ways) {
+    it(`${how} expires their uploads in that room at once, except the room image`, async () => {
+      const t = await startTestServer({ rateLimitPosts: 0 });
+      try {
+        await createRoom(t.s, 'side', 'Side');
+        const admin = t.client();
+        await makeAdmin(t, admin, 'main');
+        const [victim, bystander] = [t.client(), t.client()];
+        const att = await uploadFileId(victim, 'main', Buffer.from('attached'));
+        const pinnedAtt = await uploadFileId(victim, 'main', Buffer.from('pinned'));
+        const loose = await uploadFileId(victim, 'main', Buffer.from('not attached yet'));
+        const img = await uploadFileId(victim, 'main', Buffer.from('room image'));
+        const elsewhere = await uploadFileId(victim, 'side', Buffer.from('other room'));
+        const theirs = await uploadFileId(bystander, 'main', Buffer.from('someone else'));
+        await postWith(victim, 'main', [att]);
+        const pinned = await postWith(victim, 'main', [pinnedAtt]);
+        await postWith(victim, 'side', [elsewhere]);
+        await postWith(bystander, 'main', [theirs]);
+        assert.equal((await admin.post(`/room/main/pin/${pinned.id}`, {})).status, 200);
+        assert.equal((await admin.put('/room/main', { image: img })).status, 200);
+
+        await deleteAll(t, admin, victim);
+        for (const id of [att, pinnedAtt, loose]) {
+          assert.equal((await fileRow(t, id))!.expiry, 0, `file ${id}`);
+          assert.equal((await downloadFile(bystander, 'main', id)).status, 404, `file ${id} is gone at once`);
+        }
+        assert.equal((await fileRow(t, img))!.expiry, null, 'the room image stays, and still never expires');
+        assert.equal((await downloadFile(bystander, 'main', img)).status, 200);
+        assert.equal((await downloadFile(bystander, 'side', elsewhere)).status, 200, 'other rooms are untouched');
+        assert.equal((await downloadFile(bystander, 'main', theirs)).status, 200, "other users' files are untouched");
+        await runCleanup(t.s);
+        assert.deepEqual(await Promise.all([att, pinnedAtt, loose].map((id) => fileRow(t, id))), [undefined, undefined, undefined]);
+        assert.deepEqual((await blobPaths(t.s.blobs)), (await dbPaths(t)));
+        assert.equal((await dbPaths(t)).length, 3);
+      } finally {
+        await t.close();
+      }
+    });
+  }
+});
+
 describe('room deletion and onion requests', () => {
   it('deleting a room expires all its files; cleanup removes them from disk', async () => {
     const t = await startTestServer();
@@ -533,7 +585,9 @@ describe('file-count invariant under random operations', () => {
     const rnd = prng(SEED);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     const clock = new ManualClock(T0);
-    const t = await startTestServer({ rateLimitPosts: 0 }, { clock });
+    // Ordinary uploads are 1-50 bytes; the oversize step sends more than this.
+    const MAX = 64;
+    const t = await startTestServer({ rateLimitPosts: 0, filesMaxSize: MAX }, { clock });
     try {
       const rooms = ['main', 'side'];
       await createRoom(t.s, 'side', 'Side');
@@ -541,6 +595,8 @@ describe('file-count invariant under random operations', () => {
       const admin = t.client();
       for (const r of rooms) await makeAdmin(t, admin, r);
       const all = [...users, admin];
+      // Known to the server from the start, so delete-all never meets an unknown user.
+      for (const c of all) assert.equal((await c.get('/room/main')).status, 200);
       const files = new Map<number, MFile>();
       const msgs = new Map<number, MMsg>();
       const image = new Map<string, number | null>(rooms.map((r) => [r, null]));
@@ -571,6 +627,25 @@ describe('file-count invariant under random operations', () => {
           const room = pick(rooms);
           const id = await uploadFileId(all[ui]!, room, randomContent(1 + Math.floor(rnd() * 50)), rnd() < 0.5 ? `f${ui}.bin` : undefined);
           files.set(id, { id, room, uploader: ui, uploaded: clock.now(), message: null, expiry: clock.now() + HOUR });
+        },
+        async oversize() {
+          const r = await uploadFile(pick(all), pick(rooms), randomContent(MAX + 1 + Math.floor(rnd() * 100)), 'big.bin');
+          assert.equal(r.status, 413);
+        },
+        async deleteAll() {
+          // A plain user's posts (a moderator's own or an admin's need other rights), by a room
+          // admin or by the user; 404 when nothing was left, but their uploads go either way.
+          const ui = Math.floor(rnd() * users.length);
+          const room = pick(rooms);
+          const mine = [...msgs.values()].filter((m) => m.room === room && m.author === ui && m.live);
+          const who = rnd() < 0.7 ? admin : all[ui]!;
+          const r = await who.delete(`/room/${room}/all/${all[ui]!.sessionId}`);
+          assert.equal(r.status, mine.length > 0 ? 200 : 404, r.text());
+          for (const m of mine) {
+            m.live = false;
+            m.pinned = false;
+          }
+          for (const f of files.values()) if (f.room === room && f.uploader === ui && image.get(room) !== f.id) f.expiry = 0;
         },
         async post() {
           const ui = Math.floor(rnd() * all.length);
@@ -658,6 +733,7 @@ describe('file-count invariant under random operations', () => {
       };
       const weights: [string, number][] = [
         ['upload', 6], ['post', 4], ['edit', 2], ['remove', 2], ['pin', 2], ['unpin', 1.5], ['setImage', 1.5], ['advance', 3], ['cleanup', 2],
+        ['deleteAll', 0.7], ['oversize', 0.5],
       ];
       const total = weights.reduce((a, [, w]) => a + w, 0);
       const counts: Record<string, number> = {};

@@ -185,6 +185,8 @@ describe('legacy client flow', () => {
       assert.ok(Number.isInteger(set.body.result));
       const got = await call(tr, 'GET', `rooms/${room}/image`);
       assert.deepEqual(decodeBase64Strict(got.body.result), img);
+      const imageAudit = (await t.s.store.auditLog({ roomToken: room, limit: 20 })).find((e) => e.action === 'room.update');
+      assert.deepEqual(imageAudit?.details, { image: set.body.result }, 'a legacy room image change is audited like PUT /room');
 
       // Moderation: ban, banned_members, 403 (not 401) for the banned, unban.
       assert.equal((await call(tr, 'POST', 'block_list', H(room, ta), { public_key: bob.sessionId })).status, 403);

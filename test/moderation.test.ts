@@ -4,13 +4,16 @@
 // (05) ids named before their owner shows up; ban-and-delete-all; the audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Identity, padMessage, randomContent, type SogsClient, type SubRequest } from '../client';
+import { Identity, downloadFile, padMessage, randomContent, react, reactors, uploadFileId, type SogsClient, type SubRequest, type SubResponse } from '../client';
 import { setModerator, resolveTargetUser } from '../src/domain/users';
 import type { Room, User } from '../src/store/types';
+import { runCli } from './helpers/cli';
 import { startTestServer, type TestServer } from './helpers/server';
 
-type Role = 'anonymous' | 'user' | 'banned' | 'roomMod' | 'roomAdmin' | 'globalMod' | 'globalAdmin';
-const ROLES: Role[] = ['anonymous', 'user', 'banned', 'roomMod', 'roomAdmin', 'globalMod', 'globalAdmin'];
+// `banned` is banned from the room `main`; `globalBanned` server-wide (its signed requests, /batch
+// and /sequence included, are all refused with 403 before any route runs).
+type Role = 'anonymous' | 'user' | 'banned' | 'roomMod' | 'roomAdmin' | 'globalMod' | 'globalAdmin' | 'globalBanned';
+const ROLES: Role[] = ['anonymous', 'user', 'banned', 'roomMod', 'roomAdmin', 'globalMod', 'globalAdmin', 'globalBanned'];
 type Json = Record<string, unknown>;
 
 let t: TestServer;
@@ -61,29 +64,30 @@ before(async () => {
   await setModerator(t.s, users.globalMod!, 'global', { moderator: true, admin: false, visible: false });
   await setModerator(t.s, users.globalAdmin!, 'global', { moderator: true, admin: true, visible: false });
   await t.s.store.banInRooms(users.banned!.id, [main.id], null);
+  await t.s.store.banGlobally(users.globalBanned!.id, null);
 });
 after(() => t.close());
 
 interface Action {
   name: string;
-  /** Endpoints of other features (issue 4): skipped while the route does not exist yet. */
-  optional?: boolean;
   /** Expected status per role, in ROLES order. */
   expect: number[];
   prepare(role: Role): Promise<{ sub: SubRequest; verify?: (status: number) => Promise<void> }>;
 }
 
 const OK = 200;
+const THUMBS = '👍';
+const PARTY = '🎉';
 
 const ACTIONS: Action[] = [
   {
     name: 'post a message',
-    expect: [401, 201, 403, 201, 201, 201, 201],
+    expect: [401, 201, 403, 201, 201, 201, 201, 403],
     prepare: async () => ({ sub: { method: 'POST', path: '/room/main/message', json: body() } }),
   },
   {
     name: 'edit own message',
-    expect: [401, OK, 403, OK, OK, OK, OK],
+    expect: [401, OK, 403, OK, OK, OK, OK, 403],
     prepare: async (role) => {
       const id = await insertPost(users[role]?.id ?? (await freshUser()).user.id);
       return { sub: { method: 'PUT', path: `/room/main/message/${id}`, json: body() } };
@@ -91,12 +95,12 @@ const ACTIONS: Action[] = [
   },
   {
     name: "edit someone else's message",
-    expect: [401, 403, 403, 403, 403, 403, 403],
+    expect: [401, 403, 403, 403, 403, 403, 403, 403],
     prepare: async () => ({ sub: { method: 'PUT', path: `/room/main/message/${await insertPost((await freshUser()).user.id)}`, json: body() } }),
   },
   {
     name: 'delete own message',
-    expect: [401, OK, 403, OK, OK, OK, OK],
+    expect: [401, OK, 403, OK, OK, OK, OK, 403],
     prepare: async (role) => {
       const id = await insertPost(users[role]?.id ?? (await freshUser()).user.id);
       return { sub: { method: 'DELETE', path: `/room/main/message/${id}` } };
@@ -104,7 +108,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: "delete someone else's message",
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => {
       const id = await insertPost((await freshUser()).user.id);
       return {
@@ -115,17 +119,17 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'whisper',
-    expect: [401, 403, 403, 201, 201, 201, 201],
+    expect: [401, 403, 403, 201, 201, 201, 201, 403],
     prepare: async () => ({ sub: { method: 'POST', path: '/room/main/message', json: { ...body(), whisper_mods: true } } }),
   },
   {
     name: 'list permission overrides',
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => ({ sub: { method: 'GET', path: '/room/main/permissions' } }),
   },
   {
     name: "set a user's permissions",
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -136,7 +140,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'schedule a permission change',
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -147,7 +151,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'room-ban a user',
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -158,7 +162,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'room-ban a user from two rooms, moderating only one',
-    expect: [401, 403, 403, 403, 403, OK, OK],
+    expect: [401, 403, 403, 403, 403, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -170,7 +174,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'room-ban a room moderator',
-    expect: [401, 403, 403, 403, OK, 403, OK],
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => {
       const target = await roomModerator(false);
       return {
@@ -185,7 +189,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'room-ban a room admin',
-    expect: [401, 403, 403, 403, OK, 403, OK],
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => {
       const target = await roomModerator(true);
       return { sub: { method: 'POST', path: `/user/${target.sessionId}/ban`, json: { rooms: ['main'] } } };
@@ -193,7 +197,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'room-ban a global moderator',
-    expect: [401, 403, 403, 403, 403, 403, 403],
+    expect: [401, 403, 403, 403, 403, 403, 403, 403],
     prepare: async () => {
       const { user } = await freshUser();
       await setModerator(t.s, user, 'global', { moderator: true, admin: false, visible: false });
@@ -202,14 +206,14 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'room-ban oneself',
-    expect: [401, 403, 403, 403, 403, 403, 403],
+    expect: [401, 403, 403, 403, 403, 403, 403, 403],
     prepare: async (role) => ({
       sub: { method: 'POST', path: `/user/${users[role]?.sessionId ?? clients.user.sessionId}/ban`, json: { rooms: ['main'] } },
     }),
   },
   {
     name: 'room-unban a user',
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       await t.s.store.banInRooms(user.id, [main.id], null);
@@ -221,7 +225,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'ban a user globally',
-    expect: [401, 403, 403, 403, 403, OK, OK],
+    expect: [401, 403, 403, 403, 403, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -232,7 +236,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'ban a global admin globally',
-    expect: [401, 403, 403, 403, 403, 403, 403],
+    expect: [401, 403, 403, 403, 403, 403, 403, 403],
     prepare: async () => {
       const { user } = await freshUser();
       await setModerator(t.s, user, 'global', { moderator: true, admin: true, visible: false });
@@ -241,7 +245,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'lift a global ban',
-    expect: [401, 403, 403, 403, 403, OK, OK],
+    expect: [401, 403, 403, 403, 403, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       await t.s.store.banGlobally(user.id, null);
@@ -253,7 +257,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'appoint a room moderator',
-    expect: [401, 403, 403, 403, OK, 403, OK],
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -264,7 +268,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'remove a room admin',
-    expect: [401, 403, 403, 403, OK, 403, OK],
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => {
       const target = await roomModerator(true);
       return { sub: { method: 'POST', path: `/user/${target.sessionId}/moderator`, json: { rooms: ['main'], moderator: false } } };
@@ -272,7 +276,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'appoint a global moderator',
-    expect: [401, 403, 403, 403, 403, 403, OK],
+    expect: [401, 403, 403, 403, 403, 403, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       return {
@@ -283,7 +287,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: "delete all of a user's posts in a room",
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => {
       const { user } = await freshUser();
       const ids = [await insertPost(user.id), await insertPost(user.id)];
@@ -297,7 +301,7 @@ const ACTIONS: Action[] = [
   },
   {
     name: "delete all of a room admin's posts",
-    expect: [401, 403, 403, 403, OK, 403, OK],
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => {
       const target = await roomModerator(true);
       await insertPost(target.id);
@@ -306,87 +310,195 @@ const ACTIONS: Action[] = [
   },
   {
     name: 'delete all of one’s own posts',
-    expect: [401, OK, OK, OK, OK, OK, OK],
+    expect: [401, OK, OK, OK, OK, OK, OK, 403],
     prepare: async (role) => {
       const u = users[role] ?? (await freshUser()).user;
       await insertPost(u.id);
       return { sub: { method: 'DELETE', path: `/room/main/all/${u.sessionId}` } };
     },
   },
-  // Endpoints of other features, checked against the same matrix once they exist.
+  // Endpoints of issue 4's features.
   {
     name: 'update the room (PUT /room)',
-    optional: true,
-    expect: [401, 403, 403, 403, OK, 403, OK],
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => ({ sub: { method: 'PUT', path: '/room/main', json: { description: `d${Math.random()}` } } }),
   },
   {
     name: 'pin a message',
-    optional: true,
-    expect: [403, 403, 403, 403, OK, 403, OK],
+    expect: [403, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => ({ sub: { method: 'POST', path: `/room/main/pin/${await insertPost((await freshUser()).user.id)}`, json: {} } }),
   },
   {
     name: 'unpin all messages',
-    optional: true,
-    expect: [403, 403, 403, 403, OK, 403, OK],
+    expect: [403, 403, 403, 403, OK, 403, OK, 403],
     prepare: async () => ({ sub: { method: 'POST', path: '/room/main/unpin/all', json: {} } }),
   },
   {
     name: 'react to a message',
-    optional: true,
-    expect: [401, OK, 403, OK, OK, OK, OK],
+    expect: [401, OK, 403, OK, OK, OK, OK, 403],
     prepare: async () => ({ sub: { method: 'PUT', path: `/room/main/reaction/${await insertPost((await freshUser()).user.id)}/${encodeURIComponent('👍')}`, json: {} } }),
   },
   {
     name: "remove everyone's reactions",
-    optional: true,
-    expect: [401, 403, 403, OK, OK, OK, OK],
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
     prepare: async () => ({ sub: { method: 'DELETE', path: `/room/main/reactions/${await insertPost((await freshUser()).user.id)}` } }),
   },
   {
     name: 'upload a file',
-    optional: true,
-    expect: [401, 201, 403, 201, 201, 201, 201],
+    expect: [401, 201, 403, 201, 201, 201, 201, 403],
     prepare: async () => ({ sub: { method: 'POST', path: '/room/main/file', b64: Buffer.from('file contents').toString('base64') } }),
+  },
+  {
+    name: 'remove one’s own reaction',
+    expect: [401, OK, 403, OK, OK, OK, OK, 403],
+    prepare: async (role) => {
+      const id = await insertPost((await freshUser()).user.id);
+      const u = users[role];
+      if (u) await t.s.store.addReaction(main.id, id, u.id, THUMBS, t.s.clock.now());
+      return {
+        sub: { method: 'DELETE', path: `/room/main/reaction/${id}/${encodeURIComponent(THUMBS)}` },
+        verify: async (st) => assert.equal((await t.s.store.reactors(id, THUMBS, 0)).length, u && st !== OK ? 1 : 0),
+      };
+    },
+  },
+  {
+    name: "remove everyone's reactions of one kind",
+    expect: [401, 403, 403, OK, OK, OK, OK, 403],
+    prepare: async () => {
+      const id = await insertPost((await freshUser()).user.id);
+      const [a, b] = [(await freshUser()).user, (await freshUser()).user];
+      for (const [u, r] of [[a, THUMBS], [b, THUMBS], [a, PARTY]] as const) await t.s.store.addReaction(main.id, id, u.id, r, t.s.clock.now());
+      return {
+        sub: { method: 'DELETE', path: `/room/main/reactions/${id}/${encodeURIComponent(THUMBS)}` },
+        verify: async (st) => {
+          assert.equal((await t.s.store.reactors(id, THUMBS, 0)).length, st === OK ? 0 : 2);
+          assert.equal((await t.s.store.reactors(id, PARTY, 0)).length, 1, 'other kinds stay');
+        },
+      };
+    },
+  },
+  {
+    name: 'unpin one message',
+    expect: [403, 403, 403, 403, OK, 403, OK, 403],
+    prepare: async () => {
+      const id = await insertPost((await freshUser()).user.id);
+      await t.s.store.pinMessage(main.id, id, users.roomAdmin!.id, t.s.clock.now());
+      return {
+        sub: { method: 'POST', path: `/room/main/unpin/${id}`, json: {} },
+        verify: async (st) => assert.equal((await t.s.store.pinnedMessages(main.id)).some((p) => p.id === id), st !== OK),
+      };
+    },
+  },
+  {
+    // A room ban does not stop DMs; a global ban does (issue 4).
+    name: 'send a direct message',
+    expect: [401, 201, 201, 201, 201, 201, 201, 403],
+    prepare: async () => {
+      const { user } = await freshUser();
+      return {
+        sub: { method: 'POST', path: `/inbox/${user.sessionId}`, json: { message: Buffer.from('hello').toString('base64') } },
+        verify: async (st) => assert.equal((await t.s.store.directMessages(user.id, 'inbox', 0, 10, t.s.clock.now())).length, st === 201 ? 1 : 0),
+      };
+    },
+  },
+  {
+    name: 'clear one’s inbox',
+    expect: [401, OK, OK, OK, OK, OK, OK, 403],
+    prepare: async (role) => {
+      const u = users[role];
+      const now = t.s.clock.now();
+      if (u) await t.s.store.insertDirectMessage({ senderId: (await freshUser()).user.id, recipientId: u.id, body: Buffer.from('x'), now, expiry: now + 3600 });
+      return {
+        sub: { method: 'DELETE', path: '/inbox' },
+        verify: async (st) => {
+          if (u) assert.equal((await t.s.store.directMessages(u.id, 'inbox', 0, 10, t.s.clock.now())).length === 0, st === OK);
+        },
+      };
+    },
+  },
+  {
+    name: 'set the room image (PUT /room image)',
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
+    prepare: async () => {
+      const image = await uploadFileId(clients.globalAdmin, 'main', Buffer.from('an image'));
+      return {
+        sub: { method: 'PUT', path: '/room/main', json: { image } },
+        verify: async (st) => assert.equal((await t.s.store.getRoomById(main.id))!.image === image, st === OK),
+      };
+    },
+  },
+  {
+    name: 'change default permissions (PUT /room default_*)',
+    expect: [401, 403, 403, 403, OK, 403, OK, 403],
+    prepare: async () => ({
+      sub: { method: 'PUT', path: '/room/main', json: { default_upload: false, default_accessible: 0 } },
+      verify: async (st) => {
+        const r = (await t.s.store.getRoomById(main.id))!;
+        assert.deepEqual([r.upload, r.accessible], st === OK ? [false, false] : [true, true]);
+        // Restored at once: the other rows need the room as it was.
+        await t.s.store.setRoomDefaults(main.id, { upload: true, accessible: true });
+      },
+    }),
+  },
+  {
+    // Also inside /batch and /sequence; the direct form is checked in detail below.
+    name: "delete all of a user's posts in every room (DELETE /rooms/all)",
+    expect: [401, OK, OK, OK, OK, OK, OK, 403],
+    prepare: async (role) => {
+      const { user } = await freshUser();
+      const [inMain, inOther] = [await insertPost(user.id, main), await insertPost(user.id, other)];
+      const gone = async (room: Room, id: number) => (await t.s.store.getMessage(room.id, id))!.data === null;
+      return {
+        sub: { method: 'DELETE', path: `/rooms/all/${user.sessionId}` },
+        verify: async (st) => {
+          assert.equal(await gone(main, inMain), st === OK && ['roomMod', 'roomAdmin', 'globalMod', 'globalAdmin'].includes(role), role);
+          assert.equal(await gone(other, inOther), st === OK && ['globalMod', 'globalAdmin'].includes(role), role);
+        },
+      };
+    },
   },
 ];
 
 type Mode = 'direct' | 'batch' | 'sequence';
 
 /** The router's own answers for a path or method it does not know (not a rule's 404). */
-async function routeExists(action: Action): Promise<boolean> {
-  const { sub } = await action.prepare('globalAdmin');
-  const r = await clients.globalAdmin.request(sub.method, sub.path, sub.json === undefined ? { body: Buffer.from('x') } : { json: sub.json });
-  return !((r.status === 404 && r.text() === 'Not found') || (r.status === 405 && r.text() === 'Method not allowed'));
+function routerMiss(status: number, body: unknown): boolean {
+  return (status === 404 && body === 'Not found') || (status === 405 && body === 'Method not allowed');
 }
 
-async function run(mode: Mode, role: Role, sub: SubRequest): Promise<number> {
+interface Outcome {
+  status: number;
+  /** False when the router did not know the route: the row tests nothing, so it fails. */
+  routed: boolean;
+}
+
+async function run(mode: Mode, role: Role, sub: SubRequest): Promise<Outcome> {
   const c = clients[role];
   if (mode === 'direct') {
-    if (sub.b64 !== undefined) {
-      return (await c.request(sub.method, sub.path, { body: Buffer.from(sub.b64, 'base64'), headers: { 'content-type': 'application/octet-stream' } })).status;
-    }
-    return (await c.request(sub.method, sub.path, sub.json === undefined ? {} : { json: sub.json })).status;
+    const r = sub.b64 !== undefined
+      ? await c.request(sub.method, sub.path, { body: Buffer.from(sub.b64, 'base64'), headers: { 'content-type': 'application/octet-stream' } })
+      : await c.request(sub.method, sub.path, sub.json === undefined ? {} : { json: sub.json });
+    return { status: r.status, routed: !routerMiss(r.status, r.text()) };
   }
-  const results = mode === 'batch' ? await c.batch([sub]) : await c.sequence([sub]);
+  const r = await c.post(`/${mode}`, [sub]);
+  // A refused /batch or /sequence (a global ban) refuses its subrequest too.
+  if (r.status !== 200) return { status: r.status, routed: true };
+  const results = r.json<SubResponse[]>();
   assert.equal(results.length, 1);
-  return results[0]!.code;
+  return { status: results[0]!.code, routed: !routerMiss(results[0]!.code, results[0]!.body) };
 }
 
 describe('role × action matrix (api.md §6.5)', () => {
   for (const mode of ['direct', 'batch', 'sequence'] as Mode[]) {
     for (const action of ACTIONS) {
-      it(`${mode}: ${action.name}`, async (tc) => {
-        if (action.optional && !(await routeExists(action))) {
-          tc.skip('route not implemented yet');
-          return;
-        }
+      it(`${mode}: ${action.name}`, async () => {
         const got: Record<string, number> = {};
         const want: Record<string, number> = {};
         for (const [i, role] of ROLES.entries()) {
           const { sub, verify } = await action.prepare(role);
-          got[role] = await run(mode, role, sub);
+          const out = await run(mode, role, sub);
+          assert.ok(out.routed, `${sub.method} ${sub.path}: no such route (as ${role})`);
+          got[role] = out.status;
           want[role] = action.expect[i]!;
           if (verify) await verify(got[role]);
         }
@@ -396,14 +508,14 @@ describe('role × action matrix (api.md §6.5)', () => {
   }
 
   it('DELETE /rooms/all/:id deletes only where the caller may, and 401s anonymous requests', async () => {
-    const expected: Record<Role, number> = { anonymous: -1, user: 0, banned: 0, roomMod: 1, roomAdmin: 1, globalMod: 2, globalAdmin: 2 };
+    const expected: Record<Role, number> = { anonymous: -1, user: 0, banned: 0, roomMod: 1, roomAdmin: 1, globalMod: 2, globalAdmin: 2, globalBanned: -1 };
     for (const role of ROLES) {
       const { user } = await freshUser();
       await insertPost(user.id, main);
       await insertPost(user.id, other);
       const r = await clients[role].delete(`/rooms/all/${user.sessionId}`);
-      if (role === 'anonymous') {
-        assert.equal(r.status, 401);
+      if (role === 'anonymous' || role === 'globalBanned') {
+        assert.equal(r.status, role === 'anonymous' ? 401 : 403, role);
         continue;
       }
       assert.equal(r.status, 200, role);
@@ -507,6 +619,40 @@ describe('moderator appointments (api.md §4.8)', () => {
     assert.equal('moderator' in (await roomAs(client)), false);
   });
 
+  it('a visibility-only change bumps info_updates, unlike the reference (api.md §12.13): the public lists change', async () => {
+    const admin = clients.globalAdmin;
+    const { user } = await freshUser();
+    assert.equal((await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true })).status, 200);
+    const before = await roomAs(clients.anonymous);
+    assert.ok(before.moderators.includes(user.sessionId));
+    const r = await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true, visible: false });
+    assert.equal(r.status, 200);
+    const after = await roomAs(clients.anonymous);
+    assert.equal(after.info_updates, before.info_updates + 1);
+    assert.equal(r.json<{ info_updates: Record<string, number> }>().info_updates['other'], after.info_updates);
+    assert.ok(!after.moderators.includes(user.sessionId));
+    // Clients polling with the old counter learn of it.
+    const poll = (await clients.user.get(`/room/other/pollInfo/${before.info_updates}`)).json<Json & { details?: RoomJson }>();
+    assert.ok(poll.details && !poll.details.moderators.includes(user.sessionId));
+  });
+
+  it('appointing a banned user lifts the ban (api.md §12.11), in a room and globally', async () => {
+    const admin = clients.globalAdmin;
+    const { client, user } = await freshUser();
+    await t.s.store.banInRooms(user.id, [other.id], null);
+    assert.equal((await client.get('/room/other')).status, 404);
+    assert.equal((await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true })).status, 200);
+    assert.equal(await isRoomBanned(user, other), false);
+    assert.equal((await client.get('/room/other')).json<Json>()['moderator'], true);
+    assert.equal((await client.postMessage('other', randomContent())).status, 201);
+    const g = await freshUser();
+    await t.s.store.banGlobally(g.user.id, null);
+    assert.equal((await g.client.get('/capabilities')).status, 403);
+    assert.equal((await admin.post(`/user/${g.user.sessionId}/moderator`, { global: true, moderator: true })).status, 200);
+    assert.equal((await t.s.store.findUserById(g.user.id))!.banned, false);
+    assert.equal((await g.client.get('/capabilities')).status, 200);
+  });
+
   it('lists visible moderators to everyone and hidden ones only to moderators, in rooms and pollInfo', async () => {
     const room = await t.s.store.createRoom({ token: 'lists', name: 'Lists', now: t.s.clock.now() });
     const admin = clients.globalAdmin;
@@ -586,6 +732,16 @@ describe('what banned users see (api.md §6.7)', () => {
     assert.equal((await c.get('/room/main/messages/since/0')).status, 403);
     assert.equal((await c.postMessage('main', randomContent())).status, 403);
     assert.equal((await c.postMessage('other', randomContent())).status, 201);
+    // Nor files or the reactors list of the room.
+    const poster = (await freshUser()).client;
+    const file = await uploadFileId(poster, 'main', Buffer.from('for members'));
+    const reacted = (await poster.postMessage('main', randomContent(), { files: [file] })).json<{ id: number }>().id;
+    await react(poster, 'main', reacted, THUMBS);
+    assert.equal((await downloadFile(c, 'main', file)).status, 403);
+    assert.equal((await downloadFile(c, 'main', file, 'name.bin')).status, 403);
+    assert.equal((await reactors(c, 'main', reacted, THUMBS)).status, 403);
+    assert.equal((await downloadFile(clients.user, 'main', file)).status, 200);
+    assert.equal((await reactors(clients.user, 'main', reacted, THUMBS)).status, 200);
     // Messages of a banned user stay.
     const { client, user } = await freshUser();
     const id = (await client.postMessage('main', randomContent())).json<{ id: number }>().id;
@@ -660,5 +816,57 @@ describe('audit log', () => {
     const own = (await clients.user.postMessage('main', randomContent())).json<{ id: number }>().id;
     await clients.user.delete(`/room/main/message/${own}`);
     assert.equal((await t.s.store.auditLog({ limit: 1000 })).some((e) => e.actor === clients.user.sessionId), false);
+  });
+  it('records room updates, pins and cleared reactions, readable with sogs --audit-log', async () => {
+    const room = await t.s.store.createRoom({ token: 'audited', name: 'Audited', now: t.s.clock.now() });
+    const { client: admin, user: adminUser } = await freshUser();
+    await setModerator(t.s, adminUser, [room], { moderator: true, admin: true, visible: true });
+    const { client: author, user: authorUser } = await freshUser();
+    const m1 = (await author.postMessage('audited', randomContent())).json<{ id: number }>().id;
+    const m2 = (await author.postMessage('audited', randomContent())).json<{ id: number }>().id;
+    const image = await uploadFileId(admin, 'audited', Buffer.from('png, honest'));
+    const put = async (b: Json) => assert.equal((await admin.put('/room/audited', b)).status, 200);
+    await put({ name: 'Renamed', description: 'About' });
+    await put({ image });
+    await put({ default_write: false, default_upload: 0 });
+    await put({ name: 'Both', default_read: true });
+    for (const path of [`/room/audited/pin/${m1}`, `/room/audited/pin/${m2}`, `/room/audited/unpin/${m1}`, `/room/audited/unpin/${m1}`, '/room/audited/unpin/all']) {
+      assert.equal((await admin.post(path, {})).status, 200, path);
+    }
+    await react(author, 'audited', m2, '👍');
+    await react(admin, 'audited', m2, '👍');
+    await react(author, 'audited', m2, '🎉');
+    assert.equal((await admin.delete(`/room/audited/reactions/${m2}/${encodeURIComponent('👍')}`)).status, 200);
+    assert.equal((await admin.delete(`/room/audited/reactions/${m2}`)).status, 200);
+    // Refused requests change nothing and are not logged.
+    assert.equal((await author.put('/room/audited', { name: 'Mine' })).status, 403);
+    assert.equal((await author.post(`/room/audited/pin/${m1}`, {})).status, 403);
+    assert.equal((await author.delete(`/room/audited/reactions/${m2}`)).status, 403);
+
+    const log = (await t.s.store.auditLog({ roomToken: 'audited', limit: 100 })).reverse();
+    const rows = log.map((e) => [e.action, e.target, e.details]);
+    assert.deepEqual(rows, [
+      ['room.update', null, { name: 'Renamed', description: 'About' }],
+      ['room.update', null, { image }],
+      ['room.defaults', null, { write: false, upload: false }],
+      ['room.update', null, { name: 'Both' }],
+      ['room.defaults', null, { read: true }],
+      ['message.pin', authorUser.sessionId, { message: m1 }],
+      ['message.pin', authorUser.sessionId, { message: m2 }],
+      ['message.unpin', authorUser.sessionId, { message: m1, unpinned: true }],
+      ['message.unpin', authorUser.sessionId, { message: m1, unpinned: false }],
+      ['messages.unpin_all', null, { unpinned: 1 }],
+      ['reactions.clear', authorUser.sessionId, { message: m2, reaction: '👍', removed: 2 }],
+      ['reactions.clear', authorUser.sessionId, { message: m2, removed: 1 }],
+    ]);
+    assert.ok(log.every((e) => e.actor === adminUser.sessionId && e.roomToken === 'audited' && Math.abs(e.at - Date.now() / 1000) < 60));
+
+    const cli = await runCli(t.dataDir, '--audit-log', '--rooms', 'audited');
+    assert.equal(cli.code, 0, cli.err);
+    const lines = cli.out.trim().split('\n');
+    assert.equal(lines.length, rows.length);
+    assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z ${adminUser.sessionId} room\\.update room=audited \\{"name":"Renamed","description":"About"\\}$`));
+    assert.match(lines[5]!, new RegExp(` message\\.pin room=audited target=${authorUser.sessionId} \\{"message":${m1}\\}$`));
+    assert.match(lines[11]!, / reactions\.clear room=audited target=\S+ \{"message":\d+,"removed":1\}$/);
   });
 });

@@ -1,14 +1,16 @@
 // The Docker packaging without a Docker engine (issue 8): docker-compose.yml is valid YAML with the
-// structure the README relies on, the Dockerfile has the required shape, and the image's start
-// sequence (docker/entrypoint.sh) works outside Docker: first start creates the key inside the data
-// folder, the admin CLI run as `docker exec sogs sogs ...` would run it works against the running
-// server, and SIGTERM lets a request in flight finish on a keep-alive connection and exits 0.
+// structure the README relies on, the Dockerfile has the required shape and passes a linter
+// (dockerfile-utils from npm), and the image's start sequence (docker/entrypoint.sh) works outside
+// Docker: first start creates the key inside the data folder, the admin CLI run as `docker exec
+// sogs sogs ...` would run it works against the running server, and SIGTERM lets a request in
+// flight finish on a keep-alive connection and exits 0.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { ValidationSeverity, validate, type ValidatorSettings } from 'dockerfile-utils';
 import YAML from 'yaml';
 import { tempDataDir } from './helpers/server';
 
@@ -60,6 +62,27 @@ describe('Dockerfile', () => {
   const df = read('Dockerfile');
   const lines = df.split('\n').filter((l) => !l.trim().startsWith('#'));
   const instr = lines.join('\n').replace(/\\\n/g, ' ');
+
+  // Every optional rule on, as a warning at least: any finding fails.
+  const strict: ValidatorSettings = {
+    deprecatedMaintainer: ValidationSeverity.ERROR,
+    directiveCasing: ValidationSeverity.WARNING,
+    emptyContinuationLine: ValidationSeverity.WARNING,
+    instructionCasing: ValidationSeverity.WARNING,
+    instructionCmdMultiple: ValidationSeverity.WARNING,
+    instructionEntrypointMultiple: ValidationSeverity.WARNING,
+    instructionHealthcheckMultiple: ValidationSeverity.WARNING,
+    instructionJSONInSingleQuotes: ValidationSeverity.WARNING,
+    instructionWorkdirRelative: ValidationSeverity.WARNING,
+  };
+  const findings = (text: string): string[] =>
+    validate(text, strict).map((d) => `line ${d.range.start.line + 1}: ${d.message} (severity ${d.severity})`);
+
+  test('passes the dockerfile-utils linter with no error or warning', () => {
+    assert.deepEqual(findings(df), []);
+    // The linter does look: a broken file gets findings.
+    assert.ok(findings('from node:22\nEXPOSE eighty\nWORKDIR app\nCMD a\nCMD b\nHEALTHCHECK --interval=5 CMD true\n').length >= 4);
+  });
 
   test('multi-stage: build with npm ci && npm run build, run on a slim Node LTS', () => {
     const froms = instr.match(/^FROM .*$/gm) ?? [];

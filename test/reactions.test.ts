@@ -179,6 +179,21 @@ describe('moderator clearing and the reactors list', () => {
   });
 });
 
+describe('reactors in message objects', () => {
+  it('lists at most 20 first reactors however many are asked for (api.md §4.4); the count stays exact', async () => {
+    const m = await post(alice);
+    const crowd = Array.from({ length: 25 }, () => t.client());
+    for (const c of crowd) await ok(react(c, 'main', m.id, '👏'));
+    const r = async (q: string) => ((await get(bob, m.id, q))['reactions'] as Reactions)['👏']!;
+    const many = await r('?reactors=50');
+    assert.equal(many.count, 25);
+    assert.deepEqual(many.reactors, crowd.slice(0, 20).map((c) => c.sessionId), 'the first 20, oldest first');
+    assert.equal((await r('?reactors=20')).reactors!.length, 20);
+    assert.equal((await r('')).reactors!.length, 4, 'default 4');
+    assert.equal((await r('?reactors=0')).reactors, undefined);
+  });
+});
+
 describe('sequence numbers and since', () => {
   it('reaction changes appear only with t=r, as {id, seqno, reactions} rows', async () => {
     const m = await post(alice);

@@ -1,5 +1,7 @@
 // Admin commands. They open the same data folder as the running server and write through the
 // same store (SQLite WAL allows a second writer process), so the server sees changes at once.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import readline from 'node:readline/promises';
 import { joinUrl } from '../app';
 import { publicBaseUrl } from '../config';
@@ -7,7 +9,7 @@ import { DomainError } from '../domain/errors';
 import { createRoom } from '../domain/rooms';
 import type { Services } from '../domain/services';
 import { findTargetUser, resolveTargetUser } from '../domain/users';
-import type { AuditEntry, PermissionChange, PermissionOverride, Room, RoomDefaults, User } from '../store/types';
+import type { AuditEntry, PermissionChange, PermissionOverride, Room, RoomDefaults, RoomUpdate, User } from '../store/types';
 import { systemUserId } from '../crypto/ids';
 import { formatAuditEntry, readAuditLog, recordAudit } from '../domain/audit';
 import { banUser, unbanUser } from '../domain/bans';
@@ -20,7 +22,9 @@ import {
   setUserPermissions,
   switchRaidMode,
 } from '../domain/moderation';
-import { permissionsIn } from '../domain/rooms';
+import { permissionsIn, stripControl } from '../domain/rooms';
+import { applyRoomUpdate, cleanDescription } from '../domain/room-update';
+import { storeFile } from '../domain/files';
 
 export class CliError extends Error {}
 
@@ -370,4 +374,52 @@ export async function auditLogCommand(s: Services, rooms: string[] | undefined, 
   if (entries.length === 0) return 'No audit log entries.';
   // Oldest first, like a log file.
   return entries.reverse().map(formatAuditEntry).join('\n');
+}
+
+export interface RoomSettingsCommand {
+  name?: string;
+  /** '' removes the description. */
+  description?: string;
+  /** A file to upload into each room and make its image. */
+  imagePath?: string;
+}
+
+/**
+ * --set-name, --set-description, --set-image: the change PUT /room makes (cleaned the same way;
+ * info_updates bumps so clients refetch; a replaced image expires), audited as the system user.
+ */
+export async function roomSettingsCommand(s: Services, rooms: string[] | undefined, cmd: RoomSettingsCommand): Promise<string> {
+  if (cmd.name !== undefined && stripControl(cmd.name).trim() === '') throw new CliError('--set-name needs a non-empty name');
+  const scope = await roomsArg(s, rooms, false);
+  if (scope === 'global') throw new CliError('--rooms + is not valid here');
+  let image: Buffer | null = null;
+  if (cmd.imagePath !== undefined) {
+    try {
+      image = await fs.readFile(cmd.imagePath);
+    } catch (e) {
+      throw new CliError(`--set-image: cannot read ${cmd.imagePath}: ${(e as Error).message}`);
+    }
+  }
+  const actor = await systemActor(s);
+  const lines: string[] = [];
+  for (const room of scope) {
+    const u: RoomUpdate = {};
+    const parts: string[] = [];
+    if (cmd.name !== undefined) {
+      u.name = stripControl(cmd.name);
+      parts.push(`name ${JSON.stringify(u.name)}`);
+    }
+    if (cmd.description !== undefined) {
+      u.description = cleanDescription(cmd.description);
+      parts.push(u.description === null ? 'no description' : `description ${JSON.stringify(u.description)}`);
+    }
+    if (image !== null) {
+      // Each room gets its own copy: a file belongs to one room.
+      u.image = (await cliErrors(storeFile(s, room, actor, image, path.basename(cmd.imagePath!)))).id;
+      parts.push(`image file ${u.image}`);
+    }
+    const infoUpdates = await cliErrors(applyRoomUpdate(s, actor, room, u));
+    lines.push(`Room ${room.token}: ${parts.join(', ')} (info_updates ${infoUpdates})`);
+  }
+  return lines.join('\n');
 }

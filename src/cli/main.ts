@@ -19,6 +19,7 @@ import {
   printUrl,
   raidModeCommand,
   roomRateLimitCommand,
+  roomSettingsCommand,
 } from './admin';
 import { serve } from './serve';
 import { runImport } from '../import/cli';
@@ -55,6 +56,9 @@ interface Flags {
   deleteAllPosts?: string[];
   roomRateLimit?: string;
   raidMode?: string;
+  setName?: string;
+  setDescription?: string;
+  setImage?: string;
   auditLog?: boolean;
   limit?: string;
   // import (issue 10)
@@ -96,6 +100,9 @@ function program(): Command {
     .option('--delete-all-posts <ids...>', 'delete every post of these session ids in --rooms (* = every room)')
     .option('--room-rate-limit <limit>', 'with --rooms: post rate limit POSTS/SECONDS (e.g. 5/16), POSTS, off, or default')
     .option('--raid-mode <on|off>', 'with --rooms: while on, new accounts cannot post there (see raidAccountAge)')
+    .option('--set-name <name>', 'with --rooms: rename existing rooms')
+    .option('--set-description <text>', 'with --rooms: change their description ("" removes it)')
+    .option('--set-image <file>', 'with --rooms: upload this file as their room image')
     .option('--audit-log', 'print the moderation audit log (--rooms to filter, --limit N entries, default 50)')
     .option('--limit <n>', 'with --audit-log: most entries shown')
     .option('--import-pysogs <dir>', 'import a PySOGS data folder (sogs.db, key_x25519, uploads/) into --data-dir, keeping the server key')
@@ -160,6 +167,9 @@ async function runAdmin(config: Config, f: Flags): Promise<string[]> {
     if (f.deleteAllPosts) out.push(await deleteAllPostsCommand(s, f.deleteAllPosts, f.rooms));
     if (f.roomRateLimit !== undefined) out.push(await roomRateLimitCommand(s, f.rooms, f.roomRateLimit));
     if (f.raidMode !== undefined) out.push(await raidModeCommand(s, f.rooms, f.raidMode));
+    if (f.setName !== undefined || f.setDescription !== undefined || f.setImage !== undefined) {
+      out.push(await roomSettingsCommand(s, f.rooms, { name: f.setName, description: f.setDescription, imagePath: f.setImage }));
+    }
     if (f.listBans) out.push(await listBansCommand(s, f.rooms));
     if (f.listModerators) out.push(await listModeratorsCommand(s, f.rooms));
     if (f.auditLog) out.push(await auditLogCommand(s, f.rooms, f.limit === undefined ? 50 : numberArg(f.limit, '--limit')));
@@ -175,6 +185,7 @@ async function runAdmin(config: Config, f: Flags): Promise<string[]> {
 const ADMIN_KEYS: (keyof Flags)[] = [
   'addRoom', 'deleteRoom', 'listRooms', 'listGlobalMods', 'addModerators', 'removeModerators', 'addModerator', 'deleteModerator', 'printUrl',
   'addPerms', 'removePerms', 'clearPerms', 'ban', 'unban', 'listBans', 'listModerators', 'deleteAllPosts', 'roomRateLimit', 'raidMode', 'auditLog',
+  'setName', 'setDescription', 'setImage',
 ];
 
 function numberArg(v: string, flag: string): number {
@@ -196,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!ADMIN_KEYS.some((k) => flags[k] !== undefined)) {
       if (flags.rooms || flags.users) {
-        throw new CliError('--rooms/--users need a command: --add-moderators, --remove-moderators, --add-perms, --remove-perms, --clear-perms, --ban, --unban, --delete-all-posts, --room-rate-limit or --raid-mode');
+        throw new CliError('--rooms/--users need a command: --add-moderators, --remove-moderators, --add-perms, --remove-perms, --clear-perms, --ban, --unban, --delete-all-posts, --room-rate-limit, --raid-mode, --set-name, --set-description or --set-image');
       }
       return await serve(config);
     }

@@ -21,7 +21,11 @@ export type AuditAction =
   | 'room.update'
   | 'room.defaults'
   | 'room.rate_limit'
-  | 'room.raid_mode';
+  | 'room.raid_mode'
+  | 'message.pin'
+  | 'message.unpin'
+  | 'messages.unpin_all'
+  | 'reactions.clear';
 
 export interface AuditInput {
   /** The user acted upon (session id or user). */

@@ -133,12 +133,15 @@ export async function uploadFile(
   s: Services, room: Room, user: User | null, perms: Permissions, body: Buffer, disposition: string | undefined,
 ): Promise<FileRecord> {
   if (!user) throw unauthorized();
-  const uploader = user;
   if (!allows(perms, 'upload')) throw forbidden("This endpoint requires room message 'upload' permission");
+  return storeFile(s, room, user, body, filenameFromDisposition(disposition));
+}
+
+/** Stores an upload (size-checked, an hour to live) for a caller that checked permissions. */
+export async function storeFile(s: Services, room: Room, uploader: User, body: Buffer, filename: string | null): Promise<FileRecord> {
   if (body.length > s.config.filesMaxSize) {
     throw new DomainError('too-large', `file is ${body.length} bytes; the limit is ${s.config.filesMaxSize}`);
   }
-  const filename = filenameFromDisposition(disposition);
   const now = s.clock.now();
   const f = await s.store.insertFile({
     roomId: room.id, uploaderId: uploader.id, size: body.length, filename, now, expiry: now + UPLOAD_TTL,

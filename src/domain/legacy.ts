@@ -7,9 +7,10 @@ import { blindedIdCandidates } from '../crypto/ids';
 import type { Message, Room, User } from '../store/types';
 import { recordAudit } from './audit';
 import { banUser, unbanUser } from './bans';
-import { DomainError, badRequest, forbidden } from './errors';
+import { DomainError, forbidden } from './errors';
 import { blobPath } from './files';
 import { allows, type Permissions } from './permissions';
+import { applyRoomUpdate } from './room-update';
 import { permissionsIn } from './rooms';
 import type { Services } from './services';
 import { findTargetUser, resolveTargetUser } from './users';
@@ -166,8 +167,6 @@ export async function legacyStoreFile(s: Services, room: Room, uploader: User, b
 export async function legacySetRoomImage(s: Services, room: Room, p: LegacyPrincipal, bytes: Buffer): Promise<number> {
   if (!allows(p.perms, 'admin')) throw forbidden('This endpoint requires room admin permission');
   const id = await legacyStoreFile(s, room, p.actor, bytes);
-  const now = s.clock.now();
-  const r = await s.store.updateRoom(room.id, { image: id }, now, now + LEGACY_FILE_TTL);
-  if (r === 'no-such-image') throw badRequest('image upload vanished');
+  await applyRoomUpdate(s, p.actor, room, { image: id }, s.clock.now() + LEGACY_FILE_TTL);
   return id;
 }

@@ -1,6 +1,9 @@
 // Pinned messages (api.md §4.5): room admins pin regular messages; every pin, re-pin and unpin
 // bumps info_updates (clients refresh the room's pinned_messages). Attachments of a pinned post
-// never expire; unpinning restarts their expiry from the upload time (api.md §12.17).
+// never expire; unpinning restarts their expiry from the upload time (api.md §12.17). Pins are
+// moderation actions: every accepted request goes to the audit log with what it changed (also
+// when that is nothing), the post's author as the target.
+import { recordAudit } from './audit';
 import type { Room, User } from '../store/types';
 import { forbidden, notFound } from './errors';
 import { allows, type Permissions } from './permissions';
@@ -17,17 +20,24 @@ export async function pinMessage(s: Services, room: Room, user: User | null, per
   const admin = requireAdmin(user, perms);
   const r = await s.store.pinMessage(room.id, id, admin.id, s.clock.now());
   if (!r) throw notFound(`No such post: ${id}`);
+  await recordAudit(s, admin, 'message.pin', { room, target: await author(s, room, id), details: { message: id } });
   return { info_updates: r.infoUpdates };
 }
 
+async function author(s: Services, room: Room, id: number): Promise<string | null> {
+  return (await s.store.getMessage(room.id, id))?.sessionId ?? null;
+}
+
 export async function unpinMessage(s: Services, room: Room, user: User | null, perms: Permissions, id: number): Promise<{ unpinned: boolean; info_updates: number }> {
-  requireAdmin(user, perms);
+  const admin = requireAdmin(user, perms);
   const r = await s.store.unpinMessages(room.id, id, attachmentTtl(s));
+  await recordAudit(s, admin, 'message.unpin', { room, target: await author(s, room, id), details: { message: id, unpinned: r.unpinned > 0 } });
   return { unpinned: r.unpinned > 0, info_updates: r.infoUpdates };
 }
 
 export async function unpinAll(s: Services, room: Room, user: User | null, perms: Permissions): Promise<{ unpinned: number; info_updates: number }> {
-  requireAdmin(user, perms);
+  const admin = requireAdmin(user, perms);
   const r = await s.store.unpinMessages(room.id, null, attachmentTtl(s));
+  await recordAudit(s, admin, 'messages.unpin_all', { room, details: { unpinned: r.unpinned } });
   return { unpinned: r.unpinned, info_updates: r.infoUpdates };
 }

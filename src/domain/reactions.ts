@@ -2,6 +2,7 @@
 // message; moderators may clear them. Every single user-reaction change is one room event (the
 // store bumps the room sequence and the message's seqno_reactions), so polls see it with `t=r`.
 import type { Room, User } from '../store/types';
+import { recordAudit } from './audit';
 import { badRequest, notFound } from './errors';
 import { requirePermission, requireUser } from './messages';
 import type { Permissions } from './permissions';
@@ -38,11 +39,13 @@ export async function removeReaction(s: Services, room: Room, user: User | null,
 
 /** Moderators: remove every reaction (or every reaction of one kind) from a message. */
 export async function clearReactions(s: Services, room: Room, user: User | null, perms: Permissions, id: number, reaction: string | null) {
-  requireUser(user);
+  const mod = requireUser(user);
   requirePermission(perms, 'moderator');
   if (reaction !== null) validateReaction(reaction);
   const r = await s.store.clearReactions(room.id, id, reaction);
   if (!r) throw noSuchPost(id);
+  const target = (await s.store.getMessage(room.id, id))?.sessionId ?? null;
+  await recordAudit(s, mod, 'reactions.clear', { room, target, details: { message: id, ...(reaction !== null ? { reaction } : {}), removed: r.removed } });
   return r;
 }
 

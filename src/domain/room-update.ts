@@ -1,6 +1,8 @@
 // PUT /room/:token (api.md §4.2): room admins change the name, description, image and default
 // permissions. Everything is validated first and applied in one store transaction; name,
-// description and image bump info_updates only when they actually change.
+// description and image bump info_updates only when they actually change. Every applied update
+// is audited, whether it came from the API, the legacy API or the admin CLI.
+import { recordAudit } from './audit';
 import type { Room, RoomUpdate, User } from '../store/types';
 import { DomainError, badRequest } from './errors';
 import { attachmentTtl } from './files';
@@ -54,10 +56,27 @@ export function parseRoomUpdate(body: Record<string, unknown>): RoomUpdate {
 }
 
 export async function updateRoom(s: Services, room: Room, user: User | null, perms: Permissions, u: RoomUpdate): Promise<{ info_updates: number }> {
-  requireRoomAdmin(user, perms);
+  const admin = requireRoomAdmin(user, perms);
+  return { info_updates: await applyRoomUpdate(s, admin, room, u) };
+}
+
+/**
+ * Applies a validated update on behalf of `actor` (the caller checked that it may) and returns the
+ * new info_updates. The audit log gets `room.update` for name, description and image, and
+ * `room.defaults` for default permissions, the action the CLI's --add-perms/--remove-perms write,
+ * so one kind of change reads the same whichever way it was made. A replaced image gets the
+ * normal attachment expiry unless `replacedImageExpiry` says otherwise (api.md §12.12).
+ */
+export async function applyRoomUpdate(s: Services, actor: User, room: Room, u: RoomUpdate, replacedImageExpiry?: number | null): Promise<number> {
   const now = s.clock.now();
   const ttl = attachmentTtl(s);
-  const r = await s.store.updateRoom(room.id, u, now, ttl === null ? null : now + ttl);
+  const r = await s.store.updateRoom(room.id, u, now, replacedImageExpiry !== undefined ? replacedImageExpiry : ttl === null ? null : now + ttl);
   if (r === 'no-such-image') throw new DomainError('not-acceptable', `No such file in this room: ${u.image}`);
-  return { info_updates: r.infoUpdates };
+  const info: Record<string, unknown> = {};
+  for (const k of ['name', 'description', 'image'] as const) if (u[k] !== undefined) info[k] = u[k];
+  const defaults: Record<string, unknown> = {};
+  for (const k of ['read', 'accessible', 'write', 'upload'] as const) if (u[k] !== undefined) defaults[k] = u[k];
+  if (Object.keys(info).length > 0) await recordAudit(s, actor, 'room.update', { room, details: info });
+  if (Object.keys(defaults).length > 0) await recordAudit(s, actor, 'room.defaults', { room, details: defaults });
+  return r.infoUpdates;
 }

@@ -72,7 +72,8 @@ export async function dropPgSchema(schema: string): Promise<void> {
 
 export async function startTestServer(
   overrides: Partial<Config> = {},
-  opts: { clock?: Clock; dataDir?: string } = {},
+  /** jobs: run the background job timer (every config.jobInterval s); off by default, tests call runCleanup. */
+  opts: { clock?: Clock; dataDir?: string; jobs?: boolean } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const dbUrl = testDbUrl(dataDir);
@@ -81,7 +82,7 @@ export async function startTestServer(
   };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };
   const s = await openServices(config, { clock, activityFlushMs: 0 });
-  const server = await startServer(s, { port: 0, host: '127.0.0.1', jobs: false });
+  const server = await startServer(s, { port: 0, host: '127.0.0.1', jobs: opts.jobs ?? false });
   const url = `http://127.0.0.1:${server.port}`;
   return {
     url,
