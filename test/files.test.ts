@@ -3,18 +3,15 @@
 // the cleanup job, PUT /room, deleting all of a user's posts, and a randomised invariant test
 // (disk files == file rows, expiry exactly as a model of the spec predicts).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { downloadFile, onionRequest, padMessage, randomContent, uploadFile, uploadFileId, type SogsClient } from '../client';
 import { runCleanup } from '../src/jobs';
 import { createRoom } from '../src/domain/rooms';
 import { filenameFromDisposition, safeFileName, sweepOrphanBlobs } from '../src/domain/files';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
-import { DiskBlobs } from '../src/store/blobs';
 import { runCli } from './helpers/cli';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
-import { blobExists, blobPaths, sqlAll, sqlGet } from './helpers/store-sql';
+import { ageBlobs, blobExists, blobPaths, sqlAll, sqlGet } from './helpers/store-sql';
 
 const T0 = 1_700_000_000;
 const HOUR = 3600;
@@ -36,18 +33,6 @@ async function fileRow(t: TestServer, id: number): Promise<FileRow | undefined> 
 }
 async function dbPaths(t: TestServer): Promise<string[]> {
   return (await sqlAll<{ path: string }>(t.s.store, 'SELECT path FROM files')).map((r) => r.path).sort();
-}
-
-/** Makes stored blobs look `seconds` older than now (disk: mtime; database: the modified column). */
-async function ageBlobs(t: TestServer, paths: string[], seconds: number): Promise<void> {
-  for (const p of paths) {
-    if (t.s.blobs instanceof DiskBlobs) {
-      const old = new Date(Date.now() - seconds * 1000);
-      fs.utimesSync(path.join(t.dataDir, p), old, old);
-    } else {
-      await sqlAll(t.s.store, 'UPDATE file_blobs SET modified = modified - ? WHERE path = ?', seconds, p);
-    }
-  }
 }
 
 async function makeAdmin(t: TestServer, c: SogsClient, token: string): Promise<void> {
@@ -548,7 +533,7 @@ describe('orphan sweep', () => {
       // Whichever blob store the server uses: the orphans are written through it, then aged.
       await t.s.blobs.write('uploads/main/99_orphan', Buffer.from('x'));
       await t.s.blobs.write('uploads/main/98_young', Buffer.from('y'));
-      await ageBlobs(t, ['uploads/main/99_orphan', (await fileRow(t, id))!.path], 3600);
+      await ageBlobs(t.s, ['uploads/main/99_orphan', (await fileRow(t, id))!.path], 3600);
       assert.equal(await sweepOrphanBlobs(t.s), 1);
       assert.equal(await blobExists(t.s.blobs, 'uploads/main/99_orphan'), false);
       assert.ok(await blobExists(t.s.blobs, 'uploads/main/98_young'), 'young blobs may be uploads in progress');

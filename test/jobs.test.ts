@@ -2,16 +2,15 @@
 // jobInterval, a manual clock moved past deadlines, and nothing calling runCleanup by hand. The
 // rules themselves are tested step by step elsewhere (permissions, files); this checks the timer.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { downloadFile, randomContent, uploadFileId } from '../client';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { ManualClock, startTestServer, tempDataDir, type TestServer } from './helpers/server';
+import { ageBlobs, blobExists } from './helpers/store-sql';
 
 let t: TestServer;
 let clock: ManualClock;
-let orphan: string;
+const ORPHAN = 'uploads/main/777_left-behind';
 
 /** Waits (wall clock) for the timer to make `check` true. */
 async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
@@ -24,19 +23,19 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean,
 
 before(async () => {
   const dataDir = tempDataDir();
-  // A blob no row refers to, old enough for the once-per-start sweep (a crash's leftover).
-  orphan = path.join(dataDir, 'uploads', 'main', '777_left-behind');
-  fs.mkdirSync(path.dirname(orphan), { recursive: true });
-  fs.writeFileSync(orphan, 'orphan');
-  const old = new Date(Date.now() - 3600 * 1000);
-  fs.utimesSync(orphan, old, old);
+  // A blob no row refers to, old enough for the once-per-start sweep (a crash's leftover), written
+  // through whichever blob store the server uses, by a first run without jobs.
+  const first = await startTestServer({}, { dataDir });
+  await first.s.blobs.write(ORPHAN, Buffer.from('orphan'));
+  await ageBlobs(first.s, [ORPHAN], 3600);
+  await first.close({ keepData: true });
   clock = new ManualClock(Math.floor(Date.now() / 1000));
   t = await startTestServer({ rateLimitPosts: 0, jobInterval: 0.1 }, { clock, dataDir, jobs: true });
 });
 after(() => t.close());
 
 it('removes old orphan blobs once at start', async () => {
-  await eventually('remove the orphan blob', () => !fs.existsSync(orphan));
+  await eventually('remove the orphan blob', async () => !(await blobExists(t.s.blobs, ORPHAN)));
 });
 
 it('lifts a timed ban when it is due, and audits it as the server', async () => {
@@ -58,13 +57,12 @@ it('lifts a timed ban when it is due, and audits it as the server', async () => 
   assert.equal(applied?.actor, null);
 });
 
-it('deletes an expired upload from the database and the disk', async () => {
+it('deletes an expired upload from the database and the blob store', async () => {
   const c = t.client();
   const id = await uploadFileId(c, 'main', Buffer.from('short-lived'));
   const file = (await t.s.store.getFile(id))!;
-  const onDisk = path.join(t.dataDir, file.path);
-  assert.ok(fs.existsSync(onDisk));
+  assert.ok(await blobExists(t.s.blobs, file.path));
   clock.advance(3601);
-  await eventually('delete the expired file', async () => (await t.s.store.getFile(id)) === null && !fs.existsSync(onDisk));
+  await eventually('delete the expired file', async () => (await t.s.store.getFile(id)) === null && !(await blobExists(t.s.blobs, file.path)));
   assert.equal((await downloadFile(c, 'main', id)).status, 404);
 });

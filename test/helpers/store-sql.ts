@@ -8,7 +8,8 @@ import pg from 'pg';
 import type { Store } from '../../src/store/types';
 import { PgStore } from '../../src/store/postgres/pg-store';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import type { FileBlobs } from '../../src/store/blobs';
+import { DiskBlobs, type FileBlobs } from '../../src/store/blobs';
+import type { Services } from '../../src/domain/services';
 import { TEST_PG_URL, testDbUrl } from './server';
 
 export type SqlRow = Record<string, unknown>;
@@ -101,4 +102,16 @@ export async function targetChecksum(dataDir: string): Promise<string> {
 /** Booleans as SQLite's 0/1, so rows of either store compare with rows of a reference SQLite file. */
 export function sqliteBools<R extends SqlRow>(rows: R[]): R[] {
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? Number(v) : v])) as R);
+}
+
+/** Makes stored blobs look `seconds` older than now (disk: mtime; database: the modified column). */
+export async function ageBlobs(s: Services, paths: string[], seconds: number): Promise<void> {
+  for (const p of paths) {
+    if (s.blobs instanceof DiskBlobs) {
+      const old = new Date(Date.now() - seconds * 1000);
+      fs.utimesSync(path.join(s.config.dataDir, p), old, old);
+    } else {
+      await sqlAll(s.store, 'UPDATE file_blobs SET modified = modified - ? WHERE path = ?', seconds, p);
+    }
+  }
 }
