@@ -267,6 +267,10 @@ describe('legacy errors (legacy.md §2, §3)', () => {
       assert.equal((await call(tr, 'DELETE', 'block_list/nope', H(room, ta))).status, 400);
       assert.equal((await call(tr, 'POST', 'files', H(room, ta), { file: 5 })).status, 400);
       assert.equal((await call(tr, 'GET', 'files/xyz', H(room, ta))).status, 400);
+      // File ids are unsigned 64-bit (old ids reach 19 digits): an unknown one is 404, beyond 64 bits 400.
+      assert.equal((await call(tr, 'GET', 'files/1637000000123456789', H(room, ta))).status, 404);
+      assert.equal((await call(tr, 'GET', 'files/18446744073709551615', H(room, ta))).status, 404);
+      assert.equal((await call(tr, 'GET', 'files/18446744073709551616', H(room, ta))).status, 400);
       // Moderator-only endpoints: 403 for plain users.
       assert.equal((await call(tr, 'POST', 'block_list', H(room, ta), { public_key: other.sessionId })).status, 403);
       assert.equal((await call(tr, 'POST', 'ban_and_delete_all', H(room, ta), { public_key: other.sessionId })).status, 403);

@@ -297,6 +297,19 @@ export interface Store {
   legacyDeletions(roomId: number, after: number | null, limit: number): Promise<{ id: number; deletedMessageId: number }[]>;
   /** Users active in the room since `since` (unix seconds). */
   legacyActiveUsers(roomId: number, since: number): Promise<number>;
+  /** The room's imported legacy message ids (room_import_hacks), or null for a room without them. */
+  legacyMessageIdMap(roomId: number): Promise<LegacyMessageIdMap | null>;
+  /**
+   * The file an imported legacy file id of the room became (file_id_hacks), or null. Legacy ids
+   * can exceed 2^53, hence the bigint; it must fit a signed 64-bit integer.
+   */
+  importedFileId(roomId: number, oldFileId: bigint): Promise<number | null>;
+}
+
+/** room_import_hacks: legacy ids up to oldMessageIdMax are now id + messageIdOffset (legacy.md §8). */
+export interface LegacyMessageIdMap {
+  oldMessageIdMax: number;
+  messageIdOffset: number;
 }
 
 // --- reactions, pins, files, direct messages (issue 4) -----------------------------------------

@@ -10,6 +10,7 @@ import {
   LEGACY_SESSION_ID_RE,
   legacyBan,
   legacyBanList,
+  legacyCursor,
   legacyDeleteMessages,
   legacyModerators,
   legacyPrincipal,
@@ -30,6 +31,8 @@ import { challengeFor, noToken, tokenOwner } from './auth';
 
 /** Item cap of every legacy list (legacy.md §3.11). */
 export const LEGACY_LIMIT = 256;
+
+const U64_MAX = (1n << 64n) - 1n;
 
 type Obj = Record<string, unknown>;
 
@@ -147,7 +150,7 @@ async function messagesFor(c: Ctx, room: Room, p: LegacyPrincipal, from: number 
   const viewer = viewerOf(p.user, p.perms);
   const list = from === null
     ? await c.s.store.recentMessages(room.id, viewer, limit)
-    : await c.s.store.legacyMessagesAfter(room.id, viewer, from, limit);
+    : await c.s.store.legacyMessagesAfter(room.id, viewer, await legacyCursor(c.s, room, from), limit);
   return list.map(messageJson);
 }
 
@@ -197,8 +200,9 @@ async function getFile(c: Ctx) {
   const room = await headerRoom(c);
   const p = await auth(c, room);
   const raw = c.params['id']!;
-  if (!/^\d{1,15}$/.test(raw)) throw badRequest('file id must be an integer');
-  const d = await downloadFile(c.s, room, p.perms, Number(raw));
+  // An unsigned 64-bit integer (legacy.md §3.6): old ids reach 19 digits.
+  if (!/^\d{1,20}$/.test(raw) || BigInt(raw) > U64_MAX) throw badRequest('file id must be an unsigned 64-bit integer');
+  const d = await downloadFile(c.s, room, p.perms, BigInt(raw));
   return json({ status_code: 200, result: encodeBase64(d.bytes) });
 }
 

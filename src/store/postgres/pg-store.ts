@@ -26,6 +26,7 @@ import {
   type FileRecord,
   type FutureChange,
   type FuturePerms,
+  type LegacyMessageIdMap,
   type Message,
   type ModeratorChange,
   type NewAuditEntry,
@@ -1159,5 +1160,16 @@ export class PgStore implements Store {
 
   async legacyActiveUsers(roomId: number, since: number): Promise<number> {
     return (await this.one('SELECT count(*) AS n FROM room_users WHERE room = $1 AND last_active >= $2', [roomId, since]))!['n'] as number;
+  }
+
+  async legacyMessageIdMap(roomId: number): Promise<LegacyMessageIdMap | null> {
+    const r = await this.one('SELECT old_message_id_max, message_id_offset FROM room_import_hacks WHERE room = $1', [roomId]);
+    return r ? { oldMessageIdMax: r['old_message_id_max'] as number, messageIdOffset: r['message_id_offset'] as number } : null;
+  }
+
+  async importedFileId(roomId: number, oldFileId: bigint): Promise<number | null> {
+    // Sent as text: the id may exceed 2^53, and PostgreSQL casts it to the BIGINT column exactly.
+    const r = await this.one('SELECT file FROM file_id_hacks WHERE room = $1 AND old_file_id = $2', [roomId, oldFileId.toString()]);
+    return r ? (r['file'] as number) : null;
   }
 }

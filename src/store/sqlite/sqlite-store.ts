@@ -16,6 +16,7 @@ import {
   type BanEntry,
   type FutureChange,
   type FuturePerms,
+  type LegacyMessageIdMap,
   type NewAuditEntry,
   type PermissionChange,
   type RoomDefaults,
@@ -1034,5 +1035,15 @@ export class SqliteStore implements Store {
 
   async legacyActiveUsers(roomId: number, since: number): Promise<number> {
     return (this.q('SELECT count(*) AS n FROM room_users WHERE room = ? AND last_active >= ?').get(roomId, since) as Row)['n'] as number;
+  }
+
+  async legacyMessageIdMap(roomId: number): Promise<LegacyMessageIdMap | null> {
+    const r = this.q('SELECT old_message_id_max, message_id_offset FROM room_import_hacks WHERE room = ?').get(roomId) as Row | undefined;
+    return r ? { oldMessageIdMax: r['old_message_id_max'] as number, messageIdOffset: r['message_id_offset'] as number } : null;
+  }
+
+  async importedFileId(roomId: number, oldFileId: bigint): Promise<number | null> {
+    const r = this.q('SELECT file FROM file_id_hacks WHERE room = ? AND old_file_id = ?').get(roomId, oldFileId) as Row | undefined;
+    return r ? (r['file'] as number) : null;
   }
 }
