@@ -134,9 +134,11 @@ describe('legacy client flow', () => {
       const r3 = (await call(tr, 'POST', 'messages', H(room, ta), legacyPost(alice))).body.message;
       const since = await call(tr, 'GET', `messages?from_server_id=${m1.server_id}`, H(room, ta));
       assert.deepEqual(since.body.messages.map((m: J) => m.server_id), [m2.server_id, r3.server_id], 'ascending after the cursor');
-      // from_server_id=0 means "no cursor" (reference): newest first.
+      // from_server_id=0 is a cursor like any other (legacy server, recorded reference): ascending from the first.
       const zero = await call(tr, 'GET', 'messages?from_server_id=0', H(room, ta));
-      assert.deepEqual(zero.body.messages.map((m: J) => m.server_id), [r3.server_id, m2.server_id, m1.server_id]);
+      assert.deepEqual(zero.body.messages.map((m: J) => m.server_id), [m1.server_id, m2.server_id, r3.server_id]);
+      const zeroPoll = await call(tr, 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: ta, from_message_server_id: 0, from_deletion_server_id: null }] });
+      assert.deepEqual(zeroPoll.body.results[0].messages.map((m: J) => m.server_id), [m1.server_id, m2.server_id, r3.server_id]);
       assert.equal((await call(tr, 'DELETE', `messages/${r3.server_id}`, H(room, ta))).status, 200);
       const lim = await call(tr, 'GET', 'messages?limit=1', H(room, ta));
       assert.deepEqual(lim.body.messages.map((m: J) => m.server_id), [m2.server_id]);
@@ -154,6 +156,8 @@ describe('legacy client flow', () => {
       const delId = dels.body.ids[0].id as number;
       const firstDel = dels.body.ids[1].id as number;
       assert.ok(delId > firstDel);
+      const fromZero = await call(tr, 'GET', 'deleted_messages?from_server_id=0', H(room, ta));
+      assert.deepEqual(fromZero.body.ids.map((d: J) => d.deleted_message_id), [r3.server_id, m1.server_id], 'ascending from 0');
       const since1 = await call(tr, 'GET', `deleted_messages?from_server_id=${firstDel}`, H(room, ta));
       assert.deepEqual(since1.body.ids, [{ id: delId, deleted_message_id: m1.server_id }]);
       const poll3 = await call(tr, 'POST', 'compact_poll', {}, {

@@ -90,7 +90,7 @@ function publicKeyField(v: unknown): string {
   return v.toLowerCase();
 }
 
-/** `limit`: absent 256, junk 400, clamped to 1..256; `from_server_id`: absent/empty/0 = newest mode. */
+/** `limit`: absent 256, junk 400, clamped to 1..256; `from_server_id`: see cursor(). */
 function listParams(c: Ctx): { from: number | null; limit: number } {
   const q = c.query;
   const raw = q.get('limit');
@@ -102,11 +102,18 @@ function listParams(c: Ctx): { from: number | null; limit: number } {
   return { from: cursor(q.get('from_server_id')), limit };
 }
 
+/**
+ * A message or deletion cursor: absent (or JSON null) = newest-first mode; present = ascending
+ * after it, 0 (and an empty value) included. That is the legacy server's rule (legacy.md §3.11),
+ * and what the reference answered for `messages?from_server_id=0` in the recorded fixture; the
+ * reference's "0 = recent" prose would hand a client starting at 0 only the newest page.
+ */
 function cursor(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
+  if (v === null || v === undefined) return null;
+  if (v === '') return 0;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw badRequest('cursor must be a non-negative integer');
-  return n === 0 ? null : n;
+  return n;
 }
 
 // --- auth ----------------------------------------------------------------------------------------
