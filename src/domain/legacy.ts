@@ -72,6 +72,14 @@ export async function legacyCursor(s: Services, room: Room, from: number): Promi
   return map !== null && from <= map.oldMessageIdMax ? from + map.messageIdOffset : from;
 }
 
+/** Whether a 05 id (or the same account's blinded id) is banned in the room; creates no users row. */
+export async function legacyBannedIn(s: Services, room: Room, sessionId05: string): Promise<boolean> {
+  for (const u of [await s.store.findUser(sessionId05), await blindedCounterpart(s, sessionId05)]) {
+    if (u && (await permissionsIn(s, room, u)).banned) return true;
+  }
+  return false;
+}
+
 export function isOwn(p: LegacyPrincipal, m: Message): boolean {
   return m.userId === p.user.id || (p.alt !== null && m.userId === p.alt.id);
 }

@@ -4,12 +4,13 @@
 // API. Every reply carries `status_code` in its JSON body; errors are exactly {"status_code": N}
 // with the same HTTP status (a v3 onion reply carries only that body anyway).
 import { decodeBase64Strict, encodeBase64 } from '../../crypto/base64';
-import { DomainError, badRequest, notFound } from '../../domain/errors';
+import { DomainError, badRequest, forbidden, notFound } from '../../domain/errors';
 import {
   LEGACY_MEMBER_WINDOW,
   LEGACY_SESSION_ID_RE,
   legacyBan,
   legacyBanList,
+  legacyBannedIn,
   legacyCursor,
   legacyDeleteMessages,
   legacyModerators,
@@ -20,6 +21,7 @@ import {
   type LegacyPrincipal,
 } from '../../domain/legacy';
 import { downloadFile } from '../../domain/files';
+import { challengeFor, claimToken, noToken, tokenOwner } from '../../domain/legacy-tokens';
 import { postMessage, requirePermission, viewerOf } from '../../domain/messages';
 import { ROOM_TOKEN_RE, accessRoom, visibleRooms } from '../../domain/rooms';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
@@ -27,7 +29,6 @@ import type { Message, Room } from '../../store/types';
 import { json, statusOf } from '../respond';
 import type { Ctx, Handler, Router } from '../router';
 import type { ApiResponse } from '../types';
-import { challengeFor, noToken, tokenOwner } from './auth';
 
 /** Item cap of every legacy list (legacy.md §3.11). */
 export const LEGACY_LIMIT = 256;
@@ -120,13 +121,14 @@ function cursor(v: unknown): number | null {
 
 /**
  * Authenticates in `room`: X-SOGS-* (already verified by the router) wins, else the `Authorization`
- * token (missing/invalid 401). A banned user gets 403 unless `allowBanned`.
+ * token, which must be a claimed token of this room (missing, unknown or expired 401). A banned
+ * user gets 403 unless `allowBanned`.
  */
 async function authIn(c: Ctx, room: Room, token: string | undefined, allowBanned = false): Promise<LegacyPrincipal> {
   let sessionId: string | null = null;
   if (!c.user) {
     if (token === undefined || token === '') throw noToken('Authorization header required');
-    sessionId = tokenOwner(c.s, token);
+    sessionId = await tokenOwner(c.s, room, token);
     if (!sessionId) throw noToken();
   }
   const p = await legacyPrincipal(c.s, room, sessionId ?? c.user!.sessionId, c.user);
@@ -215,35 +217,31 @@ async function getFile(c: Ctx) {
 
 async function getChallenge(c: Ctx) {
   const room = await headerRoom(c);
-  void room;
   const pk = c.query.get('public_key');
   if (pk === null || !LEGACY_SESSION_ID_RE.test(pk)) throw badRequest('public_key must be a 05 session id');
-  try {
-    return json(challengeFor(c.s, pk.toLowerCase()));
-  } catch {
-    // A key with no X25519 shared secret (low order).
-    throw badRequest('unusable public_key');
-  }
+  const sessionId = pk.toLowerCase();
+  // The reference refuses banned users a challenge (recorded in the legacy-volume fixture): their
+  // token would earn nothing but 403s, and no pending token is stored for them.
+  if (await legacyBannedIn(c.s, room, sessionId)) throw forbidden('banned from this room');
+  return json(await challengeFor(c.s, room, sessionId));
 }
 
-/** Stateless tokens need no claiming; we still check the token is ours and names the body's key. */
-async function claimToken(c: Ctx) {
-  await headerRoom(c);
-  const o = body(c);
+async function claimTokenH(c: Ctx) {
+  const room = await headerRoom(c);
   const token = c.req.headers['authorization'];
   if (token === undefined || token === '') throw noToken('Authorization header required');
-  const owner = tokenOwner(c.s, token);
-  if (o['public_key'] !== undefined && publicKeyField(o['public_key']) !== owner) {
-    throw new DomainError('forbidden', 'token does not belong to public_key');
-  }
-  if (!owner) throw new DomainError('forbidden', 'not a token of this server');
+  const o = body(c);
+  const pk = publicKeyField(o['public_key']);
+  if (!LEGACY_SESSION_ID_RE.test(pk)) throw badRequest('public_key must be a 05 session id');
+  await claimToken(c.s, room, pk, token);
   return status(200);
 }
 
-/** Tokens are stateless: there is nothing to revoke; the call checks the token like any other. */
+/** Logs the user out of the room on every device: all of their tokens there (legacy.md §3.9). */
 async function deleteToken(c: Ctx) {
   const room = await headerRoom(c);
-  await auth(c, room);
+  const p = await auth(c, room);
+  await c.s.store.legacyRevokeTokens(room.id, p.user.sessionId);
   return status(200);
 }
 
@@ -382,7 +380,7 @@ const ROUTES: [Method, string, Handler, boolean][] = [
   ['POST', 'files', postFile, false],
   ['GET', 'files/:id', getFile, false],
   ['GET', 'auth_token_challenge', getChallenge, false],
-  ['POST', 'claim_auth_token', claimToken, false],
+  ['POST', 'claim_auth_token', claimTokenH, false],
   ['DELETE', 'auth_token', deleteToken, false],
   ['POST', 'compact_poll', compactPoll, false],
   ['POST', 'messages', postMessageH, false],
