@@ -449,3 +449,102 @@ describe('seed CLI effects in legacy replies', () => {
     assert.equal((await call('onion', 'DELETE', `block_list/${user.sessionId}`, H('seeded', tok))).status, 403);
   });
 });
+
+describe('legacy lists, limits and the order of checks', () => {
+  const room = 'caps';
+  let reader: Identity;
+  let tok: string;
+  let ids: number[];
+  before(async () => {
+    await newRoom(room);
+    const r = (await t.s.store.getRoom(room))!;
+    const poster = await t.s.store.ensureUser(Identity.random().sessionId, t.s.clock.now());
+    ids = [];
+    for (let i = 0; i < 300; i++) {
+      const m = await t.s.store.insertMessage({
+        roomId: r.id, userId: poster.id, data: padMessage(randomContent()), signature: Buffer.alloc(64, 1),
+        whisperTo: null, whisperMods: false, filtered: false, now: t.s.clock.now(),
+      });
+      ids.push(m.id);
+    }
+    reader = Identity.random();
+    tok = await login('direct', reader, room);
+  });
+
+  it('caps every list at 256: newest first without a cursor, ascending after one', async () => {
+    const sid = (list: J[]) => list.map((m: J) => m.server_id as number);
+    const newest = [...ids].reverse().slice(0, 256);
+    assert.deepEqual(sid((await call('direct', 'GET', 'messages', H(room, tok))).body.messages), newest);
+    assert.deepEqual(sid((await call('direct', 'GET', 'messages?limit=1000', H(room, tok))).body.messages), newest);
+    assert.deepEqual(sid((await call('direct', 'GET', 'messages?limit=0', H(room, tok))).body.messages), newest.slice(0, 1), 'clamped to 1..256');
+    assert.deepEqual(sid((await call('direct', 'GET', `messages?from_server_id=${ids[9]}&limit=1000`, H(room, tok))).body.messages), ids.slice(10, 266));
+    const poll = (await call('direct', 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: tok }] })).body.results[0];
+    assert.deepEqual(sid(poll.messages), newest);
+    const pollAfter = (await call('direct', 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: tok, from_message_server_id: ids[0] }] })).body.results[0];
+    assert.deepEqual(sid(pollAfter.messages), ids.slice(1, 257));
+
+    const mod = Identity.random();
+    await grant(mod.sessionId, room, false);
+    const mt = await login('direct', mod, room);
+    assert.equal((await call('direct', 'POST', 'delete_messages', H(room, mt), { ids })).status, 200);
+    const dels = (await call('direct', 'GET', 'deleted_messages?limit=1000', H(room, tok))).body.ids as J[];
+    assert.equal(dels.length, 256);
+    assert.deepEqual(dels.map((d) => d.deleted_message_id), [...ids].reverse().slice(0, 256), 'newest deletion first');
+    const delsAfter = (await call('direct', 'GET', `deleted_messages?from_server_id=${dels[255].id - 1}`, H(room, tok))).body.ids as J[];
+    assert.equal(delsAfter.length, 256);
+    assert.ok(delsAfter.every((d, i) => i === 0 || d.id > delsAfter[i - 1].id), 'ascending after the cursor');
+    const pollDels = (await call('direct', 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: tok }] })).body.results[0];
+    assert.equal(pollDels.deletions.length, 256);
+  });
+
+  it('checks a body of the wrong shape (400) before the token (401)', async () => {
+    for (const tr of TRANSPORTS) {
+      const none = { Room: room };
+      assert.equal((await call(tr, 'POST', 'messages', none, { data: 'AAAA' })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'block_list', none, { public_key: 'nope' })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'ban_and_delete_all', none, {})).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'files', none, { file: 5 })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', `rooms/${room}/image`, none, {})).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'delete_messages', none, { ids: 'x' })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'messages', none, legacyPost(reader))).status, 401, tr);
+      // A well-formed body with bad base64 is checked after the token.
+      assert.equal((await call(tr, 'POST', 'files', none, { file: '***' })).status, 401, tr);
+      assert.equal((await call(tr, 'POST', 'files', H(room, tok), { file: '***' })).status, 400, tr);
+      // The image path room must be the Room header's.
+      assert.equal((await call(tr, 'POST', 'rooms/errs/image', H(room, tok), { file: 'AAAA' })).status, 400, tr);
+    }
+  });
+
+  it('answers unknown endpoints (404) and methods (405) with JSON on every transport', async () => {
+    for (const tr of TRANSPORTS) {
+      for (const [method, endpoint, code] of [['GET', 'nope', 404], ['GET', 'session_version', 404], ['GET', 'files/1/', 404], ['GET', 'files', 405], ['DELETE', 'moderators', 405], ['GET', 'auth_token', 405]] as const) {
+        // (Plain /nope and /session_version are no legacy paths at all: they are room web pages.)
+        if (tr === 'plain' && (endpoint === 'nope' || endpoint === 'session_version')) continue;
+        const r = await call(tr, method, endpoint, H(room, tok));
+        assert.deepEqual(r.body, { status_code: code }, `${tr} ${method} ${endpoint}`);
+      }
+    }
+    // /rooms/... stays the modern API's.
+    assert.equal((await httpRequest(`${t.url}/rooms/nope/x`, 'GET', {})).status, 404);
+  });
+});
+
+describe('legacy upload limit', () => {
+  it('answers 413 for a file over filesMaxSize', async () => {
+    const small = await startTestServer({ filesMaxSize: 1000 });
+    try {
+      await createRoom(small.s, 'up', 'Up');
+      const who = Identity.random();
+      const v3 = async (method: string, endpoint: string, headers: Record<string, string>, json?: unknown): Promise<J> =>
+        (await onionRequest(small.client(null), { method, target: endpoint, headers, ...(json === undefined ? {} : { json }) }, { version: 'v3', signed: false })).json();
+      const ch = await v3('GET', `auth_token_challenge?public_key=${who.sessionId}`, { Room: 'up' });
+      const key = legacyChallengeKey(who.account.xSk, decodeBase64Strict(ch.challenge.ephemeral_public_key)!);
+      const tk = decryptLegacyChallenge(key, decodeBase64Strict(ch.challenge.ciphertext)!)!.toString('hex');
+      assert.equal((await v3('POST', 'claim_auth_token', H('up', tk), { public_key: who.sessionId })).status_code, 200);
+      assert.deepEqual(await v3('POST', 'files', H('up', tk), { file: randomContent(1001).toString('base64') }), { status_code: 413 });
+      assert.equal((await v3('POST', 'files', H('up', tk), { file: randomContent(1000).toString('base64') })).status_code, 200);
+    } finally {
+      await small.close();
+    }
+  });
+});

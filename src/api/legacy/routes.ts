@@ -86,6 +86,12 @@ function b64(o: Obj, name: string): Buffer {
   return buf;
 }
 
+/** A string field: its absence is a body of the wrong shape (400 before the token is checked). */
+function stringField(o: Obj, name: string): Obj {
+  if (typeof o[name] !== 'string') throw badRequest(`'${name}' must be a string`);
+  return o;
+}
+
 function publicKeyField(v: unknown): string {
   if (typeof v !== 'string' || !ANY_SESSION_ID_RE.test(v)) throw badRequest('invalid public key');
   return v.toLowerCase();
@@ -190,7 +196,8 @@ async function getRoomImage(c: Ctx) {
 async function postRoomImage(c: Ctx) {
   const room = await headerRoom(c);
   if (c.params['room'] !== room.token) throw badRequest('the path room must be the Room header room');
-  const o = body(c);
+  // Order of legacy.md §3.4: body shape 400, token 401/403, then the base64 400.
+  const o = stringField(body(c), 'file');
   const p = await auth(c, room);
   const id = await legacySetRoomImage(c.s, room, p, b64(o, 'file'));
   return json({ status_code: 200, room_id: room.token, result: id });
@@ -198,7 +205,7 @@ async function postRoomImage(c: Ctx) {
 
 async function postFile(c: Ctx) {
   const room = await headerRoom(c);
-  const o = body(c);
+  const o = stringField(body(c), 'file');
   const p = await auth(c, room);
   requirePermission(p.perms, 'upload');
   const id = await legacyStoreFile(c.s, room, p.user, b64(o, 'file'));
@@ -399,9 +406,23 @@ const ROUTES: [Method, string, Handler, boolean][] = [
 /** First path segments of the plain-path aliases (not room pages). */
 export const LEGACY_PLAIN_SEGMENTS: readonly string[] = [...new Set(ROUTES.filter((r) => !r[3]).map((r) => r[1].split('/')[0]!))];
 
+const KNOWN_PATHS = ROUTES.map((r) => new RegExp(`^${r[1].replace(/:\w+/g, '[^/]+')}$`));
+
+/**
+ * Any other endpoint (404) or another method of an endpoint (405): the statuses v3 onion requests
+ * always got (the reference's), now also as JSON on the direct and plain paths, like every legacy
+ * reply, instead of the router's plain text.
+ */
+const unknownEndpoint: Handler = async (c) => {
+  const endpoint = c.req.path.replace(/^\/(legacy\/)?/, '');
+  return status(KNOWN_PATHS.some((re) => re.test(endpoint)) ? 405 : 404);
+};
+const ANY_METHOD = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+
 /** Every legacy endpoint under /legacy/... (v3 onion requests without a leading '/' land here). */
 export function legacyRoutes(r: Router): void {
   for (const [method, path, h] of ROUTES) r.add(method, `/legacy/${path}`, legacy(h));
+  for (const m of ANY_METHOD) r.add(m, '/legacy/:rest(*)', unknownEndpoint);
 }
 
 /**
@@ -410,4 +431,10 @@ export function legacyRoutes(r: Router): void {
  */
 export function legacyAliasRoutes(r: Router): void {
   for (const [method, path, h, collides] of ROUTES) if (!collides) r.add(method, `/${path}`, legacy(h));
+  // Unmatched paths under the legacy words answer in legacy JSON too; /rooms/... is shared with the
+  // modern API (DELETE /rooms/all/ID), so it keeps the modern 404.
+  for (const seg of LEGACY_PLAIN_SEGMENTS) {
+    if (seg === 'rooms') continue;
+    for (const m of ANY_METHOD) r.add(m, `/${seg}`, unknownEndpoint).add(m, `/${seg}/:rest(*)`, unknownEndpoint);
+  }
 }
