@@ -12,7 +12,9 @@ import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { Identity, onionRequest, type SogsClient } from '../client';
 import { decodeBase64Strict } from '../src/crypto/base64';
+import { defaultConfig } from '../src/config';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy-token';
+import { importLegacy } from '../src/import/legacy';
 import { runCli } from './helpers/cli';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
 
@@ -337,6 +339,40 @@ const EXCEPTIONS: { reason: string; applies(r: LegacyRec): boolean; expect(r: Le
     },
   },
 ];
+
+describe('legacy import: auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+  it('carries over the claimed tokens still valid at import time; they work in their room only', async () => {
+    const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
+    const dataDir = tmp('sogs-legacy-tokens-');
+    // Importing at the capture time: the fixture's tokens were claimed 1 h and 1 day before it.
+    const summary = await importLegacy({ ...defaultConfig(), dataDir }, { source: FIXTURE, now: capturedAt, progress: false });
+    assert.equal(summary.counts['auth tokens (still valid)'], 3);
+    const legacyTokens = (room: string) => {
+      const db = new Database(path.join(FIXTURE, 'rooms', `${room}.db`), { readonly: true });
+      try {
+        return db.prepare('SELECT token FROM tokens').pluck().all() as string[];
+      } finally {
+        db.close();
+      }
+    };
+    const clock = new ManualClock(capturedAt);
+    const srv = await startTestServer({ requireBlindKeys: false }, { dataDir, clock });
+    try {
+      const status = async (room: string, token: string) =>
+        ((await onionRequest(srv.client(null), { method: 'GET', target: 'messages?limit=1', headers: { Room: room, Authorization: token } }, { version: 'v3', signed: false })).json() as { status_code: number }).status_code;
+      const [oxen1, oxen2] = legacyTokens('oxen');
+      const [crypto1] = legacyTokens('crypto');
+      assert.equal(await status('oxen', oxen1!), 200);
+      assert.equal(await status('oxen', oxen2!), 200);
+      assert.equal(await status('crypto', crypto1!), 200);
+      assert.equal(await status('crypto', oxen1!), 401, 'per room');
+      clock.advance(7 * 86400);
+      assert.equal(await status('oxen', oxen1!), 401, 'expired 7 days after its legacy claim');
+    } finally {
+      await srv.close();
+    }
+  });
+});
 
 describe('legacy import: refusals and bad input leave the target untouched', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
   let target: string;
