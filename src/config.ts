@@ -50,6 +50,8 @@ export interface Config {
   nonceRetention: number;
   /** How often background jobs run, in seconds. */
   jobInterval: number;
+  /** Days a claimed legacy (v1 API) auth token stays valid. */
+  legacyTokenDays: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   // Content filters (api.md §7.1, §9.1); per-room overrides in [room:TOKEN] sections.
   profanityFilter: boolean;
@@ -134,6 +136,7 @@ export const OPTIONS: readonly Option[] = [
   opt('maxDmBytes', 'int', 1_000_000, 'Largest direct message (`/inbox`) body accepted after base64 decoding (bytes); larger ones get 413.', 'direct_messages.max_size'),
   opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered (at least 48 h to cover the ±24 h timestamp window).'),
   opt('jobInterval', 'float', 10, 'Seconds between background job runs (cleanup, expiry, active users).'),
+  opt('legacyTokenDays', 'float', 7, 'Days a legacy (v1 API) auth token stays valid after it is claimed, as on the legacy server; then it gives 401, the background job deletes it, and the client signs in to that room again.'),
   opt('workers', 'int', 1, 'Server processes sharing the port (0 = one per CPU core). Each opens the database; on SQLite writes are serialised by the database lock.', 'net.workers'),
   opt('tls', 'bool', false, 'Serve HTTPS directly (TLS 1.2+, modern ciphers) with tlsCert and tlsKey. Usually a reverse proxy (Caddy, nginx) terminates TLS instead.', 'net.tls'),
   opt('tlsCert', 'string', 'tls/cert.pem', 'PEM certificate (chain) for tls, relative to dataDir unless absolute; read at start.', 'net.tls_cert'),
@@ -298,6 +301,7 @@ export function validate(c: Config): void {
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
   if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);
   if (c.nonceRetention < 86400) throw new ConfigError('nonceRetention must be at least 86400 seconds');
+  if (!(c.legacyTokenDays > 0)) throw new ConfigError('legacyTokenDays must be positive');
   for (const a of c.alphabetFilters.split(/[\s,]+/).filter(Boolean)) {
     if (!['arabic', 'cyrillic', 'persian'].includes(a.toLowerCase())) throw new ConfigError(`alphabetFilters: unknown alphabet '${a}' (use arabic, cyrillic, persian)`);
   }

@@ -1,8 +1,9 @@
 // Background jobs (api.md §8.1), run every `jobInterval` seconds: pruning history, expired DMs,
-// old activity and nonces, and recounting active users.
+// old activity and nonces, expired legacy auth tokens, and recounting active users.
 import type { Services } from './domain/services';
 import { applyScheduledChanges } from './domain/moderation';
 import { cleanupFiles, sweepOrphanBlobs } from './domain/files';
+import { pruneLegacyTokens } from './domain/legacy-tokens';
 
 export interface Jobs {
   runOnce(): Promise<Record<string, number>>;
@@ -22,6 +23,10 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
   // Scheduled permission changes and (un)bans (api.md §6.8), audited as the server's own actions.
   counts['scheduled'] = await applyScheduledChanges(s);
   counts['files'] = files;
+  // Legacy auth tokens past legacyTokenDays, and challenges not claimed within 10 minutes.
+  const tokens = await pruneLegacyTokens(s);
+  counts['legacyTokens'] = tokens.tokens;
+  counts['legacyPendingTokens'] = tokens.pending;
   return counts;
 }
 

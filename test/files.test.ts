@@ -167,6 +167,9 @@ describe('upload and download', () => {
     assert.equal((await downloadFile(admin, 'locked', id)).status, 200);
     assert.equal((await anon.get('/room/locked/file/-1')).status, 404);
     assert.equal((await anon.get('/room/locked/file/abc')).status, 404);
+    // Ids beyond 2^53 (imported legacy ids can be) and beyond 64 bits: simply not found.
+    assert.equal((await admin.get('/room/locked/file/1637000000123456789')).status, 404);
+    assert.equal((await admin.get('/room/locked/file/99999999999999999999')).status, 404);
   });
 });
 

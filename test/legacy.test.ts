@@ -53,7 +53,7 @@ async function login(tr: Transport, who: Identity, room: string): Promise<string
   const ch = await call(tr, 'GET', `auth_token_challenge?public_key=${who.sessionId}`, { Room: room });
   assert.equal(ch.status, 200, JSON.stringify(ch.body));
   const eph = decodeBase64Strict(ch.body.challenge.ephemeral_public_key)!;
-  assert.deepEqual(eph, t.serverPubkey);
+  assert.equal(eph.length, 32);
   const key = legacyChallengeKey(who.account.xSk, eph);
   const token = decryptLegacyChallenge(key, decodeBase64Strict(ch.body.challenge.ciphertext)!);
   assert.ok(token, 'challenge decrypts with the user key');
@@ -134,9 +134,11 @@ describe('legacy client flow', () => {
       const r3 = (await call(tr, 'POST', 'messages', H(room, ta), legacyPost(alice))).body.message;
       const since = await call(tr, 'GET', `messages?from_server_id=${m1.server_id}`, H(room, ta));
       assert.deepEqual(since.body.messages.map((m: J) => m.server_id), [m2.server_id, r3.server_id], 'ascending after the cursor');
-      // from_server_id=0 means "no cursor" (reference): newest first.
+      // from_server_id=0 is a cursor like any other (legacy server, recorded reference): ascending from the first.
       const zero = await call(tr, 'GET', 'messages?from_server_id=0', H(room, ta));
-      assert.deepEqual(zero.body.messages.map((m: J) => m.server_id), [r3.server_id, m2.server_id, m1.server_id]);
+      assert.deepEqual(zero.body.messages.map((m: J) => m.server_id), [m1.server_id, m2.server_id, r3.server_id]);
+      const zeroPoll = await call(tr, 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: ta, from_message_server_id: 0, from_deletion_server_id: null }] });
+      assert.deepEqual(zeroPoll.body.results[0].messages.map((m: J) => m.server_id), [m1.server_id, m2.server_id, r3.server_id]);
       assert.equal((await call(tr, 'DELETE', `messages/${r3.server_id}`, H(room, ta))).status, 200);
       const lim = await call(tr, 'GET', 'messages?limit=1', H(room, ta));
       assert.deepEqual(lim.body.messages.map((m: J) => m.server_id), [m2.server_id]);
@@ -154,6 +156,8 @@ describe('legacy client flow', () => {
       const delId = dels.body.ids[0].id as number;
       const firstDel = dels.body.ids[1].id as number;
       assert.ok(delId > firstDel);
+      const fromZero = await call(tr, 'GET', 'deleted_messages?from_server_id=0', H(room, ta));
+      assert.deepEqual(fromZero.body.ids.map((d: J) => d.deleted_message_id), [r3.server_id, m1.server_id], 'ascending from 0');
       const since1 = await call(tr, 'GET', `deleted_messages?from_server_id=${firstDel}`, H(room, ta));
       assert.deepEqual(since1.body.ids, [{ id: delId, deleted_message_id: m1.server_id }]);
       const poll3 = await call(tr, 'POST', 'compact_poll', {}, {
@@ -247,8 +251,8 @@ describe('legacy errors (legacy.md §2, §3)', () => {
       assert.equal((await call(tr, 'GET', 'messages', H(room, foreign))).status, 401);
       assert.equal((await call(tr, 'GET', 'member_count', H(room, foreign))).status, 401);
       assert.equal((await call(tr, 'POST', 'files', H(room, foreign), { file: 'AAAA' })).status, 401);
-      // The same token base64-encoded works too (crypto.md §5.2).
-      assert.equal((await call(tr, 'GET', 'messages', H(room, Buffer.from(ta, 'hex').toString('base64')))).status, 200);
+      // Tokens are looked up as the hex the claim stored: base64 of it is no token.
+      assert.equal((await call(tr, 'GET', 'messages', H(room, Buffer.from(ta, 'hex').toString('base64')))).status, 401);
       // Challenge: Room required, public_key required and 05.
       assert.equal((await call(tr, 'GET', `auth_token_challenge?public_key=${alice.sessionId}`)).status, 400);
       assert.equal((await call(tr, 'GET', 'auth_token_challenge', { Room: room })).status, 400);
@@ -269,6 +273,10 @@ describe('legacy errors (legacy.md §2, §3)', () => {
       assert.equal((await call(tr, 'DELETE', 'block_list/nope', H(room, ta))).status, 400);
       assert.equal((await call(tr, 'POST', 'files', H(room, ta), { file: 5 })).status, 400);
       assert.equal((await call(tr, 'GET', 'files/xyz', H(room, ta))).status, 400);
+      // File ids are unsigned 64-bit (old ids reach 19 digits): an unknown one is 404, beyond 64 bits 400.
+      assert.equal((await call(tr, 'GET', 'files/1637000000123456789', H(room, ta))).status, 404);
+      assert.equal((await call(tr, 'GET', 'files/18446744073709551615', H(room, ta))).status, 404);
+      assert.equal((await call(tr, 'GET', 'files/18446744073709551616', H(room, ta))).status, 400);
       // Moderator-only endpoints: 403 for plain users.
       assert.equal((await call(tr, 'POST', 'block_list', H(room, ta), { public_key: other.sessionId })).status, 403);
       assert.equal((await call(tr, 'POST', 'ban_and_delete_all', H(room, ta), { public_key: other.sessionId })).status, 403);
@@ -441,5 +449,104 @@ describe('seed CLI effects in legacy replies', () => {
     assert.equal(d.code, 0, d.err);
     assert.deepEqual((await call('onion', 'GET', 'moderators', H('seeded', tok))).body.moderators, []);
     assert.equal((await call('onion', 'DELETE', `block_list/${user.sessionId}`, H('seeded', tok))).status, 403);
+  });
+});
+
+describe('legacy lists, limits and the order of checks', () => {
+  const room = 'caps';
+  let reader: Identity;
+  let tok: string;
+  let ids: number[];
+  before(async () => {
+    await newRoom(room);
+    const r = (await t.s.store.getRoom(room))!;
+    const poster = await t.s.store.ensureUser(Identity.random().sessionId, t.s.clock.now());
+    ids = [];
+    for (let i = 0; i < 300; i++) {
+      const m = await t.s.store.insertMessage({
+        roomId: r.id, userId: poster.id, data: padMessage(randomContent()), signature: Buffer.alloc(64, 1),
+        whisperTo: null, whisperMods: false, filtered: false, now: t.s.clock.now(),
+      });
+      ids.push(m.id);
+    }
+    reader = Identity.random();
+    tok = await login('direct', reader, room);
+  });
+
+  it('caps every list at 256: newest first without a cursor, ascending after one', async () => {
+    const sid = (list: J[]) => list.map((m: J) => m.server_id as number);
+    const newest = [...ids].reverse().slice(0, 256);
+    assert.deepEqual(sid((await call('direct', 'GET', 'messages', H(room, tok))).body.messages), newest);
+    assert.deepEqual(sid((await call('direct', 'GET', 'messages?limit=1000', H(room, tok))).body.messages), newest);
+    assert.deepEqual(sid((await call('direct', 'GET', 'messages?limit=0', H(room, tok))).body.messages), newest.slice(0, 1), 'clamped to 1..256');
+    assert.deepEqual(sid((await call('direct', 'GET', `messages?from_server_id=${ids[9]}&limit=1000`, H(room, tok))).body.messages), ids.slice(10, 266));
+    const poll = (await call('direct', 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: tok }] })).body.results[0];
+    assert.deepEqual(sid(poll.messages), newest);
+    const pollAfter = (await call('direct', 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: tok, from_message_server_id: ids[0] }] })).body.results[0];
+    assert.deepEqual(sid(pollAfter.messages), ids.slice(1, 257));
+
+    const mod = Identity.random();
+    await grant(mod.sessionId, room, false);
+    const mt = await login('direct', mod, room);
+    assert.equal((await call('direct', 'POST', 'delete_messages', H(room, mt), { ids })).status, 200);
+    const dels = (await call('direct', 'GET', 'deleted_messages?limit=1000', H(room, tok))).body.ids as J[];
+    assert.equal(dels.length, 256);
+    assert.deepEqual(dels.map((d) => d.deleted_message_id), [...ids].reverse().slice(0, 256), 'newest deletion first');
+    const delsAfter = (await call('direct', 'GET', `deleted_messages?from_server_id=${dels[255].id - 1}`, H(room, tok))).body.ids as J[];
+    assert.equal(delsAfter.length, 256);
+    assert.ok(delsAfter.every((d, i) => i === 0 || d.id > delsAfter[i - 1].id), 'ascending after the cursor');
+    const pollDels = (await call('direct', 'POST', 'compact_poll', {}, { requests: [{ room_id: room, auth_token: tok }] })).body.results[0];
+    assert.equal(pollDels.deletions.length, 256);
+  });
+
+  it('checks a body of the wrong shape (400) before the token (401)', async () => {
+    for (const tr of TRANSPORTS) {
+      const none = { Room: room };
+      assert.equal((await call(tr, 'POST', 'messages', none, { data: 'AAAA' })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'block_list', none, { public_key: 'nope' })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'ban_and_delete_all', none, {})).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'files', none, { file: 5 })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', `rooms/${room}/image`, none, {})).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'delete_messages', none, { ids: 'x' })).status, 400, tr);
+      assert.equal((await call(tr, 'POST', 'messages', none, legacyPost(reader))).status, 401, tr);
+      // A well-formed body with bad base64 is checked after the token.
+      assert.equal((await call(tr, 'POST', 'files', none, { file: '***' })).status, 401, tr);
+      assert.equal((await call(tr, 'POST', 'files', H(room, tok), { file: '***' })).status, 400, tr);
+      // The image path room must be the Room header's.
+      assert.equal((await call(tr, 'POST', 'rooms/errs/image', H(room, tok), { file: 'AAAA' })).status, 400, tr);
+    }
+  });
+
+  it('answers unknown endpoints (404) and methods (405) with JSON on every transport', async () => {
+    for (const tr of TRANSPORTS) {
+      for (const [method, endpoint, code] of [['GET', 'nope', 404], ['GET', 'session_version', 404], ['GET', 'files/1/', 404], ['GET', 'files', 405], ['DELETE', 'moderators', 405], ['GET', 'auth_token', 405]] as const) {
+        // (Plain /nope and /session_version are no legacy paths at all: they are room web pages.)
+        if (tr === 'plain' && (endpoint === 'nope' || endpoint === 'session_version')) continue;
+        const r = await call(tr, method, endpoint, H(room, tok));
+        assert.deepEqual(r.body, { status_code: code }, `${tr} ${method} ${endpoint}`);
+      }
+    }
+    // /rooms/... stays the modern API's.
+    assert.equal((await httpRequest(`${t.url}/rooms/nope/x`, 'GET', {})).status, 404);
+  });
+});
+
+describe('legacy upload limit', () => {
+  it('answers 413 for a file over filesMaxSize', async () => {
+    const small = await startTestServer({ filesMaxSize: 1000 });
+    try {
+      await createRoom(small.s, 'up', 'Up');
+      const who = Identity.random();
+      const v3 = async (method: string, endpoint: string, headers: Record<string, string>, json?: unknown): Promise<J> =>
+        (await onionRequest(small.client(null), { method, target: endpoint, headers, ...(json === undefined ? {} : { json }) }, { version: 'v3', signed: false })).json();
+      const ch = await v3('GET', `auth_token_challenge?public_key=${who.sessionId}`, { Room: 'up' });
+      const key = legacyChallengeKey(who.account.xSk, decodeBase64Strict(ch.challenge.ephemeral_public_key)!);
+      const tk = decryptLegacyChallenge(key, decodeBase64Strict(ch.challenge.ciphertext)!)!.toString('hex');
+      assert.equal((await v3('POST', 'claim_auth_token', H('up', tk), { public_key: who.sessionId })).status_code, 200);
+      assert.deepEqual(await v3('POST', 'files', H('up', tk), { file: randomContent(1001).toString('base64') }), { status_code: 413 });
+      assert.equal((await v3('POST', 'files', H('up', tk), { file: randomContent(1000).toString('base64') })).status_code, 200);
+    } finally {
+      await small.close();
+    }
   });
 });

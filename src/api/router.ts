@@ -34,10 +34,13 @@ interface Route {
 }
 
 // Parameter kinds in route patterns: `:name` one segment, `:name(int)` unsigned decimal,
+// `:name(fileid)` an unsigned decimal of up to 20 digits,
 // `:name(sid)` a 05/15 session id, `:name(*)` the rest of the path (may contain '/').
 const KINDS: Record<string, string> = {
   '': '[^/]+',
   int: '\\d{1,15}',
+  // File ids: imported legacy ids can be 19-digit nanosecond timestamps (parse them as bigint).
+  fileid: '\\d{1,20}',
   sid: '[01]5[0-9a-fA-F]{64}',
   '*': '.+',
 };

@@ -162,10 +162,30 @@ export interface Download {
   headers: Record<string, string>;
 }
 
-export async function downloadFile(s: Services, room: Room, perms: Permissions, id: number): Promise<Download> {
+const INT64_MAX = (1n << 63n) - 1n;
+
+/**
+ * The file `id` names in the room: one of its own files, else a file imported from a legacy
+ * server under that old id (file_id_hacks; api.md §4.6, legacy.md §9). Old ids are random below
+ * 2^53 or nanosecond timestamps above it, so they arrive as bigint; an id beyond any stored
+ * one is simply not found.
+ */
+async function findRoomFile(s: Services, room: Room, id: number | bigint): Promise<FileRecord | null> {
+  const big = BigInt(id);
+  if (big <= BigInt(Number.MAX_SAFE_INTEGER)) {
+    const f = await s.store.getFile(Number(big));
+    if (f && f.roomId === room.id) return f;
+  }
+  if (big > INT64_MAX) return null;
+  const mapped = await s.store.importedFileId(room.id, big);
+  const f = mapped === null ? null : await s.store.getFile(mapped);
+  return f && f.roomId === room.id ? f : null;
+}
+
+export async function downloadFile(s: Services, room: Room, perms: Permissions, id: number | bigint): Promise<Download> {
   if (!allows(perms, 'read')) throw forbidden("This endpoint requires room message 'read' permission");
-  const f = await s.store.getFile(id);
-  if (!f || f.roomId !== room.id || isExpired(f, s.clock.now())) throw notFound(`No such file: ${id}`);
+  const f = await findRoomFile(s, room, id);
+  if (!f || isExpired(f, s.clock.now())) throw notFound(`No such file: ${id}`);
   const bytes = await s.blobs.read(f.path);
   if (bytes === null) {
     s.log.warn({ file: f.id, path: f.path }, 'file row without stored contents');

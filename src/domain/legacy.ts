@@ -63,6 +63,24 @@ export async function legacyPrincipal(s: Services, room: Room, sessionId: string
   return { user, alt, actor, perms: merge(mine, theirs) };
 }
 
+/**
+ * A legacy message cursor (`from_server_id`, `from_message_server_id`) as a message id: in a room
+ * imported from a legacy server, ids up to the old maximum are old ids and move by the room's
+ * offset (legacy.md §9), so a client that remembers an old id continues where it was.
+ */
+export async function legacyCursor(s: Services, room: Room, from: number): Promise<number> {
+  const map = await s.store.legacyMessageIdMap(room.id);
+  return map !== null && from <= map.oldMessageIdMax ? from + map.messageIdOffset : from;
+}
+
+/** Whether a 05 id (or the same account's blinded id) is banned in the room; creates no users row. */
+export async function legacyBannedIn(s: Services, room: Room, sessionId05: string): Promise<boolean> {
+  for (const u of [await s.store.findUser(sessionId05), await blindedCounterpart(s, sessionId05)]) {
+    if (u && (await permissionsIn(s, room, u)).banned) return true;
+  }
+  return false;
+}
+
 export function isOwn(p: LegacyPrincipal, m: Message): boolean {
   return m.userId === p.user.id || (p.alt !== null && m.userId === p.alt.id);
 }

@@ -64,6 +64,8 @@ interface Staged {
   staging: Staging;
   summary: ImportSummary;
   now: number;
+  /** Seconds a claimed legacy auth token stays valid (legacyTokenDays). */
+  tokenLifetime: number;
   userId(sessionId: string): number;
   touchUser(sessionId: string, lastActive: number): void;
 }
@@ -235,11 +237,26 @@ function importRoom(s: Staged, token: string, name: string, roomDb: Database.Dat
       summary.add('room activity');
     }
   }
-  for (const t of ['tokens', 'pending_tokens']) {
-    if (hasTable(roomDb, t)) {
-      const n = Number(roomDb.prepare(`SELECT count(*) FROM "${t}"`).pluck().get());
-      if (n > 0) summary.notes.push(`${token}: ${n} ${t} dropped (legacy clients sign in again once)`);
+  // Claimed auth tokens still within their lifetime carry over (legacy.md §8 suggests it), so
+  // those clients keep polling without signing in again. Pending ones (10 minutes) do not.
+  if (hasTable(roomDb, 'tokens') && ['public_key', 'timestamp', 'token'].every((c) => columnsOf(roomDb, 'tokens').includes(c))) {
+    const insToken = db.prepare('INSERT INTO legacy_tokens (token, room, session_id, claimed) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    for (const r of roomDb.prepare('SELECT public_key, timestamp, token FROM tokens').all() as Row[]) {
+      const id = String(r['public_key'] ?? '').toLowerCase();
+      const claimed = Number(r['timestamp']);
+      const tok = r['token'];
+      if (!SESSION_ID_RE.test(id) || typeof tok !== 'string' || !/^[0-9a-f]{96}$/.test(tok) || !Number.isFinite(claimed)) {
+        summary.skip('token', `${token}/${id}`, 'not a 05 session id with a 48-byte hex token');
+      } else if (claimed <= now - s.tokenLifetime) {
+        summary.skip('token', `${token}/${id}`, 'expired');
+      } else if (insToken.run(tok, roomId, id, claimed).changes > 0) {
+        summary.add('auth tokens (still valid)');
+      }
     }
+  }
+  if (hasTable(roomDb, 'pending_tokens')) {
+    const n = Number(roomDb.prepare('SELECT count(*) FROM pending_tokens').pluck().get());
+    if (n > 0) summary.notes.push(`${token}: ${n} unclaimed auth token challenges dropped`);
   }
 }
 
@@ -298,6 +315,7 @@ export async function importLegacy(config: Config, opts: LegacyImportOptions): P
       staging,
       summary,
       now,
+      tokenLifetime: config.legacyTokenDays * 86400,
       userId(sessionId) {
         let id = userIds.get(sessionId);
         if (id === undefined) {

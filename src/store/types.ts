@@ -300,6 +300,37 @@ export interface Store {
   legacyDeletions(roomId: number, after: number | null, limit: number): Promise<{ id: number; deletedMessageId: number }[]>;
   /** Users active in the room since `since` (unix seconds). */
   legacyActiveUsers(roomId: number, since: number): Promise<number>;
+  /** The room's imported legacy message ids (room_import_hacks), or null for a room without them. */
+  legacyMessageIdMap(roomId: number): Promise<LegacyMessageIdMap | null>;
+  /**
+   * The file an imported legacy file id of the room became (file_id_hacks), or null. Legacy ids
+   * can exceed 2^53, hence the bigint; it must fit a signed 64-bit integer.
+   */
+  importedFileId(roomId: number, oldFileId: bigint): Promise<number | null>;
+
+  // --- legacy auth tokens (legacy.md §4: per room, pending, then claimed) -------------------
+  /**
+   * The pending token to send to `sessionId` for the room: the stored one if it was issued after
+   * `validSince` (its issue time becomes `now`), otherwise `fresh`, which replaces it.
+   */
+  legacyPendingToken(roomId: number, sessionId: string, fresh: Buffer, now: number, validSince: number): Promise<Buffer>;
+  /**
+   * Claims `token` if it is the session id's pending token in the room, issued after `validSince`:
+   * the pending token is removed and the token becomes a claimed one at `now`. false otherwise.
+   */
+  legacyClaimToken(roomId: number, sessionId: string, token: Buffer, now: number, validSince: number): Promise<boolean>;
+  /** The session id holding the claimed token (lowercase hex) in the room, if claimed after `validSince`. */
+  legacyTokenOwner(roomId: number, tokenHex: string, validSince: number): Promise<string | null>;
+  /** Revokes every claimed token of the session id in the room; returns how many. */
+  legacyRevokeTokens(roomId: number, sessionId: string): Promise<number>;
+  /** Deletes claimed tokens claimed at or before `claimedBefore` and pending ones issued at or before `pendingBefore`. */
+  pruneLegacyTokens(claimedBefore: number, pendingBefore: number): Promise<{ tokens: number; pending: number }>;
+}
+
+/** room_import_hacks: legacy ids up to oldMessageIdMax are now id + messageIdOffset (legacy.md §8). */
+export interface LegacyMessageIdMap {
+  oldMessageIdMax: number;
+  messageIdOffset: number;
 }
 
 // --- reactions, pins, files, direct messages (issue 4) -----------------------------------------

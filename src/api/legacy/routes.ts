@@ -4,12 +4,14 @@
 // API. Every reply carries `status_code` in its JSON body; errors are exactly {"status_code": N}
 // with the same HTTP status (a v3 onion reply carries only that body anyway).
 import { decodeBase64Strict, encodeBase64 } from '../../crypto/base64';
-import { DomainError, badRequest, notFound } from '../../domain/errors';
+import { DomainError, badRequest, forbidden, notFound } from '../../domain/errors';
 import {
   LEGACY_MEMBER_WINDOW,
   LEGACY_SESSION_ID_RE,
   legacyBan,
   legacyBanList,
+  legacyBannedIn,
+  legacyCursor,
   legacyDeleteMessages,
   legacyModerators,
   legacyPrincipal,
@@ -19,6 +21,7 @@ import {
   type LegacyPrincipal,
 } from '../../domain/legacy';
 import { downloadFile } from '../../domain/files';
+import { challengeFor, claimToken, noToken, tokenOwner } from '../../domain/legacy-tokens';
 import { postMessage, requirePermission, viewerOf } from '../../domain/messages';
 import { ROOM_TOKEN_RE, accessRoom, visibleRooms } from '../../domain/rooms';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
@@ -26,10 +29,11 @@ import type { Message, Room } from '../../store/types';
 import { json, statusOf } from '../respond';
 import type { Ctx, Handler, Router } from '../router';
 import type { ApiResponse } from '../types';
-import { challengeFor, noToken, tokenOwner } from './auth';
 
 /** Item cap of every legacy list (legacy.md §3.11). */
 export const LEGACY_LIMIT = 256;
+
+const U64_MAX = (1n << 64n) - 1n;
 
 type Obj = Record<string, unknown>;
 
@@ -82,12 +86,18 @@ function b64(o: Obj, name: string): Buffer {
   return buf;
 }
 
+/** A string field: its absence is a body of the wrong shape (400 before the token is checked). */
+function stringField(o: Obj, name: string): Obj {
+  if (typeof o[name] !== 'string') throw badRequest(`'${name}' must be a string`);
+  return o;
+}
+
 function publicKeyField(v: unknown): string {
   if (typeof v !== 'string' || !ANY_SESSION_ID_RE.test(v)) throw badRequest('invalid public key');
   return v.toLowerCase();
 }
 
-/** `limit`: absent 256, junk 400, clamped to 1..256; `from_server_id`: absent/empty/0 = newest mode. */
+/** `limit`: absent 256, junk 400, clamped to 1..256; `from_server_id`: see cursor(). */
 function listParams(c: Ctx): { from: number | null; limit: number } {
   const q = c.query;
   const raw = q.get('limit');
@@ -99,24 +109,32 @@ function listParams(c: Ctx): { from: number | null; limit: number } {
   return { from: cursor(q.get('from_server_id')), limit };
 }
 
+/**
+ * A message or deletion cursor: absent (or JSON null) = newest-first mode; present = ascending
+ * after it, 0 (and an empty value) included. That is the legacy server's rule (legacy.md §3.11),
+ * and what the reference answered for `messages?from_server_id=0` in the recorded fixture; the
+ * reference's "0 = recent" prose would hand a client starting at 0 only the newest page.
+ */
 function cursor(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
+  if (v === null || v === undefined) return null;
+  if (v === '') return 0;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw badRequest('cursor must be a non-negative integer');
-  return n === 0 ? null : n;
+  return n;
 }
 
 // --- auth ----------------------------------------------------------------------------------------
 
 /**
  * Authenticates in `room`: X-SOGS-* (already verified by the router) wins, else the `Authorization`
- * token (missing/invalid 401). A banned user gets 403 unless `allowBanned`.
+ * token, which must be a claimed token of this room (missing, unknown or expired 401). A banned
+ * user gets 403 unless `allowBanned`.
  */
 async function authIn(c: Ctx, room: Room, token: string | undefined, allowBanned = false): Promise<LegacyPrincipal> {
   let sessionId: string | null = null;
   if (!c.user) {
     if (token === undefined || token === '') throw noToken('Authorization header required');
-    sessionId = tokenOwner(c.s, token);
+    sessionId = await tokenOwner(c.s, room, token);
     if (!sessionId) throw noToken();
   }
   const p = await legacyPrincipal(c.s, room, sessionId ?? c.user!.sessionId, c.user);
@@ -147,7 +165,7 @@ async function messagesFor(c: Ctx, room: Room, p: LegacyPrincipal, from: number 
   const viewer = viewerOf(p.user, p.perms);
   const list = from === null
     ? await c.s.store.recentMessages(room.id, viewer, limit)
-    : await c.s.store.legacyMessagesAfter(room.id, viewer, from, limit);
+    : await c.s.store.legacyMessagesAfter(room.id, viewer, await legacyCursor(c.s, room, from), limit);
   return list.map(messageJson);
 }
 
@@ -178,7 +196,8 @@ async function getRoomImage(c: Ctx) {
 async function postRoomImage(c: Ctx) {
   const room = await headerRoom(c);
   if (c.params['room'] !== room.token) throw badRequest('the path room must be the Room header room');
-  const o = body(c);
+  // Order of legacy.md §3.4: body shape 400, token 401/403, then the base64 400.
+  const o = stringField(body(c), 'file');
   const p = await auth(c, room);
   const id = await legacySetRoomImage(c.s, room, p, b64(o, 'file'));
   return json({ status_code: 200, room_id: room.token, result: id });
@@ -186,7 +205,7 @@ async function postRoomImage(c: Ctx) {
 
 async function postFile(c: Ctx) {
   const room = await headerRoom(c);
-  const o = body(c);
+  const o = stringField(body(c), 'file');
   const p = await auth(c, room);
   requirePermission(p.perms, 'upload');
   const id = await legacyStoreFile(c.s, room, p.user, b64(o, 'file'));
@@ -197,42 +216,39 @@ async function getFile(c: Ctx) {
   const room = await headerRoom(c);
   const p = await auth(c, room);
   const raw = c.params['id']!;
-  if (!/^\d{1,15}$/.test(raw)) throw badRequest('file id must be an integer');
-  const d = await downloadFile(c.s, room, p.perms, Number(raw));
+  // An unsigned 64-bit integer (legacy.md §3.6): old ids reach 19 digits.
+  if (!/^\d{1,20}$/.test(raw) || BigInt(raw) > U64_MAX) throw badRequest('file id must be an unsigned 64-bit integer');
+  const d = await downloadFile(c.s, room, p.perms, BigInt(raw));
   return json({ status_code: 200, result: encodeBase64(d.bytes) });
 }
 
 async function getChallenge(c: Ctx) {
   const room = await headerRoom(c);
-  void room;
   const pk = c.query.get('public_key');
   if (pk === null || !LEGACY_SESSION_ID_RE.test(pk)) throw badRequest('public_key must be a 05 session id');
-  try {
-    return json(challengeFor(c.s, pk.toLowerCase()));
-  } catch {
-    // A key with no X25519 shared secret (low order).
-    throw badRequest('unusable public_key');
-  }
+  const sessionId = pk.toLowerCase();
+  // The reference refuses banned users a challenge (recorded in the legacy-volume fixture): their
+  // token would earn nothing but 403s, and no pending token is stored for them.
+  if (await legacyBannedIn(c.s, room, sessionId)) throw forbidden('banned from this room');
+  return json(await challengeFor(c.s, room, sessionId));
 }
 
-/** Stateless tokens need no claiming; we still check the token is ours and names the body's key. */
-async function claimToken(c: Ctx) {
-  await headerRoom(c);
-  const o = body(c);
+async function claimTokenH(c: Ctx) {
+  const room = await headerRoom(c);
   const token = c.req.headers['authorization'];
   if (token === undefined || token === '') throw noToken('Authorization header required');
-  const owner = tokenOwner(c.s, token);
-  if (o['public_key'] !== undefined && publicKeyField(o['public_key']) !== owner) {
-    throw new DomainError('forbidden', 'token does not belong to public_key');
-  }
-  if (!owner) throw new DomainError('forbidden', 'not a token of this server');
+  const o = body(c);
+  const pk = publicKeyField(o['public_key']);
+  if (!LEGACY_SESSION_ID_RE.test(pk)) throw badRequest('public_key must be a 05 session id');
+  await claimToken(c.s, room, pk, token);
   return status(200);
 }
 
-/** Tokens are stateless: there is nothing to revoke; the call checks the token like any other. */
+/** Logs the user out of the room on every device: all of their tokens there (legacy.md §3.9). */
 async function deleteToken(c: Ctx) {
   const room = await headerRoom(c);
-  await auth(c, room);
+  const p = await auth(c, room);
+  await c.s.store.legacyRevokeTokens(room.id, p.user.sessionId);
   return status(200);
 }
 
@@ -371,7 +387,7 @@ const ROUTES: [Method, string, Handler, boolean][] = [
   ['POST', 'files', postFile, false],
   ['GET', 'files/:id', getFile, false],
   ['GET', 'auth_token_challenge', getChallenge, false],
-  ['POST', 'claim_auth_token', claimToken, false],
+  ['POST', 'claim_auth_token', claimTokenH, false],
   ['DELETE', 'auth_token', deleteToken, false],
   ['POST', 'compact_poll', compactPoll, false],
   ['POST', 'messages', postMessageH, false],
@@ -390,9 +406,23 @@ const ROUTES: [Method, string, Handler, boolean][] = [
 /** First path segments of the plain-path aliases (not room pages). */
 export const LEGACY_PLAIN_SEGMENTS: readonly string[] = [...new Set(ROUTES.filter((r) => !r[3]).map((r) => r[1].split('/')[0]!))];
 
+const KNOWN_PATHS = ROUTES.map((r) => new RegExp(`^${r[1].replace(/:\w+/g, '[^/]+')}$`));
+
+/**
+ * Any other endpoint (404) or another method of an endpoint (405): the statuses v3 onion requests
+ * always got (the reference's), now also as JSON on the direct and plain paths, like every legacy
+ * reply, instead of the router's plain text.
+ */
+const unknownEndpoint: Handler = async (c) => {
+  const endpoint = c.req.path.replace(/^\/(legacy\/)?/, '');
+  return status(KNOWN_PATHS.some((re) => re.test(endpoint)) ? 405 : 404);
+};
+const ANY_METHOD = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+
 /** Every legacy endpoint under /legacy/... (v3 onion requests without a leading '/' land here). */
 export function legacyRoutes(r: Router): void {
   for (const [method, path, h] of ROUTES) r.add(method, `/legacy/${path}`, legacy(h));
+  for (const m of ANY_METHOD) r.add(m, '/legacy/:rest(*)', unknownEndpoint);
 }
 
 /**
@@ -401,4 +431,10 @@ export function legacyRoutes(r: Router): void {
  */
 export function legacyAliasRoutes(r: Router): void {
   for (const [method, path, h, collides] of ROUTES) if (!collides) r.add(method, `/${path}`, legacy(h));
+  // Unmatched paths under the legacy words answer in legacy JSON too; /rooms/... is shared with the
+  // modern API (DELETE /rooms/all/ID), so it keeps the modern 404.
+  for (const seg of LEGACY_PLAIN_SEGMENTS) {
+    if (seg === 'rooms') continue;
+    for (const m of ANY_METHOD) r.add(m, `/${seg}`, unknownEndpoint).add(m, `/${seg}/:rest(*)`, unknownEndpoint);
+  }
 }

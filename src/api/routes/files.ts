@@ -13,13 +13,13 @@ async function upload(c: Ctx) {
 
 async function download(c: Ctx) {
   const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
-  const d = await downloadFile(c.s, room, perms, Number(c.params['id']));
+  const d = await downloadFile(c.s, room, perms, BigInt(c.params['id']!));
   return bytes(d.bytes, d.headers);
 }
 
 export function fileRoutes(r: Router): void {
   r.post('/room/:token/file', upload);
-  r.get('/room/:token/file/:id(int)', download);
+  r.get('/room/:token/file/:id(fileid)', download);
   // The trailing filename is ignored (clients add it for nicer URLs).
-  r.get('/room/:token/file/:id(int)/:filename(*)', download);
+  r.get('/room/:token/file/:id(fileid)/:filename(*)', download);
 }

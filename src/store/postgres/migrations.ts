@@ -233,6 +233,31 @@ CREATE TABLE file_blobs (
 );
 `,
   },
+  {
+    // Legacy (v1) auth tokens per room (SQLite version 6; legacy.md §4): pending challenge tokens,
+    // one per (room, session id), and claimed tokens. Keyed by session id: a challenge proves
+    // nothing, so it must not create users rows.
+    version: 2,
+    sql: `
+CREATE TABLE legacy_pending_tokens (
+  room BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  token BYTEA NOT NULL,
+  created DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (room, session_id)
+);
+CREATE INDEX legacy_pending_tokens_created ON legacy_pending_tokens(created);
+
+CREATE TABLE legacy_tokens (
+  token TEXT PRIMARY KEY,
+  room BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  claimed DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX legacy_tokens_room_session ON legacy_tokens(room, session_id);
+CREATE INDEX legacy_tokens_claimed ON legacy_tokens(claimed);
+`,
+  },
 ];
 
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */

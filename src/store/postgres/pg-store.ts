@@ -26,6 +26,7 @@ import {
   type FileRecord,
   type FutureChange,
   type FuturePerms,
+  type LegacyMessageIdMap,
   type Message,
   type ModeratorChange,
   type NewAuditEntry,
@@ -1159,5 +1160,56 @@ export class PgStore implements Store {
 
   async legacyActiveUsers(roomId: number, since: number): Promise<number> {
     return (await this.one('SELECT count(*) AS n FROM room_users WHERE room = $1 AND last_active >= $2', [roomId, since]))!['n'] as number;
+  }
+
+  async legacyMessageIdMap(roomId: number): Promise<LegacyMessageIdMap | null> {
+    const r = await this.one('SELECT old_message_id_max, message_id_offset FROM room_import_hacks WHERE room = $1', [roomId]);
+    return r ? { oldMessageIdMax: r['old_message_id_max'] as number, messageIdOffset: r['message_id_offset'] as number } : null;
+  }
+
+  async importedFileId(roomId: number, oldFileId: bigint): Promise<number | null> {
+    // Sent as text: the id may exceed 2^53, and PostgreSQL casts it to the BIGINT column exactly.
+    const r = await this.one('SELECT file FROM file_id_hacks WHERE room = $1 AND old_file_id = $2', [roomId, oldFileId.toString()]);
+    return r ? (r['file'] as number) : null;
+  }
+
+  // --- legacy auth tokens ----------------------------------------------------------------
+
+  async legacyPendingToken(roomId: number, sessionId: string, fresh: Buffer, now: number, validSince: number): Promise<Buffer> {
+    // One statement: two challenges at once (on any instance) agree on the token.
+    const r = await this.one(
+      `INSERT INTO legacy_pending_tokens (room, session_id, token, created) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (room, session_id) DO UPDATE SET
+         token = CASE WHEN legacy_pending_tokens.created > $5 THEN legacy_pending_tokens.token ELSE excluded.token END,
+         created = excluded.created
+       RETURNING token`,
+      [roomId, sessionId, fresh, now, validSince],
+    );
+    return r!['token'] as Buffer;
+  }
+
+  async legacyClaimToken(roomId: number, sessionId: string, token: Buffer, now: number, validSince: number): Promise<boolean> {
+    return this.tx(async (q) => {
+      const pending = await q('DELETE FROM legacy_pending_tokens WHERE room = $1 AND session_id = $2 AND token = $3 AND created > $4', [roomId, sessionId, token, validSince]);
+      if ((pending.rowCount ?? 0) === 0) return false;
+      await q('INSERT INTO legacy_tokens (token, room, session_id, claimed) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [token.toString('hex'), roomId, sessionId, now]);
+      return true;
+    });
+  }
+
+  async legacyTokenOwner(roomId: number, tokenHex: string, validSince: number): Promise<string | null> {
+    const r = await this.one('SELECT session_id FROM legacy_tokens WHERE token = $1 AND room = $2 AND claimed > $3', [tokenHex, roomId, validSince]);
+    return r ? (r['session_id'] as string) : null;
+  }
+
+  async legacyRevokeTokens(roomId: number, sessionId: string): Promise<number> {
+    return (await this.q('DELETE FROM legacy_tokens WHERE room = $1 AND session_id = $2', [roomId, sessionId])).rowCount ?? 0;
+  }
+
+  async pruneLegacyTokens(claimedBefore: number, pendingBefore: number): Promise<{ tokens: number; pending: number }> {
+    return this.tx(async (q) => ({
+      tokens: (await q('DELETE FROM legacy_tokens WHERE claimed <= $1', [claimedBefore])).rowCount ?? 0,
+      pending: (await q('DELETE FROM legacy_pending_tokens WHERE created <= $1', [pendingBefore])).rowCount ?? 0,
+    }));
   }
 }

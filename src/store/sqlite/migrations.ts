@@ -240,6 +240,32 @@ CREATE TABLE job_runs (
 );
 `,
   },
+  {
+    // Legacy (v1) auth tokens, stored per room as the legacy server stores them (legacy.md §4,
+    // §7.2): one pending challenge token per (room, session id), then claimed tokens, which the
+    // background job prunes. Keyed by session id, not users(id): asking for a challenge proves
+    // nothing, so it must not create users rows.
+    version: 6,
+    sql: `
+CREATE TABLE legacy_pending_tokens (
+  room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  token BLOB NOT NULL,
+  created FLOAT NOT NULL,
+  PRIMARY KEY (room, session_id)
+);
+CREATE INDEX legacy_pending_tokens_created ON legacy_pending_tokens(created);
+
+CREATE TABLE legacy_tokens (
+  token TEXT PRIMARY KEY,
+  room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  session_id TEXT NOT NULL,
+  claimed FLOAT NOT NULL
+);
+CREATE INDEX legacy_tokens_room_session ON legacy_tokens(room, session_id);
+CREATE INDEX legacy_tokens_claimed ON legacy_tokens(claimed);
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

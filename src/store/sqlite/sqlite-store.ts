@@ -16,6 +16,7 @@ import {
   type BanEntry,
   type FutureChange,
   type FuturePerms,
+  type LegacyMessageIdMap,
   type NewAuditEntry,
   type PermissionChange,
   type RoomDefaults,
@@ -1034,5 +1035,54 @@ export class SqliteStore implements Store {
 
   async legacyActiveUsers(roomId: number, since: number): Promise<number> {
     return (this.q('SELECT count(*) AS n FROM room_users WHERE room = ? AND last_active >= ?').get(roomId, since) as Row)['n'] as number;
+  }
+
+  async legacyMessageIdMap(roomId: number): Promise<LegacyMessageIdMap | null> {
+    const r = this.q('SELECT old_message_id_max, message_id_offset FROM room_import_hacks WHERE room = ?').get(roomId) as Row | undefined;
+    return r ? { oldMessageIdMax: r['old_message_id_max'] as number, messageIdOffset: r['message_id_offset'] as number } : null;
+  }
+
+  async importedFileId(roomId: number, oldFileId: bigint): Promise<number | null> {
+    const r = this.q('SELECT file FROM file_id_hacks WHERE room = ? AND old_file_id = ?').get(roomId, oldFileId) as Row | undefined;
+    return r ? (r['file'] as number) : null;
+  }
+
+  // --- legacy auth tokens ----------------------------------------------------------------
+
+  async legacyPendingToken(roomId: number, sessionId: string, fresh: Buffer, now: number, validSince: number): Promise<Buffer> {
+    // One statement: two challenges at once agree on the token.
+    const r = this.q(
+      `INSERT INTO legacy_pending_tokens (room, session_id, token, created) VALUES (?, ?, ?, ?)
+       ON CONFLICT (room, session_id) DO UPDATE SET
+         token = CASE WHEN legacy_pending_tokens.created > ? THEN legacy_pending_tokens.token ELSE excluded.token END,
+         created = excluded.created
+       RETURNING token`,
+    ).get(roomId, sessionId, fresh, now, validSince) as Row;
+    return r['token'] as Buffer;
+  }
+
+  async legacyClaimToken(roomId: number, sessionId: string, token: Buffer, now: number, validSince: number): Promise<boolean> {
+    return this.tx(() => {
+      const pending = this.q('DELETE FROM legacy_pending_tokens WHERE room = ? AND session_id = ? AND token = ? AND created > ?').run(roomId, sessionId, token, validSince);
+      if (pending.changes === 0) return false;
+      this.q('INSERT INTO legacy_tokens (token, room, session_id, claimed) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(token.toString('hex'), roomId, sessionId, now);
+      return true;
+    });
+  }
+
+  async legacyTokenOwner(roomId: number, tokenHex: string, validSince: number): Promise<string | null> {
+    const r = this.q('SELECT session_id FROM legacy_tokens WHERE token = ? AND room = ? AND claimed > ?').get(tokenHex, roomId, validSince) as Row | undefined;
+    return r ? (r['session_id'] as string) : null;
+  }
+
+  async legacyRevokeTokens(roomId: number, sessionId: string): Promise<number> {
+    return this.q('DELETE FROM legacy_tokens WHERE room = ? AND session_id = ?').run(roomId, sessionId).changes;
+  }
+
+  async pruneLegacyTokens(claimedBefore: number, pendingBefore: number): Promise<{ tokens: number; pending: number }> {
+    return this.tx(() => ({
+      tokens: this.q('DELETE FROM legacy_tokens WHERE claimed <= ?').run(claimedBefore).changes,
+      pending: this.q('DELETE FROM legacy_pending_tokens WHERE created <= ?').run(pendingBefore).changes,
+    }));
   }
 }
