@@ -16,7 +16,8 @@ import { defaultConfig } from '../src/config';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy-token';
 import { importLegacy } from '../src/import/legacy';
 import { runCli } from './helpers/cli';
-import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+import { sqlAll, targetChecksum } from './helpers/store-sql';
+import { ManualClock, startTestServer, testDbUrl, type TestServer } from './helpers/server';
 
 const FIXTURE = '/work/shared/fixtures/legacy-volume';
 const HAVE_FIXTURE = fs.existsSync(path.join(FIXTURE, 'expected.json'));
@@ -130,30 +131,28 @@ describe('import a legacy server volume', { skip: !HAVE_FIXTURE && 'fixture miss
     assert.equal(dirChecksum(FIXTURE), volumeBefore);
   });
 
-  it('maps ids like the reference (room_import_hacks, file_id_hacks, seqnos)', () => {
+  it('maps ids like the reference (room_import_hacks, file_id_hacks, seqnos)', async () => {
     assert.equal(t.s.keys.publicKeyHex, expected.server_pubkey);
-    const db = new Database(path.join(dataDir, 'sogs.db'), { readonly: true });
-    try {
-      assert.deepEqual(db.prepare('SELECT id, token, message_sequence, info_updates, image FROM rooms ORDER BY id').raw().all(), [
-        [1, 'oxen', 7, 4, 4],
-        [2, 'crypto', 3, 3, 7],
-        [3, 'quiet', 4, 2, null],
-      ]);
-      assert.deepEqual(db.prepare('SELECT * FROM room_import_hacks ORDER BY room').raw().all(), [[2, 70, 110], [3, 525, -320]]);
-      assert.deepEqual(db.prepare('SELECT room, old_file_id, file FROM file_id_hacks ORDER BY file').safeIntegers(true).raw().all(), [
-        [1n, 4821937465123451n, 1n],
-        [1n, 1234567890123n, 2n],
-        [1n, 7777777777777n, 3n],
-        [2n, 3141592653589793n, 5n],
-        [2n, 1637000000123456789n, 6n],
-      ]);
-      assert.equal(db.prepare('SELECT count(*) FROM messages').pluck().get(), 205);
-      assert.equal(db.prepare('SELECT count(*) FROM messages WHERE data IS NULL').pluck().get(), 10);
-      assert.equal(db.prepare('SELECT count(*) FROM users').pluck().get(), 15);
-      assert.deepEqual(db.prepare("SELECT path FROM files WHERE id IN (4, 7) ORDER BY id").pluck().all(), ['uploads/oxen/4_(imported_room_image)', 'uploads/crypto/7_(imported_room_image)']);
-    } finally {
-      db.close();
-    }
+    const rows = async (sql: string): Promise<unknown[][]> => (await sqlAll<Record<string, unknown>>(t.s.store, sql)).map((r) => Object.values(r));
+    const count = async (sql: string): Promise<number> => (await sqlAll<{ n: number }>(t.s.store, sql))[0]!.n;
+    assert.deepEqual(await rows('SELECT id, token, message_sequence, info_updates, image FROM rooms ORDER BY id'), [
+      [1, 'oxen', 7, 4, 4],
+      [2, 'crypto', 3, 3, 7],
+      [3, 'quiet', 4, 2, null],
+    ]);
+    assert.deepEqual(await rows('SELECT room, old_message_id_max, message_id_offset FROM room_import_hacks ORDER BY room'), [[2, 70, 110], [3, 525, -320]]);
+    // As text: legacy file ids reach 19 digits, beyond a double's exact integers.
+    assert.deepEqual(await rows('SELECT room, CAST(old_file_id AS TEXT), file FROM file_id_hacks ORDER BY file'), [
+      [1, '4821937465123451', 1],
+      [1, '1234567890123', 2],
+      [1, '7777777777777', 3],
+      [2, '3141592653589793', 5],
+      [2, '1637000000123456789', 6],
+    ]);
+    assert.equal(await count('SELECT count(*) AS n FROM messages'), 205);
+    assert.equal(await count('SELECT count(*) AS n FROM messages WHERE data IS NULL'), 10);
+    assert.equal(await count('SELECT count(*) AS n FROM users'), 15);
+    assert.deepEqual(await rows('SELECT path FROM files WHERE id IN (4, 7) ORDER BY id'), [['uploads/oxen/4_(imported_room_image)'], ['uploads/crypto/7_(imported_room_image)']]);
   });
 
   it('answers the recorded modern-API requests like the reference', async () => {
@@ -345,7 +344,8 @@ describe('legacy import: auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing
     const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
     const dataDir = tmp('sogs-legacy-tokens-');
     // Importing at the capture time: the fixture's tokens were claimed 1 h and 1 day before it.
-    const summary = await importLegacy({ ...defaultConfig(), dataDir }, { source: FIXTURE, now: capturedAt, progress: false });
+    const dbUrl = testDbUrl(dataDir);
+    const summary = await importLegacy({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) }, { source: FIXTURE, now: capturedAt, progress: false });
     assert.equal(summary.counts['auth tokens (still valid)'], 3);
     const legacyTokens = (room: string) => {
       const db = new Database(path.join(FIXTURE, 'rooms', `${room}.db`), { readonly: true });
@@ -382,7 +382,7 @@ describe('legacy import: refusals and bad input leave the target untouched', { s
     target = tmp('sogs-legacy-tgt-');
     const r = await runCli(target, '--import-legacy', FIXTURE);
     assert.equal(r.code, 0, r.err);
-    before0 = dirChecksum(target);
+    before0 = await targetChecksum(target);
   });
   after(() => fs.rmSync(target, { recursive: true, force: true }));
 
@@ -390,7 +390,7 @@ describe('legacy import: refusals and bad input leave the target untouched', { s
     const r = await runCli(target, ...args);
     assert.equal(r.code, 1, r.out + r.err);
     assert.match(r.err, pattern);
-    assert.equal(dirChecksum(target), before0, 'target changed');
+    assert.equal(await targetChecksum(target), before0, 'target changed');
   };
 
   it('refuses a non-empty target without --force', async () => {
