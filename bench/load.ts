@@ -1,6 +1,8 @@
 // Load generation: closed-loop saturation (N connections, each sending the next request as soon
-// as the previous reply arrives) and open-loop fixed rate (requests start on a schedule, latency
-// measured from the scheduled start so a slow server cannot hide its queueing).
+// as the previous reply arrives) and open-loop fixed rate (requests start on a schedule whatever
+// the replies do, so a slow server cannot slow the offered load). Latency counts from the moment a
+// request is sent: on this two-core machine the generator itself sometimes starts late, and that lag
+// is not the server's; the runner says when the offered rate was not reached.
 import http from 'node:http';
 
 export interface Prepared {
@@ -75,7 +77,6 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const p = requests[i]!;
-    // Latency counts from the scheduled start, or from the actual start if the timer fired early.
     const from = Math.max(due, performance.now());
     inflight.push(
       send(agent, base, p).then(

@@ -300,7 +300,8 @@ export function validate(c: Config): void {
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
   if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);
-  if (c.nonceRetention < 86400) throw new ConfigError('nonceRetention must be at least 86400 seconds');
+  // A request may be stamped up to 24 h ahead and is accepted up to 24 h after its stamp: 48 h in all.
+  if (c.nonceRetention < 172_800) throw new ConfigError('nonceRetention must be at least 172800 seconds (48 h: the ±24 h timestamp window)');
   if (!(c.legacyTokenDays > 0)) throw new ConfigError('legacyTokenDays must be positive');
   for (const a of c.alphabetFilters.split(/[\s,]+/).filter(Boolean)) {
     if (!['arabic', 'cyrillic', 'persian'].includes(a.toLowerCase())) throw new ConfigError(`alphabetFilters: unknown alphabet '${a}' (use arabic, cyrillic, persian)`);

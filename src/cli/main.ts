@@ -65,6 +65,7 @@ interface Flags {
   importPysogs?: string;
   importDb?: string;
   importLegacy?: string;
+  importSqlite?: string;
   force?: boolean;
 }
 
@@ -108,7 +109,8 @@ function program(): Command {
     .option('--import-pysogs <dir>', 'import a PySOGS data folder (sogs.db, key_x25519, uploads/) into --data-dir, keeping the server key')
     .option('--import-db <file>', 'with --import-pysogs: the PySOGS database file, when it is not DIR/sogs.db')
     .option('--import-legacy <dir>', 'import a legacy (pre-0.2 Rust) server volume (database.db, rooms/, files/, x25519_private_key.pem) into --data-dir')
-    .option('--force', 'with --import-*: replace a data folder that is not empty')
+    .option('--import-sqlite <dir>', "import one of this server's own data folders (sogs.db, key_x25519, uploads/) into the configured database, e.g. from SQLite into PostgreSQL (--db-url)")
+    .option('--force', 'with --import-*: replace a data folder or database that is not empty')
     .option('--yes', 'do not ask for confirmation')
     .exitOverride()
     .configureOutput({ writeErr: (str) => process.stderr.write(str) });
@@ -202,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
     const flags = p.opts<Flags & { deleteModerators?: string[] }>();
     if (flags.deleteModerators) flags.removeModerators = [...(flags.removeModerators ?? []), ...flags.deleteModerators];
     if (p.args.length > 0) throw new CliError(`unexpected argument '${p.args[0]}' (see --help)`);
-    if (flags.importPysogs !== undefined || flags.importLegacy !== undefined || flags.importDb !== undefined) {
+    if (flags.importPysogs !== undefined || flags.importLegacy !== undefined || flags.importSqlite !== undefined || flags.importDb !== undefined) {
       return await runImport(config, flags);
     }
     if (!ADMIN_KEYS.some((k) => flags[k] !== undefined)) {

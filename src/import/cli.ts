@@ -1,20 +1,31 @@
 // The import commands of the `sogs` CLI: `--import-pysogs DIR [--import-db FILE]`,
-// `--import-legacy DIR`, `--force`. Errors print `Error: …` and exit 1 with the target untouched.
+// `--import-legacy DIR`, `--import-sqlite DIR` (one of our own data folders, e.g. into
+// PostgreSQL), `--force`. Errors print `Error: …` and exit 1 with the target untouched.
 import type { Config } from '../config';
 import { ImportError } from './common';
 import { importLegacy } from './legacy';
+import { importOwnSqlite } from './own-sqlite';
 import { importPysogs } from './pysogs';
 
 export interface ImportFlags {
   importPysogs?: string;
   importDb?: string;
   importLegacy?: string;
+  importSqlite?: string;
   force?: boolean;
 }
 
 export async function runImport(config: Config, f: ImportFlags): Promise<number> {
   try {
-    if (f.importPysogs !== undefined && f.importLegacy !== undefined) throw new ImportError('give either --import-pysogs or --import-legacy, not both');
+    const given = [f.importPysogs, f.importLegacy, f.importSqlite].filter((x) => x !== undefined).length;
+    if (given > 1) throw new ImportError('give one of --import-pysogs, --import-legacy and --import-sqlite');
+    if (f.importSqlite !== undefined) {
+      if (f.importDb !== undefined) throw new ImportError('--import-db goes with --import-pysogs');
+      const s = await importOwnSqlite(config, { source: f.importSqlite, force: Boolean(f.force) });
+      const into = config.dbUrl.startsWith('sqlite:') ? config.dataDir : config.dbUrl.replace(/\/\/[^@/]*@/, '//');
+      for (const line of s.lines(`Imported the data folder ${f.importSqlite} into ${into}.`)) console.log(line);
+      return 0;
+    }
     if (f.importLegacy !== undefined) {
       if (f.importDb !== undefined) throw new ImportError('--import-db goes with --import-pysogs');
       const s = await importLegacy(config, { source: f.importLegacy, force: Boolean(f.force) });

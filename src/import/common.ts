@@ -180,6 +180,17 @@ export class Staging {
 
   /** Creates the temporary database with our current schema; foreign keys off while copying. */
   open(): Database.Database {
+    return this.openDb();
+  }
+
+  /** The same, starting from a copy of one of our own databases (migrated to the current schema). */
+  async openCopyOf(src: Database.Database): Promise<Database.Database> {
+    // An online backup is a consistent copy, even of a database in WAL mode.
+    await src.backup(this.dbTmp);
+    return this.openDb();
+  }
+
+  private openDb(): Database.Database {
     const db = new Database(this.dbTmp);
     db.pragma('journal_mode = DELETE');
     db.pragma('foreign_keys = OFF');
