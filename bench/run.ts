@@ -2,7 +2,9 @@
 // prints requests/s, latency percentiles, server CPU and peak memory. Not a test: numbers vary
 // by machine. Options: --quick (smaller runs), --only since|desktop, --workers N[,M],
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
-// postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards).
+// postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
+// --write-rate N (posts per second by the desktop scenario's writers, default 2),
+// --profile DIR (V8 CPU profiles of the server processes, written when they stop).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
 import { measureCryptoFloor } from './crypto-floor';
 import { fixedRate, percentile, saturate, type LoadResult, type Prepared } from './load';
 import { makeClients, desktopPoll, randomContent, sincePoll } from './scenarios';
+import type { SogsClient } from '../client';
 import { startServerProcess, type ServerProcess } from './server-process';
 import { buildData, type BenchData } from './setup';
 
@@ -19,15 +22,19 @@ interface Args {
   only: string | null;
   workers: number[];
   stores: string[];
+  /** Posts per second, in all, by the writers of the desktop poll scenario. */
+  writeRate: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'] };
+  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') a.quick = true;
     else if (argv[i] === '--only') a.only = argv[++i] ?? null;
     else if (argv[i] === '--workers') a.workers = (argv[++i] ?? '1').split(',').map(Number);
     else if (argv[i] === '--stores') a.stores = (argv[++i] ?? 'sqlite').split(',');
+    else if (argv[i] === '--write-rate') a.writeRate = Number(argv[++i] ?? 2);
+    else if (argv[i] === '--profile') process.env['SOGS_BENCH_PROFILE_DIR'] = argv[++i] ?? 'profiles';
   }
   return a;
 }
@@ -121,6 +128,13 @@ async function desktopScenario(args: Args, floorPerCore: number): Promise<void> 
   }
 }
 
+/** The rooms' sequence numbers now, as a client that just polled knows them. */
+async function currentRooms(c: SogsClient, rooms: BenchData['rooms']): Promise<BenchData['rooms']> {
+  return Promise.all(
+    rooms.map(async (r) => ({ ...r, seqno: (await c.get(`/room/${r.token}`)).json<{ message_sequence: number }>().message_sequence })),
+  );
+}
+
 /** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
 async function copyToPostgres(data: BenchData): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -149,11 +163,15 @@ async function desktopRun(args: Args, floorPerCore: number, data: BenchData, sto
     const clients = makeClients(data, server.url, args.quick ? 200 : 1000);
     const n = args.quick ? 5000 : 20000;
     process.stdout.write(`${label}: preparing ${n} onion polls... `);
-    const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, data.rooms, i % 10 === 0));
+    // Polls are signed and encrypted ahead, so their cursors are those of the moment they were
+    // made: each phase starts caught up, and falls behind by what the writers post meanwhile.
+    let rooms = await currentRooms(clients[0]!, data.rooms);
+    const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0));
     console.log('done');
-    const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), 5);
+    const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
     const { r, cpu } = await measured(server, () => saturate(server.url, sat, 64));
-    const rate = prepare(args.quick ? 2000 : 5000, (i) => desktopPoll(clients[i % clients.length]!, data.rooms, i % 10 === 0));
+    rooms = await currentRooms(clients[0]!, data.rooms);
+    const rate = prepare(args.quick ? 2000 : 5000, (i) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0));
     const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
     const posted = await stopWriters();
     report(`${label}, saturation (64 conns)`, r, cpu);

@@ -48,7 +48,10 @@ function hwmOf(pid: number): number {
 }
 
 export async function startServerProcess(dataDir: string, port: number, extra: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extra], {
+  // `npm run bench -- --profile DIR`: V8 CPU profiles of the server process(es), for DevTools.
+  const profile = process.env['SOGS_BENCH_PROFILE_DIR'];
+  const node = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  const child = spawn(process.execPath, [...node, BIN, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SOGS_CONFIG: '' },
   });

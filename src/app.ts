@@ -9,6 +9,7 @@ import { type Config, publicBaseUrl, resolveInDataDir, sqlitePath } from './conf
 import { generateX25519SecretKey, x25519PublicKey } from './crypto/keys';
 import { systemUserId } from './crypto/ids';
 import { ActivityRecorder } from './domain/activity';
+import { RoomInfoCache } from './domain/rooms';
 import { systemClock, type Clock } from './domain/clock';
 import type { ServerKeys, Services } from './domain/services';
 import { SqliteStore } from './store/sqlite/sqlite-store';
@@ -112,6 +113,7 @@ export async function openServices(config: Config, opts: OpenOptions = {}): Prom
   const s: Services = {
     config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000),
     blobs: openBlobs(config, store),
+    roomInfo: new RoomInfoCache(),
   };
   await ensureSystemUser(s);
   if (store.freshlyCreated && !(await store.getRoom(DEFAULT_ROOM.token))) {

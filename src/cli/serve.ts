@@ -40,6 +40,8 @@ async function runSingle(config: Config, printBanner: boolean, jobs: boolean): P
   s.log.info({ signal }, 'shutting down');
   await server.close();
   await closeServices(s);
+  // A worker's channel to the primary keeps its event loop alive: let go of it, so it can exit.
+  if (cluster.isWorker) cluster.worker?.disconnect();
   return 0;
 }
 

@@ -18,7 +18,7 @@ export interface RoomAccess {
  */
 export class RoomCache {
   private readonly rooms = new Map<string, Room | null>();
-  private readonly overrides = new Map<string, PermissionOverride | null>();
+  private readonly overrides = new Map<number, Map<number, PermissionOverride>>();
 
   async room(s: Services, token: string): Promise<Room | null> {
     const key = token.toLowerCase();
@@ -30,19 +30,42 @@ export class RoomCache {
     return r;
   }
 
+  /** One query for all of the user's rooms: a poll asks for the same user in each of its rooms. */
   async override(s: Services, roomId: number, userId: number): Promise<PermissionOverride | null> {
-    const key = `${roomId}:${userId}`;
-    let o = this.overrides.get(key);
-    if (o === undefined) {
-      o = await s.store.getOverride(roomId, userId);
-      this.overrides.set(key, o);
+    let mine = this.overrides.get(userId);
+    if (mine === undefined) {
+      mine = await s.store.userOverrides(userId);
+      this.overrides.set(userId, mine);
     }
-    return o;
+    return mine.get(roomId) ?? null;
   }
 
   clear(): void {
     this.rooms.clear();
     this.overrides.clear();
+  }
+}
+
+/**
+ * A room's moderator lists and pinned messages, remembered across requests by (room, info_updates).
+ * Every change to either bumps the room's info_updates in the same transaction (store contract), and
+ * each request reads the room row itself fresh, so an entry is never used after its room changed,
+ * whichever process or host changed it. Rooms are few: the map is simply emptied when it grows.
+ */
+export class RoomInfoCache {
+  private readonly entries = new Map<string, { mods: RoomModerator[]; pinned: PinnedMessage[] }>();
+  private static readonly MAX = 4096;
+
+  async get(s: Services, room: Room): Promise<{ mods: RoomModerator[]; pinned: PinnedMessage[] }> {
+    const key = `${room.id}:${room.infoUpdates}`;
+    let e = this.entries.get(key);
+    if (e === undefined) {
+      const [mods, pinned] = await Promise.all([s.store.roomModerators(room.id), s.store.pinnedMessages(room.id)]);
+      e = { mods, pinned };
+      if (this.entries.size >= RoomInfoCache.MAX) this.entries.clear();
+      this.entries.set(key, e);
+    }
+    return e;
   }
 }
 
@@ -110,7 +133,7 @@ export interface RoomDetails {
 }
 
 export async function roomDetails(s: Services, access: RoomAccess): Promise<RoomDetails> {
-  const [mods, pinned] = await Promise.all([s.store.roomModerators(access.room.id), s.store.pinnedMessages(access.room.id)]);
+  const { mods, pinned } = await s.roomInfo.get(s, access.room);
   return { ...access, mods: splitModerators(mods), pinned };
 }
 

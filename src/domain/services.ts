@@ -6,7 +6,7 @@ import type { Store } from '../store/types';
 import type { FileBlobs } from '../store/blobs';
 import type { Clock } from './clock';
 import type { ActivityRecorder } from './activity';
-import type { RoomCache } from './rooms';
+import type { RoomCache, RoomInfoCache } from './rooms';
 
 export interface ServerKeys {
   /** X25519 secret (32 bytes); also the seed of the server's Ed25519 key (legacy tokens). */
@@ -26,4 +26,6 @@ export interface Services {
   log: Logger;
   /** Per-request read cache (set by the router for GET requests only). */
   roomCache?: RoomCache;
+  /** Moderator lists and pins by (room, info_updates): safe across requests and processes. */
+  roomInfo: RoomInfoCache;
 }

@@ -166,6 +166,8 @@ export interface Store {
   deleteRoom(token: string): Promise<boolean>;
   roomModerators(roomId: number): Promise<RoomModerator[]>;
   getOverride(roomId: number, userId: number): Promise<PermissionOverride | null>;
+  /** Every room override of one user, by room id (most users have none). */
+  userOverrides(userId: number): Promise<Map<number, PermissionOverride>>;
   setRoomModerator(change: ModeratorChange & { roomId: number }): Promise<void>;
   pinnedMessages(roomId: number): Promise<PinnedMessage[]>;
 

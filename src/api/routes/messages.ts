@@ -33,7 +33,8 @@ function reactorsParam(c: Ctx): number {
 }
 
 async function render(c: Ctx, messages: Message[], reactors: number, since?: { seqno: number; withReactions: boolean }) {
-  const live = messages.filter((m) => m.data !== null).map((m) => m.id);
+  // A message that never had a reaction has seqno_reactions 0: new posts need no reactions query.
+  const live = messages.filter((m) => m.data !== null && m.seqnoReactions > 0).map((m) => m.id);
   const reactions = await c.s.store.reactions(live, c.user?.id ?? null, reactors);
   return messages.map((m) => {
     const rs = reactions.get(m.id);

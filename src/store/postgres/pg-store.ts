@@ -327,6 +327,11 @@ export class PgStore implements Store {
     return r ? toOverride(r) : null;
   }
 
+  async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {
+    const rows = (await this.q('SELECT * FROM user_permission_overrides WHERE "user" = $1', [userId])).rows;
+    return new Map(rows.map((r) => [r['room'] as number, toOverride(r)]));
+  }
+
   async setRoomModerator(c: ModeratorChange & { roomId: number }): Promise<void> {
     await this.tx(async (q) => {
       await this.lockRoom(q, c.roomId);
