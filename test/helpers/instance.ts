@@ -17,6 +17,7 @@ export interface Instance {
 }
 
 export async function startInstance(dataDir: string, args: string[] = []): Promise<Instance> {
+  // A later --port in `args` wins over the default 0 (any free port).
   const child = spawn(process.execPath, [BIN, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SOGS_CONFIG: '' },
