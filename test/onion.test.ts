@@ -442,3 +442,59 @@ describe('onion.generated vectors replayed against a server holding the vector k
   });
 });
 
+
+describe("the desktop client's 10-second poll", () => {
+  test('onion v4 wrapping /batch: first poll with recent, then since with t=r&reactors=5, inbox/outbox 304 when empty', async () => {
+    const c = srv.client();
+    const poster = srv.client();
+    const rooms = ['main'];
+    const batch = (first: boolean, since: Record<string, number>, dm: { inbox: number; outbox: number }) => [
+      { method: 'GET', path: '/capabilities' },
+      ...rooms.flatMap((r) => [
+        { method: 'GET', path: `/room/${r}/pollInfo/0` },
+        first
+          ? { method: 'GET', path: `/room/${r}/messages/recent?reactors=5` }
+          : { method: 'GET', path: `/room/${r}/messages/since/${since[r]}?t=r&reactors=5` },
+      ]),
+      { method: 'GET', path: `/inbox/since/${dm.inbox}` },
+      { method: 'GET', path: `/outbox/since/${dm.outbox}` },
+    ];
+    type Sub = { code: number; headers: Record<string, string>; body: unknown };
+    const poll = async (subs: unknown[]): Promise<Sub[]> => {
+      const r = await onionRequest(c, { method: 'POST', target: '/batch', json: subs }, { version: 'v4' });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['content-type'], 'application/json');
+      return r.json<Sub[]>();
+    };
+
+    assert.equal((await poster.postMessage('main', crypto.randomBytes(30))).status, 201);
+    const first = await poll(batch(true, {}, { inbox: 0, outbox: 0 }));
+    assert.deepEqual(first.map((x) => x.code), [200, 200, 200, 304, 304], 'matched by position');
+    assert.ok((first[0]!.body as { capabilities: string[] }).capabilities.includes('blind'));
+    assert.equal((first[1]!.body as { token: string }).token, 'main');
+    const recent = first[2]!.body as { seqno: number }[];
+    assert.ok(recent.length > 0);
+    const seq = Math.max(...recent.map((m) => m.seqno));
+
+    // Caught up: nothing new.
+    const idle = await poll(batch(false, { main: seq }, { inbox: 0, outbox: 0 }));
+    assert.deepEqual(idle.map((x) => x.code), [200, 200, 200, 304, 304]);
+    assert.deepEqual(idle[2]!.body, []);
+
+    // A new post and a reaction to it: the next poll returns both, the reaction as part of the post.
+    const posted = (await poster.postMessage('main', crypto.randomBytes(30))).json<{ id: number }>();
+    assert.equal((await poster.put(`/room/main/reaction/${posted.id}/👍`, {})).status, 200);
+    const next = await poll(batch(false, { main: seq }, { inbox: 0, outbox: 0 }));
+    const msgs = next[2]!.body as { id: number; reactions?: Record<string, { count: number; reactors?: string[] }> }[];
+    assert.deepEqual(msgs.map((m) => m.id), [posted.id]);
+    assert.equal(msgs[0]!.reactions?.['👍']?.count, 1);
+    assert.deepEqual(msgs[0]!.reactions?.['👍']?.reactors, [poster.sessionId]);
+
+    // A DM to the poller: its inbox answers 200 with the message, its outbox stays 304.
+    assert.equal((await poster.post(`/inbox/${c.sessionId}`, { message: crypto.randomBytes(40).toString('base64') })).status, 201);
+    const withDm = await poll(batch(false, { main: seq }, { inbox: 0, outbox: 0 }));
+    assert.equal(withDm[3]!.code, 200);
+    assert.equal((withDm[3]!.body as unknown[]).length, 1);
+    assert.equal(withDm[4]!.code, 304);
+  });
+});

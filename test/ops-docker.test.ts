@@ -209,6 +209,19 @@ describe('docker/entrypoint.sh outside Docker', () => {
       const code = await exited;
       assert.equal(code, 0);
       assert.ok(Date.now() - t0 < 5000, 'exits promptly');
+
+      // A rebuilt image started on the same volume: the same key (join URLs unchanged), same rooms.
+      const again = spawn(path.join(root, 'docker', 'entrypoint.sh'), [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const againExited = new Promise((resolve) => again.once('exit', resolve));
+      try {
+        assert.equal(await waitForOutput(again, /http:\/\/sogs\.example\.org:9999\/main\?public_key=[0-9a-f]{64}/, 20_000), url);
+        assert.deepEqual(fs.readFileSync(path.join(dataDir, 'key_x25519')), key);
+        const after = (await (await fetch(`http://127.0.0.1:${port}/rooms`)).json()) as { token: string }[];
+        assert.deepEqual(after.map((r) => r.token).sort(), ['lounge', 'main']);
+      } finally {
+        again.kill('SIGTERM');
+        await againExited;
+      }
     } finally {
       if (proc.exitCode === null) {
         proc.kill('SIGKILL');
