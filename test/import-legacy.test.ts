@@ -16,7 +16,7 @@ import { defaultConfig } from '../src/config';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy-token';
 import { importLegacy } from '../src/import/legacy';
 import { runCli } from './helpers/cli';
-import { sqlAll, targetChecksum } from './helpers/store-sql';
+import { dirChecksum, sqlAll, targetChecksum } from './helpers/store-sql';
 import { ManualClock, startTestServer, testDbUrl, type TestServer } from './helpers/server';
 
 const FIXTURE = '/work/shared/fixtures/legacy-volume';
@@ -49,21 +49,6 @@ function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function dirChecksum(dir: string): string {
-  const h = crypto.createHash('sha256');
-  const walk = (d: string): void => {
-    if (!fs.existsSync(d)) return;
-    for (const name of fs.readdirSync(d).sort()) {
-      const full = path.join(d, name);
-      const st = fs.statSync(full);
-      h.update(`${path.relative(dir, full)}\0${st.mode}\0`);
-      if (st.isDirectory()) walk(full);
-      else h.update(fs.readFileSync(full));
-    }
-  };
-  walk(dir);
-  return h.digest('hex');
-}
 
 /**
  * Fields compared loosely (any number): the ones expected.json marks time-dependent (activity

@@ -13,6 +13,11 @@ import { pgContents, replaceWithSqlite } from '../store/postgres/load-from-sqlit
 /** A problem with the input or the target: printed as `Error: …`, exit 1, target untouched. */
 export class ImportError extends Error {}
 
+/** What an import throws after staging was aborted: its own ImportError, or any other failure wrapped. */
+export function importFailure(e: unknown): ImportError {
+  return e instanceof ImportError ? e : new ImportError(`import failed, target left untouched: ${(e as Error).message}`);
+}
+
 export interface Skipped {
   kind: string;
   id: string;

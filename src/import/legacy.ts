@@ -13,7 +13,8 @@ import { removePadding } from '../crypto/padding';
 import { blobPath } from '../domain/files';
 import type { Room } from '../store/types';
 import { UPLOADS_DIR } from '../store/blobs';
-import { ImportError, ImportSummary, Progress, Staging, checkTarget, closeSourceDb, columnsOf, hasTable, openSourceDb, targetOf } from './common';
+import { ImportError,
+  importFailure, ImportSummary, Progress, Staging, checkTarget, closeSourceDb, columnsOf, hasTable, openSourceDb, targetOf } from './common';
 
 export interface LegacyImportOptions {
   /** The legacy volume (database.db, rooms/, files/, x25519_private_key.pem). */
@@ -343,8 +344,7 @@ export async function importLegacy(config: Config, opts: LegacyImportOptions): P
     return summary;
   } catch (e) {
     staging?.abort();
-    if (e instanceof ImportError) throw e;
-    throw new ImportError(`import failed, target left untouched: ${(e as Error).message}`);
+    throw importFailure(e);
   } finally {
     for (const d of opened) closeSourceDb(d);
   }

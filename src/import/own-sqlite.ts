@@ -9,7 +9,8 @@ import type { Config } from '../config';
 import { x25519PublicKey } from '../crypto/keys';
 import { SERVER_KEY_SETTING } from '../store/types';
 import { UPLOADS_DIR } from '../store/blobs';
-import { ImportError, ImportSummary, Staging, checkTarget, closeSourceDb, hasTable, openSourceDb, targetOf } from './common';
+import { ImportError,
+  importFailure, ImportSummary, Staging, checkTarget, closeSourceDb, hasTable, openSourceDb, targetOf } from './common';
 
 export interface OwnImportOptions {
   /** Our data folder: sogs.db, key_x25519 and uploads/ (the reference layout we keep). */
@@ -59,8 +60,7 @@ export async function importOwnSqlite(config: Config, opts: OwnImportOptions): P
     return summary;
   } catch (e) {
     staging?.abort();
-    if (e instanceof ImportError) throw e;
-    throw new ImportError(`import failed, target left untouched: ${(e as Error).message}`);
+    throw importFailure(e);
   } finally {
     closeSourceDb(src);
   }

@@ -12,6 +12,7 @@ import { blobPath } from '../domain/files';
 import type { Room } from '../store/types';
 import {
   ImportError,
+  importFailure,
   ImportSummary,
   Progress,
   Staging,
@@ -190,8 +191,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
     return summary;
   } catch (e) {
     staging?.abort();
-    if (e instanceof ImportError) throw e;
-    throw new ImportError(`import failed, target left untouched: ${(e as Error).message}`);
+    throw importFailure(e);
   } finally {
     closeSourceDb(src);
   }

@@ -1,7 +1,7 @@
 // Row mappers shared by the SQLite and PostgreSQL stores: both use the same table and column
 // names, and differ only in how booleans arrive (0/1 from SQLite, true/false from PostgreSQL).
 import { addPadding } from '../crypto/padding';
-import type { DirectMessage, FileRecord, Message, PermissionOverride, Room, User } from './types';
+import type { AuditEntry, DirectMessage, FileRecord, FutureChange, Message, PermissionOverride, Room, User } from './types';
 
 export type Row = Record<string, unknown>;
 
@@ -96,5 +96,28 @@ export function toDirectMessage(r: Row): DirectMessage {
     sender: r['sender'] as string,
     recipient: r['recipient'] as string,
     body: r['body'] as Buffer,
+  };
+}
+
+export function toAuditEntry(r: Row): AuditEntry {
+  return {
+    id: r['id'] as number,
+    at: r['at'] as number,
+    actor: (r['actor'] as string | null) ?? null,
+    action: r['action'] as string,
+    target: (r['target'] as string | null) ?? null,
+    roomToken: (r['room'] as string | null) ?? null,
+    details: JSON.parse(r['details'] as string) as Record<string, unknown>,
+  };
+}
+
+export function toFutureChange(r: Row): FutureChange {
+  return {
+    sessionId: r['session_id'] as string,
+    at: r['at'] as number,
+    read: nb(r['read']),
+    write: nb(r['write']),
+    upload: nb(r['upload']),
+    banned: nb(r['banned']),
   };
 }

@@ -64,23 +64,30 @@ export async function targetSql<R = SqlRow>(dataDir: string, sql: string, ...par
   }
 }
 
-/**
- * A checksum of everything an import may change: every file under the data folder and, on
- * PostgreSQL, every row of the folder's schema.
- */
-export async function targetChecksum(dataDir: string): Promise<string> {
+/** A checksum of every path, mode and content under a folder. */
+export function dirChecksum(dir: string): string {
   const h = crypto.createHash('sha256');
   const walk = (d: string): void => {
     if (!fs.existsSync(d)) return;
     for (const name of fs.readdirSync(d).sort()) {
       const full = path.join(d, name);
       const st = fs.statSync(full);
-      h.update(`${path.relative(dataDir, full)}\0${st.mode}\0`);
+      h.update(`${path.relative(dir, full)}\0${st.mode}\0`);
       if (st.isDirectory()) walk(full);
       else h.update(fs.readFileSync(full));
     }
   };
-  walk(dataDir);
+  walk(dir);
+  return h.digest('hex');
+}
+
+/**
+ * A checksum of everything an import may change: every file under the data folder and, on
+ * PostgreSQL, every row of the folder's schema.
+ */
+export async function targetChecksum(dataDir: string): Promise<string> {
+  const h = crypto.createHash('sha256');
+  h.update(dirChecksum(dataDir));
   const dbUrl = testDbUrl(dataDir);
   if (dbUrl) {
     const c = new pg.Client({ connectionString: TEST_PG_URL });

@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { addPadding, removePadding } from '../../crypto/padding';
 import { blindedAbs } from '../../crypto/ids';
-import { b, nb, toDirectMessage, toFile, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
+import { b, nb, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
 import {
   StoreConflict,
   type ActivityTouch,
@@ -860,14 +860,7 @@ export class PgStore implements Store {
         [roomId, userId ?? null],
       )
     ).rows;
-    return rows.map((r) => ({
-      sessionId: r['session_id'] as string,
-      at: r['at'] as number,
-      read: nb(r['read']),
-      write: nb(r['write']),
-      upload: nb(r['upload']),
-      banned: nb(r['banned']),
-    }));
+    return rows.map(toFutureChange);
   }
 
   async addFuturePermission(roomId: number, userId: number, at: number, p: FuturePerms): Promise<void> {
@@ -1072,15 +1065,7 @@ export class PgStore implements Store {
     const rows = (
       await this.q('SELECT * FROM audit_log WHERE $1::text IS NULL OR lower(room) = lower($1) ORDER BY id DESC LIMIT $2', [q.roomToken ?? null, q.limit])
     ).rows;
-    return rows.map((r) => ({
-      id: r['id'] as number,
-      at: r['at'] as number,
-      actor: (r['actor'] as string | null) ?? null,
-      action: r['action'] as string,
-      target: (r['target'] as string | null) ?? null,
-      roomToken: (r['room'] as string | null) ?? null,
-      details: JSON.parse(r['details'] as string) as Record<string, unknown>,
-    }));
+    return rows.map(toAuditEntry);
   }
 
   // --- activity and jobs -------------------------------------------------------------------

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { addPadding, removePadding } from '../../crypto/padding';
-import { b, int, nb, toDirectMessage, toFile, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
+import { b, int, nb, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
 import { blindedAbs } from '../../crypto/ids';
 import { migrate } from './migrations';
 import {
@@ -741,14 +741,7 @@ export class SqliteStore implements Store {
        WHERE @user IS NULL OR f.user = @user
        ORDER BY f.at, u.session_id`,
     ).all({ room: roomId, user: userId ?? null }) as Row[];
-    return rows.map((r) => ({
-      sessionId: r['session_id'] as string,
-      at: r['at'] as number,
-      read: nb(r['read']),
-      write: nb(r['write']),
-      upload: nb(r['upload']),
-      banned: nb(r['banned']),
-    }));
+    return rows.map(toFutureChange);
   }
 
   async addFuturePermission(roomId: number, userId: number, at: number, p: FuturePerms): Promise<void> {
@@ -957,15 +950,7 @@ export class SqliteStore implements Store {
     const rows = this.q(`SELECT * FROM audit_log WHERE @room IS NULL OR room = @room ORDER BY id DESC LIMIT ${lim(q.limit)}`).all({
       room: q.roomToken ?? null,
     }) as Row[];
-    return rows.map((r) => ({
-      id: r['id'] as number,
-      at: r['at'] as number,
-      actor: (r['actor'] as string | null) ?? null,
-      action: r['action'] as string,
-      target: (r['target'] as string | null) ?? null,
-      roomToken: (r['room'] as string | null) ?? null,
-      details: JSON.parse(r['details'] as string) as Record<string, unknown>,
-    }));
+    return rows.map(toAuditEntry);
   }
 
   // --- activity and jobs -------------------------------------------------------------------
