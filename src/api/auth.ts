@@ -68,9 +68,9 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
     throw new DomainError('too-early', 'Invalid authentication: X-SOGS-Timestamp is too far from current time');
   }
 
-  const known = await s.store.findUser(sessionId);
+  const { user: known, nonceSeen } = await s.store.authLookup(sessionId, nonce);
   if (known?.banned) throw new DomainError('forbidden', 'Banned');
-  if (await s.store.nonceSeen(nonce)) throw reused();
+  if (nonceSeen) throw reused();
 
   const msg = requestSigningMessage(s.keys.publicKey, nonce, tsH!, req.method, signedPath(req), req.body);
   if (!verifyEd25519(signature, msg, edKey)) {

@@ -17,17 +17,13 @@ export interface RoomAccess {
  * drops it when a batch runs anything else, so nothing read here can be stale after a write.
  */
 export class RoomCache {
-  private readonly rooms = new Map<string, Room | null>();
+  private rooms: Map<string, Room> | null = null;
   private readonly overrides = new Map<number, Map<number, PermissionOverride>>();
 
+  /** Every room in one query: a poll asks for several, and a server has few (tokens are unique case-insensitively). */
   async room(s: Services, token: string): Promise<Room | null> {
-    const key = token.toLowerCase();
-    let r = this.rooms.get(key);
-    if (r === undefined) {
-      r = await s.store.getRoom(token);
-      this.rooms.set(key, r);
-    }
-    return r;
+    if (this.rooms === null) this.rooms = new Map((await s.store.listRooms()).map((r) => [r.token.toLowerCase(), r]));
+    return this.rooms.get(token.toLowerCase()) ?? null;
   }
 
   /** One query for all of the user's rooms: a poll asks for the same user in each of its rooms. */
@@ -41,7 +37,7 @@ export class RoomCache {
   }
 
   clear(): void {
-    this.rooms.clear();
+    this.rooms = null;
     this.overrides.clear();
   }
 }

@@ -136,6 +136,8 @@ export interface Store {
 
   // --- users -------------------------------------------------------------------------------
   findUser(sessionId: string): Promise<User | null>;
+  /** What authentication needs to know before the signature check, in one query: the user, and whether the nonce was used. */
+  authLookup(sessionId: string, nonce: Buffer): Promise<{ user: User | null; nonceSeen: boolean }>;
   findUserById(id: number): Promise<User | null>;
   /**
    * Returns the user, creating it if needed. A new blinded (15) user inherits what was recorded
@@ -153,7 +155,6 @@ export interface Store {
   listGlobalModerators(): Promise<User[]>;
 
   // --- request nonces ----------------------------------------------------------------------
-  nonceSeen(nonce: Buffer): Promise<boolean>;
   /** Records a nonce; false if it was already recorded (a replay). */
   recordNonce(userId: number, nonce: Buffer, expiry: number): Promise<boolean>;
 

@@ -162,6 +162,15 @@ export class PgStore implements Store {
     return r ? toUser(r) : null;
   }
 
+  async authLookup(sessionId: string, nonce: Buffer): Promise<{ user: User | null; nonceSeen: boolean }> {
+    const r = (await this.one(
+      `SELECT EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1) AS nonce_seen, u.*
+         FROM (SELECT 1) x LEFT JOIN users u ON u.session_id = $2`,
+      [nonce, sessionId.toLowerCase()],
+    ))!;
+    return { user: r['id'] === null ? null : toUser(r), nonceSeen: b(r['nonce_seen']) };
+  }
+
   async findUserById(id: number): Promise<User | null> {
     const r = await this.one('SELECT * FROM users WHERE id = $1', [id]);
     return r ? toUser(r) : null;
@@ -253,10 +262,6 @@ export class PgStore implements Store {
   }
 
   // --- nonces ------------------------------------------------------------------------------
-
-  async nonceSeen(nonce: Buffer): Promise<boolean> {
-    return (await this.one('SELECT 1 FROM user_request_nonces WHERE nonce = $1', [nonce])) !== null;
-  }
 
   async recordNonce(userId: number, nonce: Buffer, expiry: number): Promise<boolean> {
     const r = await this.q('INSERT INTO user_request_nonces ("user", nonce, expiry) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [

@@ -108,6 +108,14 @@ export class SqliteStore implements Store {
     return r ? toUser(r) : null;
   }
 
+  async authLookup(sessionId: string, nonce: Buffer): Promise<{ user: User | null; nonceSeen: boolean }> {
+    const r = this.q(
+      `SELECT EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = ?) AS nonce_seen, u.*
+         FROM (SELECT 1) LEFT JOIN users u ON u.session_id = ?`,
+    ).get(nonce, sessionId.toLowerCase()) as Row;
+    return { user: r['id'] === null ? null : toUser(r), nonceSeen: b(r['nonce_seen']) };
+  }
+
   async findUserById(id: number): Promise<User | null> {
     const r = this.q('SELECT * FROM users WHERE id = ?').get(id) as Row | undefined;
     return r ? toUser(r) : null;
@@ -197,10 +205,6 @@ export class SqliteStore implements Store {
   }
 
   // --- nonces ------------------------------------------------------------------------------
-
-  async nonceSeen(nonce: Buffer): Promise<boolean> {
-    return this.q('SELECT 1 FROM user_request_nonces WHERE nonce = ?').get(nonce) !== undefined;
-  }
 
   async recordNonce(userId: number, nonce: Buffer, expiry: number): Promise<boolean> {
     return this.q('INSERT INTO user_request_nonces (user, nonce, expiry) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(userId, nonce, expiry).changes === 1;
