@@ -107,7 +107,7 @@ function program(): Command {
     .option('--audit-log', 'print the moderation audit log (--rooms to filter, --limit N entries, default 50)')
     .option('--limit <n>', 'with --audit-log: most entries shown')
     .option('--import-pysogs <dir>', 'import a PySOGS data folder (sogs.db, key_x25519, uploads/) into --data-dir, keeping the server key')
-    .option('--import-db <file>', 'with --import-pysogs: the PySOGS database file, when it is not DIR/sogs.db')
+    .option('--import-db <file>', 'with --import-pysogs: the PySOGS database file when it is not DIR/sogs.db, or its PostgreSQL database (postgres://…)')
     .option('--import-legacy <dir>', 'import a legacy (pre-0.2 Rust) server volume (database.db, rooms/, files/, x25519_private_key.pem) into --data-dir')
     .option('--import-sqlite <dir>', "import one of this server's own data folders (sogs.db, key_x25519, uploads/) into the configured database, e.g. from SQLite into PostgreSQL (--db-url)")
     .option('--force', 'with --import-*: replace a data folder or database that is not empty')

@@ -4,11 +4,13 @@
 // paths are rewritten to our layout (uploads/<room token>/<id>_<safe name>).
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config';
 import { systemUserId } from '../crypto/ids';
 import { x25519PublicKey } from '../crypto/keys';
 import { blobPath } from '../domain/files';
+import { dumpToSqlite } from '../store/postgres/dump-to-sqlite';
 import type { Room } from '../store/types';
 import {
   ImportError,
@@ -27,7 +29,7 @@ import {
 export interface PysogsImportOptions {
   /** The PySOGS data folder (sogs.db, key_x25519, uploads/). */
   source: string;
-  /** The database file, when it is not DIR/sogs.db. */
+  /** The database file, when it is not DIR/sogs.db, or the URL of a PySOGS PostgreSQL database. */
   dbFile?: string;
   /** The key file, when it is not DIR/key_x25519. */
   keyFile?: string;
@@ -93,12 +95,35 @@ function sourceBlob(source: string, row: Row, roomToken: string | null): string 
 export async function importPysogs(config: Config, opts: PysogsImportOptions): Promise<ImportSummary> {
   const source = path.resolve(opts.source);
   if (!fs.existsSync(source) || !fs.statSync(source).isDirectory()) throw new ImportError(`${source} is not a folder`);
-  const dbFile = path.resolve(opts.dbFile ?? path.join(source, 'sogs.db'));
   const key = readRawKey(path.resolve(opts.keyFile ?? path.join(source, 'key_x25519')));
   const t = targetOf(config);
-  if (t.dbFile !== null && path.resolve(t.dbFile) === dbFile) throw new ImportError('the source database is the target database');
+  // A PySOGS on PostgreSQL: its tables are read into a temporary SQLite file first, then imported
+  // like any sogs.db.
+  const fromPg = opts.dbFile !== undefined && /^postgres(ql)?:\/\//.test(opts.dbFile);
+  let dumpDir: string | null = null;
+  let dbFile: string;
+  if (fromPg) {
+    if (opts.dbFile === t.pgUrl) throw new ImportError('the source database is the target database');
+    dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sogs-import-pg-'));
+    dbFile = path.join(dumpDir, 'sogs.db');
+    try {
+      await dumpToSqlite(opts.dbFile!, dbFile, TABLES.map((x) => x.table));
+    } catch (e) {
+      fs.rmSync(dumpDir, { recursive: true, force: true });
+      throw new ImportError(`cannot read the PySOGS database ${opts.dbFile}: ${(e as Error).message}`);
+    }
+  } else {
+    dbFile = path.resolve(opts.dbFile ?? path.join(source, 'sogs.db'));
+    if (t.dbFile !== null && path.resolve(t.dbFile) === dbFile) throw new ImportError('the source database is the target database');
+  }
 
-  const src = openSourceDb(dbFile, 'PySOGS database');
+  let src: Database.Database;
+  try {
+    src = openSourceDb(dbFile, 'PySOGS database');
+  } catch (e) {
+    if (dumpDir !== null) fs.rmSync(dumpDir, { recursive: true, force: true });
+    throw e;
+  }
   const summary = new ImportSummary();
   let staging: Staging | null = null;
   try {
@@ -194,6 +219,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
     throw importFailure(e);
   } finally {
     closeSourceDb(src);
+    if (dumpDir !== null) fs.rmSync(dumpDir, { recursive: true, force: true });
   }
 }
 

@@ -1,0 +1,52 @@
+// Reading a reference server's (PySOGS) PostgreSQL database for `sogs --import-pysogs DIR
+// --import-db postgres://…`: its tables and columns are those of its SQLite flavour (api.md §11),
+// so they are copied, as they are, into a temporary SQLite file that the PySOGS importer then reads
+// exactly like a sogs.db. Values keep their meaning: 64-bit integers stay exact (legacy file ids
+// exceed 2^53), booleans become SQLite's 0/1.
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { parsePgUrl } from './connect';
+
+const INT8 = 20;
+const BOOL = 16;
+
+/** Copies the named tables that exist in the database's schema; returns the ones copied. */
+export async function dumpToSqlite(url: string, file: string, tables: string[]): Promise<string[]> {
+  const target = parsePgUrl(url);
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    connectionTimeoutMillis: 10_000,
+    options: target.schema === null ? undefined : `-c search_path=${target.schema}`,
+  });
+  await client.connect();
+  const db = new Database(file);
+  try {
+    // One snapshot of every table, even if the reference server were still writing.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const present = new Set(
+      (await client.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema()")).rows.map((r) => r.t),
+    );
+    const copied: string[] = [];
+    for (const table of tables) {
+      if (!present.has(table)) continue;
+      const res = await client.query({ text: `SELECT * FROM "${table}"`, rowMode: 'array' });
+      const cols = res.fields.map((f) => f.name);
+      db.exec(`CREATE TABLE "${table}" (${cols.map((c) => `"${c}"`).join(', ')})`);
+      const ins = db.prepare(`INSERT INTO "${table}" VALUES (${cols.map(() => '?').join(', ')})`);
+      const convert = res.fields.map((f) =>
+        f.dataTypeID === INT8 ? (v: unknown) => (v === null ? null : BigInt(v as string))
+        : f.dataTypeID === BOOL ? (v: unknown) => (v === null ? null : v ? 1 : 0)
+        : (v: unknown) => v,
+      );
+      db.transaction(() => {
+        for (const row of res.rows as unknown[][]) ins.run(row.map((v, i) => convert[i]!(v)));
+      })();
+      copied.push(table);
+    }
+    await client.query('COMMIT');
+    return copied;
+  } finally {
+    db.close();
+    await client.end();
+  }
+}
