@@ -63,7 +63,7 @@ describe('Dockerfile', () => {
   const lines = df.split('\n').filter((l) => !l.trim().startsWith('#'));
   const instr = lines.join('\n').replace(/\\\n/g, ' ');
 
-  // Every optional rule on, as a warning at least: any finding fails.
+  // Every optional rule on, as a warning at least, and every finding fails.
   const strict: ValidatorSettings = {
     deprecatedMaintainer: ValidationSeverity.ERROR,
     directiveCasing: ValidationSeverity.WARNING,
