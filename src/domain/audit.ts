@@ -27,6 +27,11 @@ export type AuditAction =
   | 'messages.unpin_all'
   | 'reactions.clear';
 
+/** The author of a post, as the target of a moderation action on it (null if there is no such post). */
+export async function postAuthor(s: Services, room: Room, messageId: number): Promise<string | null> {
+  return (await s.store.getMessage(room.id, messageId))?.sessionId ?? null;
+}
+
 export interface AuditInput {
   /** The user acted upon (session id or user). */
   target?: User | string | null;

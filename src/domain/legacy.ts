@@ -3,7 +3,6 @@
 // signatures verify), and, when the server knows the blinded (15) user of the same account, the
 // powers and restrictions of both rows apply: a ban or a moderator grant made against either
 // identity holds for the legacy client too.
-import { blindedIdCandidates } from '../crypto/ids';
 import type { Message, Room, User } from '../store/types';
 import { recordAudit } from './audit';
 import { banUser, unbanUser } from './bans';
@@ -13,7 +12,7 @@ import { allows, type Permissions } from './permissions';
 import { applyRoomUpdate } from './room-update';
 import { permissionsIn } from './rooms';
 import type { Services } from './services';
-import { findTargetUser, resolveTargetUser } from './users';
+import { findTargetUser, knownBlindedUser, resolveTargetUser } from './users';
 
 /** Legacy uploads live as long as the reference gives them (legacy.md §3.5): 15 days. */
 export const LEGACY_FILE_TTL = 15 * 86400;
@@ -46,16 +45,10 @@ function merge(a: Permissions, b: Permissions): Permissions {
   };
 }
 
-/** The blinded user of a 05 id, if the server has seen it. */
-async function blindedCounterpart(s: Services, sessionId05: string): Promise<User | null> {
-  const { pos, neg } = blindedIdCandidates(sessionId05, s.keys.publicKey);
-  return s.store.findUserByCandidates([pos, neg]);
-}
-
 /** Loads the principal of a legacy request in `room`; `known` is an X-SOGS-* user that takes precedence. */
 export async function legacyPrincipal(s: Services, room: Room, sessionId: string, known: User | null): Promise<LegacyPrincipal> {
   const user = known ?? (await s.store.ensureUser(sessionId.toLowerCase(), s.clock.now()));
-  const alt = known || !user.sessionId.startsWith('05') ? null : await blindedCounterpart(s, user.sessionId);
+  const alt = known || !user.sessionId.startsWith('05') ? null : await knownBlindedUser(s, user.sessionId);
   const mine = await permissionsIn(s, room, user);
   if (!alt) return { user, alt, actor: user, perms: mine };
   const theirs = await permissionsIn(s, room, alt);
@@ -75,7 +68,7 @@ export async function legacyCursor(s: Services, room: Room, from: number): Promi
 
 /** Whether a 05 id (or the same account's blinded id) is banned in the room; creates no users row. */
 export async function legacyBannedIn(s: Services, room: Room, sessionId05: string): Promise<boolean> {
-  for (const u of [await s.store.findUser(sessionId05), await blindedCounterpart(s, sessionId05)]) {
+  for (const u of [await s.store.findUser(sessionId05), await knownBlindedUser(s, sessionId05)]) {
     if (u && (await permissionsIn(s, room, u)).banned) return true;
   }
   return false;

@@ -3,7 +3,7 @@
 // never expire; unpinning restarts their expiry from the upload time (api.md §12.17). Pins are
 // moderation actions: every accepted request goes to the audit log with what it changed (also
 // when that is nothing), the post's author as the target.
-import { recordAudit } from './audit';
+import { postAuthor, recordAudit } from './audit';
 import type { Room, User } from '../store/types';
 import { forbidden, notFound } from './errors';
 import { allows, type Permissions } from './permissions';
@@ -20,18 +20,14 @@ export async function pinMessage(s: Services, room: Room, user: User | null, per
   const admin = requireAdmin(user, perms);
   const r = await s.store.pinMessage(room.id, id, admin.id, s.clock.now());
   if (!r) throw notFound(`No such post: ${id}`);
-  await recordAudit(s, admin, 'message.pin', { room, target: await author(s, room, id), details: { message: id } });
+  await recordAudit(s, admin, 'message.pin', { room, target: await postAuthor(s, room, id), details: { message: id } });
   return { info_updates: r.infoUpdates };
-}
-
-async function author(s: Services, room: Room, id: number): Promise<string | null> {
-  return (await s.store.getMessage(room.id, id))?.sessionId ?? null;
 }
 
 export async function unpinMessage(s: Services, room: Room, user: User | null, perms: Permissions, id: number): Promise<{ unpinned: boolean; info_updates: number }> {
   const admin = requireAdmin(user, perms);
   const r = await s.store.unpinMessages(room.id, id, attachmentTtl(s));
-  await recordAudit(s, admin, 'message.unpin', { room, target: await author(s, room, id), details: { message: id, unpinned: r.unpinned > 0 } });
+  await recordAudit(s, admin, 'message.unpin', { room, target: await postAuthor(s, room, id), details: { message: id, unpinned: r.unpinned > 0 } });
   return { unpinned: r.unpinned > 0, info_updates: r.infoUpdates };
 }
 

@@ -2,7 +2,7 @@
 // message; moderators may clear them. Every single user-reaction change is one room event (the
 // store bumps the room sequence and the message's seqno_reactions), so polls see it with `t=r`.
 import type { Room, User } from '../store/types';
-import { recordAudit } from './audit';
+import { postAuthor, recordAudit } from './audit';
 import { badRequest, notFound } from './errors';
 import { requirePermission, requireUser } from './messages';
 import type { Permissions } from './permissions';
@@ -44,8 +44,7 @@ export async function clearReactions(s: Services, room: Room, user: User | null,
   if (reaction !== null) validateReaction(reaction);
   const r = await s.store.clearReactions(room.id, id, reaction);
   if (!r) throw noSuchPost(id);
-  const target = (await s.store.getMessage(room.id, id))?.sessionId ?? null;
-  await recordAudit(s, mod, 'reactions.clear', { room, target, details: { message: id, ...(reaction !== null ? { reaction } : {}), removed: r.removed } });
+  await recordAudit(s, mod, 'reactions.clear', { room, target: await postAuthor(s, room, id), details: { message: id, ...(reaction !== null ? { reaction } : {}), removed: r.removed } });
   return r;
 }
 

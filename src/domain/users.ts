@@ -7,15 +7,20 @@ import type { Services } from './services';
 
 export const ANY_SESSION_ID_RE = /^[01]5[0-9a-fA-F]{64}$/;
 
+/** The blinded (15) user of a 05 id, if the server has seen it: either sign of the blinded key. */
+export async function knownBlindedUser(s: Services, sessionId05: string): Promise<User | null> {
+  const { pos, neg } = blindedIdCandidates(sessionId05, s.keys.publicKey);
+  return (await s.store.findUser(pos)) ?? (await s.store.findUser(neg));
+}
+
 export async function resolveTargetUser(s: Services, sessionId: string): Promise<User> {
   if (!ANY_SESSION_ID_RE.test(sessionId)) throw badRequest(`invalid session id '${sessionId}'`);
   const id = sessionId.toLowerCase();
   if (id.startsWith('15') || !s.config.requireBlindKeys) return s.store.ensureUser(id, s.clock.now());
-  const { pos, neg } = blindedIdCandidates(id, s.keys.publicKey);
-  const blinded = await s.store.findUserByCandidates([pos, neg]);
+  const blinded = await knownBlindedUser(s, id);
   if (blinded) return blinded;
   const user = await s.store.ensureUser(id, s.clock.now());
-  await s.store.recordNeedsBlinding(user.id, pos);
+  await s.store.recordNeedsBlinding(user.id, blindedIdCandidates(id, s.keys.publicKey).pos);
   return user;
 }
 
@@ -27,8 +32,7 @@ export async function findTargetUser(s: Services, sessionId: string): Promise<Us
   if (!ANY_SESSION_ID_RE.test(sessionId)) throw badRequest(`invalid session id '${sessionId}'`);
   const id = sessionId.toLowerCase();
   if (id.startsWith('15') || !s.config.requireBlindKeys) return s.store.findUser(id);
-  const { pos, neg } = blindedIdCandidates(id, s.keys.publicKey);
-  return (await s.store.findUserByCandidates([pos, neg])) ?? (await s.store.findUser(id));
+  return (await knownBlindedUser(s, id)) ?? (await s.store.findUser(id));
 }
 
 export interface ModeratorGrant {

@@ -144,8 +144,6 @@ export interface Store {
    * for its unblinded id in needs_blinding (api.md §2.4).
    */
   ensureUser(sessionId: string, now: number): Promise<User>;
-  /** Finds a 15 user whose id is either candidate (positive/negative sign). */
-  findUserByCandidates(candidates: string[]): Promise<User | null>;
   /** Records that an unblinded (05) user must be migrated when its blinded id appears. */
   recordNeedsBlinding(userId: number, blindedAbs: string): Promise<void>;
   touchUsers(touches: { userId: number; at: number }[]): Promise<void>;

@@ -9,6 +9,8 @@ import { parsePgUrl } from './connect';
 
 const INT8 = 20;
 const BOOL = 16;
+/** Rows fetched per round trip. */
+const PAGE = 5000;
 
 /** Copies the named tables that exist in the database's schema; returns the ones copied. */
 export async function dumpToSqlite(url: string, file: string, tables: string[]): Promise<string[]> {
@@ -29,18 +31,29 @@ export async function dumpToSqlite(url: string, file: string, tables: string[]):
     const copied: string[] = [];
     for (const table of tables) {
       if (!present.has(table)) continue;
-      const res = await client.query({ text: `SELECT * FROM "${table}"`, rowMode: 'array' });
-      const cols = res.fields.map((f) => f.name);
-      db.exec(`CREATE TABLE "${table}" (${cols.map((c) => `"${c}"`).join(', ')})`);
-      const ins = db.prepare(`INSERT INTO "${table}" VALUES (${cols.map(() => '?').join(', ')})`);
-      const convert = res.fields.map((f) =>
-        f.dataTypeID === INT8 ? (v: unknown) => (v === null ? null : BigInt(v as string))
-        : f.dataTypeID === BOOL ? (v: unknown) => (v === null ? null : v ? 1 : 0)
-        : (v: unknown) => v,
-      );
-      db.transaction(() => {
-        for (const row of res.rows as unknown[][]) ins.run(row.map((v, i) => convert[i]!(v)));
-      })();
+      // Through a cursor, a page at a time: a large community's messages do not fit in memory at once.
+      await client.query(`DECLARE dump NO SCROLL CURSOR FOR SELECT * FROM "${table}"`);
+      let ins: Database.Statement | null = null;
+      let convert: ((v: unknown) => unknown)[] = [];
+      for (;;) {
+        const res = await client.query({ text: `FETCH ${PAGE} FROM dump`, rowMode: 'array' });
+        if (ins === null) {
+          const cols = res.fields.map((f) => f.name);
+          db.exec(`CREATE TABLE "${table}" (${cols.map((c) => `"${c}"`).join(', ')})`);
+          ins = db.prepare(`INSERT INTO "${table}" VALUES (${cols.map(() => '?').join(', ')})`);
+          convert = res.fields.map((f) =>
+            f.dataTypeID === INT8 ? (v: unknown) => (v === null ? null : BigInt(v as string))
+            : f.dataTypeID === BOOL ? (v: unknown) => (v === null ? null : v ? 1 : 0)
+            : (v: unknown) => v,
+          );
+        }
+        if (res.rows.length === 0) break;
+        const stmt = ins;
+        db.transaction(() => {
+          for (const row of res.rows as unknown[][]) stmt.run(row.map((v, i) => convert[i]!(v)));
+        })();
+      }
+      await client.query('CLOSE dump');
       copied.push(table);
     }
     await client.query('COMMIT');

@@ -176,14 +176,6 @@ export class PgStore implements Store {
     return r ? toUser(r) : null;
   }
 
-  async findUserByCandidates(candidates: string[]): Promise<User | null> {
-    for (const c of candidates) {
-      const u = await this.findUser(c);
-      if (u) return u;
-    }
-    return null;
-  }
-
   async ensureUser(sessionId: string, now: number): Promise<User> {
     const id = sessionId.toLowerCase();
     const existing = await this.findUser(id);
