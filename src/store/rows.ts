@@ -1,7 +1,7 @@
 // Row mappers shared by the SQLite and PostgreSQL stores: both use the same table and column
 // names, and differ only in how booleans arrive (0/1 from SQLite, true/false from PostgreSQL).
 import { addPadding } from '../crypto/padding';
-import type { AuditEntry, DirectMessage, FileRecord, FutureChange, Message, PermissionOverride, Room, User } from './types';
+import type { AuditEntry, DirectMessage, FileRecord, FutureChange, Message, PermissionOverride, ReactionInfo, Room, User } from './types';
 
 export type Row = Record<string, unknown>;
 
@@ -120,4 +120,21 @@ export function toFutureChange(r: Row): FutureChange {
     upload: nb(r['upload']),
     banned: nb(r['banned']),
   };
+}
+
+/**
+ * Rows of (reaction id, message, reaction, count, you), ordered by message and reaction id, as
+ * per-message lists in `out` (index = position, api.md §4.4); returns them by reaction id so the
+ * first reactors can be filled in.
+ */
+export function groupReactions(counts: Row[], out: Map<number, ReactionInfo[]>): Map<number, ReactionInfo> {
+  const byId = new Map<number, ReactionInfo>();
+  for (const c of counts) {
+    const list = out.get(c['message'] as number) ?? [];
+    const info: ReactionInfo = { reaction: c['reaction'] as string, index: list.length, count: c['count'] as number, reactors: [], you: b(c['you']) };
+    list.push(info);
+    out.set(c['message'] as number, list);
+    byId.set(c['id'] as number, info);
+  }
+  return byId;
 }

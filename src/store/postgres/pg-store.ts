@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { addPadding, removePadding } from '../../crypto/padding';
 import { blindedAbs } from '../../crypto/ids';
-import { b, nb, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
+import { b, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
 import {
   StoreConflict,
   type ActivityTouch,
@@ -518,14 +518,7 @@ export class PgStore implements Store {
       )
     ).rows;
     if (counts.length === 0) return out;
-    const byId = new Map<number, ReactionInfo>();
-    for (const c of counts) {
-      const list = out.get(c['message'] as number) ?? [];
-      const info: ReactionInfo = { reaction: c['reaction'] as string, index: list.length, count: c['count'] as number, reactors: [], you: b(c['you']) };
-      list.push(info);
-      out.set(c['message'] as number, list);
-      byId.set(c['id'] as number, info);
-    }
+    const byId = groupReactions(counts, out);
     if (reactors > 0) {
       const first = (
         await this.q(

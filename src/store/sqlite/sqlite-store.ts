@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { addPadding, removePadding } from '../../crypto/padding';
-import { b, int, nb, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
+import { b, int, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
 import { blindedAbs } from '../../crypto/ids';
 import { migrate } from './migrations';
 import {
@@ -422,14 +422,7 @@ export class SqliteStore implements Store {
         GROUP BY r.id ORDER BY r.message, r.id`,
     ).all({ ids, uid: viewerUserId }) as Row[];
     if (counts.length === 0) return out;
-    const byId = new Map<number, ReactionInfo>();
-    for (const c of counts) {
-      const list = out.get(c['message'] as number) ?? [];
-      const info: ReactionInfo = { reaction: c['reaction'] as string, index: list.length, count: c['count'] as number, reactors: [], you: b(c['you']) };
-      list.push(info);
-      out.set(c['message'] as number, list);
-      byId.set(c['id'] as number, info);
-    }
+    const byId = groupReactions(counts, out);
     if (reactors > 0) {
       const first = this.q(
         `SELECT reaction, session_id FROM (
