@@ -51,6 +51,7 @@ function report(label: string, r: LoadResult, cpu?: { seconds: number; wall: num
     `p50 ${fmt(percentile(r.latenciesMs, 50), 2)} ms`,
     `p99 ${fmt(percentile(r.latenciesMs, 99), 2)} ms`,
     `${r.requests} requests, ${r.failures} failed`,
+    `generator ${fmt(r.generatorUsPerRequest)} us CPU/req`,
   ];
   if (cpu) parts.push(`server CPU ${fmt(cpu.seconds / cpu.wall, 2)} cores`);
   console.log(parts.join(' | '));
