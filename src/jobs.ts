@@ -16,6 +16,7 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
   // Step 1 (api.md §8.1): expired files, rows and stored contents.
   const files = await cleanupFiles(s);
   const counts = await s.store.cleanup(s.clock.now(), {
+    nonceRetention: s.config.nonceRetention,
     activeThreshold: s.config.activeThresholdDays * day,
     activePruneThreshold: s.config.activePruneThresholdDays * day,
     historyPruneThreshold: s.config.historyPruneThresholdDays * day,

@@ -5,7 +5,8 @@ import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Identity, httpRequest, type SogsClient } from '../client';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server';
-import { sqlGet } from './helpers/store-sql';
+import { runCleanup } from '../src/jobs';
+import { sqlAll, sqlGet } from './helpers/store-sql';
 
 let t: TestServer;
 
@@ -135,8 +136,35 @@ describe('verification', () => {
     assert.equal(again.status, 425);
     assert.equal(again.text, 'Invalid authentication: X-SOGS-Nonce cannot be reused');
     const other = t.client();
-    const sameNonce = signed(other, '/room/main', { nonce: Buffer.from(h['X-SOGS-Nonce']!, 'base64') });
-    assert.equal((await send(sameNonce)).status, 425, 'nonces are unique across users');
+    const nonce = Buffer.from(h['X-SOGS-Nonce']!, 'base64');
+    const timestamp = Number(h['X-SOGS-Timestamp']);
+    assert.equal((await send(signed(other, '/room/main', { nonce, timestamp }))).status, 425, 'nonces are unique across users');
+    // A nonce is remembered with the timestamp it was signed with (a replay repeats both): the
+    // same nonce under another timestamp is a different request, which no client ever sends.
+    assert.equal((await send(signed(other, '/room/main', { nonce, timestamp: timestamp - 1 }))).status, 200);
+  });
+
+  it('forgets a nonce nonceRetention seconds after its timestamp, not before', async () => {
+    const c = t.client();
+    assert.equal((await c.get('/capabilities')).status, 200);
+    const u = (await t.s.store.findUser(c.sessionId))!;
+    const now = Math.floor(t.s.clock.now());
+    const [old, recent] = [crypto.randomBytes(16), crypto.randomBytes(16)];
+    assert.ok(await t.s.store.recordNonce(u.id, old, now - t.s.config.nonceRetention - 1));
+    assert.ok(await t.s.store.recordNonce(u.id, recent, now - t.s.config.nonceRetention + 60));
+    const counts = await runCleanup(t.s);
+    assert.ok(counts['nonces']! >= 1);
+    const left = await sqlAll<{ nonce: Buffer }>(t.s.store, 'SELECT nonce FROM request_nonces WHERE nonce IN (?, ?)', old, recent);
+    assert.deepEqual(left.map((r) => Buffer.from(r.nonce).toString('hex')), [recent.toString('hex')]);
+  });
+
+  it('still refuses nonces recorded before nonces were keyed by timestamp (schema 7)', async () => {
+    const c = t.client();
+    assert.equal((await c.get('/capabilities')).status, 200);
+    const u = (await t.s.store.findUser(c.sessionId))!;
+    const nonce = crypto.randomBytes(16);
+    await sqlAll(t.s.store, 'INSERT INTO user_request_nonces ("user", nonce, expiry) VALUES (?, ?, ?)', u.id, nonce, t.s.clock.now() + 3600);
+    assert.equal((await send(signed(c, '/room/main', { nonce }))).status, 425);
   });
 
   it('checks a global ban before the signature', async () => {

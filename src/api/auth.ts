@@ -68,7 +68,7 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
     throw new DomainError('too-early', 'Invalid authentication: X-SOGS-Timestamp is too far from current time');
   }
 
-  const { user: known, nonceSeen } = await s.store.authLookup(sessionId, nonce);
+  const { user: known, nonceSeen } = await s.store.authLookup(sessionId, nonce, ts);
   if (known?.banned) throw new DomainError('forbidden', 'Banned');
   if (nonceSeen) throw reused();
 
@@ -81,7 +81,7 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
   const user: User = known ?? (await s.store.ensureUser(sessionId, now));
   // A newly vivified blinded user may have inherited a global ban from its 05 id.
   if (user.banned) throw new DomainError('forbidden', 'Banned');
-  if (!(await s.store.recordNonce(user.id, nonce, now + s.config.nonceRetention))) throw reused();
+  if (!(await s.store.recordNonce(user.id, nonce, ts))) throw reused();
   s.activity.touchUser(user.id, now);
   return { user };
 }

@@ -136,8 +136,11 @@ export interface Store {
 
   // --- users -------------------------------------------------------------------------------
   findUser(sessionId: string): Promise<User | null>;
-  /** What authentication needs to know before the signature check, in one query: the user, and whether the nonce was used. */
-  authLookup(sessionId: string, nonce: Buffer): Promise<{ user: User | null; nonceSeen: boolean }>;
+  /**
+   * What authentication needs to know before the signature check, in one query: the user, and
+   * whether this nonce was used with this signed timestamp (or, before schema 7, at all).
+   */
+  authLookup(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean }>;
   findUserById(id: number): Promise<User | null>;
   /**
    * Returns the user, creating it if needed. A new blinded (15) user inherits what was recorded
@@ -153,8 +156,11 @@ export interface Store {
   listGlobalModerators(): Promise<User[]>;
 
   // --- request nonces ----------------------------------------------------------------------
-  /** Records a nonce; false if it was already recorded (a replay). */
-  recordNonce(userId: number, nonce: Buffer, expiry: number): Promise<boolean>;
+  /**
+   * Records a nonce with the request's signed timestamp; false if that pair was already recorded
+   * (a replay: the signature covers both, so a replayed request repeats both).
+   */
+  recordNonce(userId: number, nonce: Buffer, ts: number): Promise<boolean>;
 
   // --- rooms -------------------------------------------------------------------------------
   getRoom(token: string): Promise<Room | null>;
@@ -400,6 +406,8 @@ export interface NewDirectMessage {
 }
 
 export interface CleanupOptions {
+  /** Nonces are forgotten this many seconds after their request's timestamp. */
+  nonceRetention: number;
   activeThreshold: number;
   activePruneThreshold: number;
   historyPruneThreshold: number;

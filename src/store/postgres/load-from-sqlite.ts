@@ -12,7 +12,7 @@ import { PgStore } from './pg-store';
 const TABLE_ORDER = [
   'rooms', 'users', 'messages', 'message_history', 'pinned_messages', 'files', 'needs_blinding', 'reactions',
   'user_reactions', 'room_users', 'user_permission_overrides', 'user_permission_futures', 'user_ban_futures',
-  'user_request_nonces', 'inbox', 'user_reads', 'audit_log', 'room_import_hacks', 'file_id_hacks', 'settings', 'job_runs',
+  'user_request_nonces', 'request_nonces', 'inbox', 'user_reads', 'audit_log', 'room_import_hacks', 'file_id_hacks', 'settings', 'job_runs',
 ];
 /** PostgreSQL takes at most 65535 parameters per statement. */
 const MAX_PARAMS = 30_000;

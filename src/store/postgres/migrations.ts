@@ -258,6 +258,19 @@ CREATE INDEX legacy_tokens_room_session ON legacy_tokens(room, session_id);
 CREATE INDEX legacy_tokens_claimed ON legacy_tokens(claimed);
 `,
   },
+  {
+    // Request nonces keyed by (signed timestamp, nonce), as SQLite version 7: inserts land at the
+    // right edge of the primary key instead of at a random page of a unique nonce index.
+    version: 3,
+    sql: `
+CREATE TABLE request_nonces (
+  ts BIGINT NOT NULL,
+  nonce BYTEA NOT NULL,
+  "user" BIGINT NOT NULL,
+  PRIMARY KEY (ts, nonce)
+);
+`,
+  },
 ];
 
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */

@@ -162,11 +162,12 @@ export class PgStore implements Store {
     return r ? toUser(r) : null;
   }
 
-  async authLookup(sessionId: string, nonce: Buffer): Promise<{ user: User | null; nonceSeen: boolean }> {
+  async authLookup(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean }> {
     const r = (await this.one(
-      `SELECT EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1) AS nonce_seen, u.*
+      `SELECT EXISTS (SELECT 1 FROM request_nonces WHERE ts = $3 AND nonce = $1)
+              OR EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1) AS nonce_seen, u.*
          FROM (SELECT 1) x LEFT JOIN users u ON u.session_id = $2`,
-      [nonce, sessionId.toLowerCase()],
+      [nonce, sessionId.toLowerCase(), ts],
     ))!;
     return { user: r['id'] === null ? null : toUser(r), nonceSeen: b(r['nonce_seen']) };
   }
@@ -255,10 +256,8 @@ export class PgStore implements Store {
 
   // --- nonces ------------------------------------------------------------------------------
 
-  async recordNonce(userId: number, nonce: Buffer, expiry: number): Promise<boolean> {
-    const r = await this.q('INSERT INTO user_request_nonces ("user", nonce, expiry) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-      userId, nonce, expiry,
-    ]);
+  async recordNonce(userId: number, nonce: Buffer, ts: number): Promise<boolean> {
+    const r = await this.q('INSERT INTO request_nonces (ts, nonce, "user") VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [ts, nonce, userId]);
     return r.rowCount === 1;
   }
 
@@ -1083,7 +1082,9 @@ export class PgStore implements Store {
          WHERE rooms.id = c.id AND rooms.active_users <> c.n`,
         [now - o.activeThreshold],
       );
-      counts['nonces'] = (await q('DELETE FROM user_request_nonces WHERE expiry < $1', [now])).rowCount ?? 0;
+      counts['nonces'] =
+        ((await q('DELETE FROM request_nonces WHERE ts < $1', [Math.floor(now - o.nonceRetention)])).rowCount ?? 0) +
+        ((await q('DELETE FROM user_request_nonces WHERE expiry < $1', [now])).rowCount ?? 0);
       return counts;
     });
   }

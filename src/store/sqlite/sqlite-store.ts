@@ -108,11 +108,12 @@ export class SqliteStore implements Store {
     return r ? toUser(r) : null;
   }
 
-  async authLookup(sessionId: string, nonce: Buffer): Promise<{ user: User | null; nonceSeen: boolean }> {
+  async authLookup(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean }> {
     const r = this.q(
-      `SELECT EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = ?) AS nonce_seen, u.*
+      `SELECT EXISTS (SELECT 1 FROM request_nonces WHERE ts = ? AND nonce = ?)
+              OR EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = ?) AS nonce_seen, u.*
          FROM (SELECT 1) LEFT JOIN users u ON u.session_id = ?`,
-    ).get(nonce, sessionId.toLowerCase()) as Row;
+    ).get(ts, nonce, nonce, sessionId.toLowerCase()) as Row;
     return { user: r['id'] === null ? null : toUser(r), nonceSeen: b(r['nonce_seen']) };
   }
 
@@ -198,8 +199,8 @@ export class SqliteStore implements Store {
 
   // --- nonces ------------------------------------------------------------------------------
 
-  async recordNonce(userId: number, nonce: Buffer, expiry: number): Promise<boolean> {
-    return this.q('INSERT INTO user_request_nonces (user, nonce, expiry) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(userId, nonce, expiry).changes === 1;
+  async recordNonce(userId: number, nonce: Buffer, ts: number): Promise<boolean> {
+    return this.q('INSERT INTO request_nonces (ts, nonce, user) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ts, nonce, userId).changes === 1;
   }
 
   // --- rooms -------------------------------------------------------------------------------
@@ -965,7 +966,9 @@ export class SqliteStore implements Store {
       this.q(
         `UPDATE rooms SET active_users = (SELECT count(*) FROM room_users ru WHERE ru.room = rooms.id AND ru.last_active >= ?)`,
       ).run(now - o.activeThreshold);
-      counts['nonces'] = this.q('DELETE FROM user_request_nonces WHERE expiry < ?').run(now).changes;
+      counts['nonces'] =
+        this.q('DELETE FROM request_nonces WHERE ts < ?').run(Math.floor(now - o.nonceRetention)).changes +
+        this.q('DELETE FROM user_request_nonces WHERE expiry < ?').run(now).changes;
       return counts;
     });
   }
