@@ -145,6 +145,15 @@ describe('import a PySOGS data folder', { skip: !HAVE_FIXTURE && 'fixture missin
       ]) {
         assert.deepEqual(sqliteBools(await sqlAll(t.s.store, sql)), a.prepare(sql).all(), sql);
       }
+      // The last DM ids on each user row (schema 8) agree with the imported DMs.
+      const dmIds = await sqlAll<{ id: number; i: number; o: number; mi: number; mo: number }>(
+        t.s.store,
+        `SELECT u.id, u.last_inbox_id AS i, u.last_outbox_id AS o,
+                coalesce((SELECT max(id) FROM inbox WHERE recipient = u.id), 0) AS mi,
+                coalesce((SELECT max(id) FROM inbox WHERE sender = u.id), 0) AS mo FROM users u`,
+      );
+      assert.ok(dmIds.some((u) => Number(u.i) > 0), 'the fixture has DMs');
+      for (const u of dmIds) assert.deepEqual([Number(u.i), Number(u.o)], [Number(u.mi), Number(u.mo)], `user ${u.id}`);
       // Upload paths follow our layout and the bytes came along.
       for (const f of await sqlAll<{ path: string; size: number }>(t.s.store, 'SELECT path, size FROM files')) {
         assert.match(f.path, /^uploads\/[a-z]+\/\d+_/);

@@ -18,7 +18,8 @@ describe('permission evaluation order (api.md §6.4)', () => {
     read: true, accessible: true, write: true, upload: false,
   };
   const user = (flags: Partial<User> = {}): User => ({
-    id: 2, sessionId: '15' + '0'.repeat(64), created: 0, lastActive: 0, banned: false, moderator: false, admin: false, visibleMod: false, ...flags,
+    id: 2, sessionId: '15' + '0'.repeat(64), created: 0, lastActive: 0, banned: false, moderator: false, admin: false, visibleMod: false,
+    lastInboxId: 0, lastOutboxId: 0, ...flags,
   });
   const ov = (o: Partial<PermissionOverride>): PermissionOverride => ({
     banned: false, read: null, accessible: null, write: null, upload: null, moderator: false, admin: false, visibleMod: true, ...o,

@@ -109,7 +109,7 @@ export class Router {
     if (req.method !== 'GET') shared.clear();
     const hs: Services = req.method === 'GET' ? { ...s, roomCache: shared } : s;
     try {
-      const who = auth ?? (await authenticate(s, req));
+      let who = auth ?? (await authenticate(s, req));
       let methodMismatch = false;
       for (const r of this.candidates(req.path)) {
         const m = r.re.exec(req.path);
@@ -127,7 +127,13 @@ export class Router {
           params,
           query: new URLSearchParams(req.query),
           depth,
-          dispatchSub: (sub) => this.dispatch(s, sub, who, depth + 1, shared),
+          dispatchSub: async (sub) => {
+            const r = await this.dispatch(s, sub, who, depth + 1, shared);
+            // What the user row says (bans, roles, last DM ids) may have changed with a write:
+            // later sub-requests see it as it is now.
+            if (sub.method !== 'GET' && who.user) who = { user: (await s.store.findUserById(who.user.id)) ?? who.user };
+            return r;
+          },
           dispatchInner: (inner) => this.dispatch(s, inner, undefined, depth + 1),
         });
       }

@@ -37,6 +37,8 @@ export function toUser(r: Row): User {
     moderator: b(r['moderator']),
     admin: b(r['admin']),
     visibleMod: b(r['visible_mod']),
+    lastInboxId: r['last_inbox_id'] as number,
+    lastOutboxId: r['last_outbox_id'] as number,
   };
 }
 

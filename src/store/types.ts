@@ -29,6 +29,10 @@ export interface User {
   moderator: boolean;
   admin: boolean;
   visibleMod: boolean;
+  /** The highest DM id this user ever received (0: none); newer DMs have higher ids. */
+  lastInboxId: number;
+  /** The highest DM id this user ever sent (0: none). */
+  lastOutboxId: number;
 }
 
 /** A user's explicit per-room settings (user_permission_overrides); null = room default. */

@@ -284,6 +284,36 @@ CREATE TABLE request_nonces (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    // Two things the poll reads on every request, derived from other tables and kept by triggers
+    // (not by store code, like every other invariant) so that no writer can forget them: the
+    // importers copy tables wholesale, and any change to a room row must count.
+    // - users.last_inbox_id / last_outbox_id: the highest DM id the user ever received / sent.
+    //   A poll since that id has nothing to fetch, so it is answered without a query.
+    // - rooms_version: bumped by every change to the rooms table, so that a process can keep the
+    //   room rows between requests and check one integer instead of reading them all again.
+    version: 8,
+    sql: `
+ALTER TABLE users ADD COLUMN last_inbox_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN last_outbox_id INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET
+  last_inbox_id = coalesce((SELECT max(id) FROM inbox WHERE recipient = users.id), 0),
+  last_outbox_id = coalesce((SELECT max(id) FROM inbox WHERE sender = users.id), 0);
+CREATE TRIGGER inbox_last_ids AFTER INSERT ON inbox BEGIN
+  UPDATE users SET last_inbox_id = max(last_inbox_id, NEW.id) WHERE id = NEW.recipient;
+  UPDATE users SET last_outbox_id = max(last_outbox_id, NEW.id) WHERE id = NEW.sender;
+END;
+
+CREATE TABLE rooms_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO rooms_version (id, version) VALUES (1, 0);
+CREATE TRIGGER rooms_version_insert AFTER INSERT ON rooms BEGIN UPDATE rooms_version SET version = version + 1; END;
+CREATE TRIGGER rooms_version_update AFTER UPDATE ON rooms BEGIN UPDATE rooms_version SET version = version + 1; END;
+CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_version SET version = version + 1; END;
+`,
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -70,6 +70,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly freshlyCreated: boolean;
   private readonly stmts = new Map<string, Database.Statement>();
+  /** The room rows as of a rooms_version (see listRooms). */
+  private rooms: { version: number; rooms: Room[] } | null = null;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
@@ -215,7 +217,21 @@ export class SqliteStore implements Store {
     return r ? toRoom(r) : null;
   }
 
+  /**
+   * Rooms are read on every poll and change rarely: the rows are kept with the rooms_version
+   * they were read at (a trigger bumps it on any change to the table, by any process), and read
+   * again only when it moved. The version is read first, so a change racing the read of the
+   * rows can only make the kept copy look older than it is. Not inside a transaction, whose
+   * rollback could reuse a version number for other contents.
+   */
   async listRooms(): Promise<Room[]> {
+    if (this.db.inTransaction) return this.readRooms();
+    const version = (this.q('SELECT version FROM rooms_version').get() as Row)['version'] as number;
+    if (this.rooms?.version !== version) this.rooms = { version, rooms: this.readRooms().map((r) => Object.freeze(r)) };
+    return [...this.rooms.rooms];
+  }
+
+  private readRooms(): Room[] {
     return (this.q('SELECT * FROM rooms ORDER BY token').all() as Row[]).map(toRoom);
   }
 
