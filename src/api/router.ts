@@ -107,7 +107,7 @@ export class Router {
     // runs uncached, so no request sees data from before a write.
     const shared = cache ?? new RoomCache();
     if (req.method !== 'GET') shared.clear();
-    const hs: Services = req.method === 'GET' ? { ...s, roomCache: shared } : s;
+    const hs: Services = req.method === 'GET' ? shared.servicesFor(s) : s;
     try {
       let who = auth ?? (await authenticate(s, req));
       let methodMismatch = false;
@@ -119,13 +119,17 @@ export class Router {
           continue;
         }
         const params: Record<string, string> = {};
-        r.names.forEach((n, i) => (params[n] = m[i + 1]!));
+        for (let i = 0; i < r.names.length; i++) params[r.names[i]!] = m[i + 1]!;
+        let query: URLSearchParams | null = null;
         return await r.handler({
           s: hs,
           req,
           user: who.user,
           params,
-          query: new URLSearchParams(req.query),
+          // Parsed on first use: most poll sub-requests never look at theirs.
+          get query() {
+            return (query ??= new URLSearchParams(req.query));
+          },
           depth,
           dispatchSub: async (sub) => {
             const r = await this.dispatch(s, sub, who, depth + 1, shared);

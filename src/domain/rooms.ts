@@ -19,6 +19,12 @@ export interface RoomAccess {
 export class RoomCache {
   private rooms: Map<string, Room> | null = null;
   private readonly overrides = new Map<number, Map<number, PermissionOverride>>();
+  private services: Services | null = null;
+
+  /** `s` with this cache attached, made once for the whole request tree. */
+  servicesFor(s: Services): Services {
+    return (this.services ??= { ...s, roomCache: this });
+  }
 
   /** Every room in one query: a poll asks for several, and a server has few (tokens are unique case-insensitively). */
   async room(s: Services, token: string): Promise<Room | null> {
