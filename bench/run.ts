@@ -180,8 +180,12 @@ async function desktopRun(args: Args, floorPerCore: number, data: BenchData, sto
     if (fixed.r.perSecond < 950) console.log(`  (the fixed rate was not reached: ${fmt(fixed.r.perSecond)} polls/s; latencies include queueing)`);
     const cores = Math.min(workers, os.availableParallelism());
     const floor = floorPerCore * cores;
+    // The generator runs on the same cores, so the fraction of the floor is also given per core
+    // the server itself used: how far its own work per poll is from the cryptography alone.
+    const serverUsPerPoll = (cpu.seconds * 1e6) / r.requests;
     console.log(
       `${label}: ${fmt(r.perSecond)} polls/s = ${fmt((100 * r.perSecond) / floor, 1)}% of the crypto floor on ${cores} core(s) (${fmt(floor)} polls/s); ` +
+        `server CPU ${fmt(serverUsPerPoll)} us per poll = ${fmt((100 * 1e6) / floorPerCore / serverUsPerPoll, 1)}% of the floor per core used; ` +
         `peak RSS ${fmt(server.peakRssMiB(), 1)} MiB; writers posted ${posted} messages meanwhile`,
     );
   } finally {

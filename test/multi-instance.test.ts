@@ -87,6 +87,23 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     assert.equal((await via(b).get('/room/lobby')).json<{ name: string }>().name, 'Lobby', 'a room added by the CLI shows on B');
   });
 
+  it('poll on one instance what was just posted through the other, many times over', async () => {
+    // Each instance keeps room rows between requests while rooms_version stands still: a post
+    // elsewhere moves it, so the very next poll here must see the post.
+    const poller = via(b);
+    for (let i = 0; i < 5; i++) {
+      const seq = (await poller.get('/room/main')).json<{ message_sequence: number }>().message_sequence;
+      const posted = await via(a).postMessage('main', randomContent());
+      assert.equal(posted.status, 201);
+      const [info, since] = await poller.batch([
+        { method: 'GET', path: '/room/main/pollInfo/0' },
+        { method: 'GET', path: `/room/main/messages/since/${seq}?t=r&reactors=5` },
+      ]);
+      assert.equal(info!.code, 200);
+      assert.deepEqual((since!.body as { id: number }[]).map((m) => m.id), [posted.json<{ id: number }>().id]);
+    }
+  });
+
   it('count posts made through every instance against one rate limit', async () => {
     const poster = Identity.random();
     // The default limit: 5 posts per 16 s per room.

@@ -110,6 +110,7 @@ export class Router {
     const hs: Services = req.method === 'GET' ? shared.servicesFor(s) : s;
     try {
       let who = auth ?? (await authenticate(s, req));
+      shared.forUser(who.user?.id ?? null);
       let methodMismatch = false;
       for (const r of this.candidates(req.path)) {
         const m = r.re.exec(req.path);

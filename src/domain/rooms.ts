@@ -20,26 +20,40 @@ export class RoomCache {
   private rooms: Map<string, Room> | null = null;
   private readonly overrides = new Map<number, Map<number, PermissionOverride>>();
   private services: Services | null = null;
+  private userId: number | null = null;
 
   /** `s` with this cache attached, made once for the whole request tree. */
   servicesFor(s: Services): Services {
     return (this.services ??= { ...s, roomCache: this });
   }
 
-  /** Every room in one query: a poll asks for several, and a server has few (tokens are unique case-insensitively). */
-  async room(s: Services, token: string): Promise<Room | null> {
-    if (this.rooms === null) this.rooms = new Map((await s.store.listRooms()).map((r) => [r.token.toLowerCase(), r]));
-    return this.rooms.get(token.toLowerCase()) ?? null;
+  /** Whose request tree this is: their overrides are read together with the rooms. */
+  forUser(userId: number | null): void {
+    this.userId = userId;
   }
 
-  /** One query for all of the user's rooms: a poll asks for the same user in each of its rooms. */
+  /** Every room at once: a poll asks for several, and a server has few (tokens are unique case-insensitively). */
+  async room(s: Services, token: string): Promise<Room | null> {
+    const rooms = this.rooms ?? (await this.load(s));
+    return rooms.get(token.toLowerCase()) ?? null;
+  }
+
+  /** All of the user's overrides at once: a poll asks for the same user in each of its rooms. */
   async override(s: Services, roomId: number, userId: number): Promise<PermissionOverride | null> {
+    if (this.rooms === null && userId === this.userId) await this.load(s);
     let mine = this.overrides.get(userId);
     if (mine === undefined) {
       mine = await s.store.userOverrides(userId);
       this.overrides.set(userId, mine);
     }
     return mine.get(roomId) ?? null;
+  }
+
+  private async load(s: Services): Promise<Map<string, Room>> {
+    const { rooms, overrides } = await s.store.roomsAndOverrides(this.userId);
+    this.rooms = new Map(rooms.map((r) => [r.token.toLowerCase(), r]));
+    if (this.userId !== null && overrides) this.overrides.set(this.userId, overrides);
+    return this.rooms;
   }
 
   clear(): void {

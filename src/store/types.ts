@@ -177,6 +177,11 @@ export interface Store {
   getOverride(roomId: number, userId: number): Promise<PermissionOverride | null>;
   /** Every room override of one user, by room id (most users have none). */
   userOverrides(userId: number): Promise<Map<number, PermissionOverride>>;
+  /**
+   * Every room and, for a user, their overrides by room id: what a poll reads once per batch.
+   * Read together so that a networked store can answer in one round trip when no room changed.
+   */
+  roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }>;
   setRoomModerator(change: ModeratorChange & { roomId: number }): Promise<void>;
   pinnedMessages(roomId: number): Promise<PinnedMessage[]>;
 

@@ -60,7 +60,8 @@ export async function replaceWithSqlite(url: string, opts: LoadOptions): Promise
         "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
       )
     ).rows.map((r) => r.t);
-    const copied = pgTables.filter((t) => t !== 'schema_version' && t !== 'file_blobs');
+    // rooms_version stays this database's own counter (its triggers keep counting the copy).
+    const copied = pgTables.filter((t) => t !== 'schema_version' && t !== 'file_blobs' && t !== 'rooms_version');
     await client.query(`TRUNCATE ${[...copied, 'file_blobs'].map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
     const srcTables = new Set((src.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
     const order = [...TABLE_ORDER, ...copied.filter((t) => !TABLE_ORDER.includes(t)).sort()];

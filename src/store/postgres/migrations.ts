@@ -290,6 +290,26 @@ END $$;
 CREATE TRIGGER inbox_last_ids AFTER INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION inbox_last_ids();
 `,
   },
+  {
+    // rooms_version (SQLite version 8): bumped by any change to the rooms table, so that a poll
+    // checks one integer, in the same round trip as the user's overrides, instead of reading every
+    // room row again. Writers of room rows (posts bump message_sequence) briefly share this row's
+    // lock until they commit.
+    version: 5,
+    sql: `
+CREATE TABLE rooms_version (
+  id INT PRIMARY KEY CHECK (id = 1),
+  version BIGINT NOT NULL
+);
+INSERT INTO rooms_version (id, version) VALUES (1, 0);
+CREATE FUNCTION bump_rooms_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE rooms_version SET version = version + 1;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER rooms_version AFTER INSERT OR UPDATE OR DELETE ON rooms FOR EACH STATEMENT EXECUTE FUNCTION bump_rooms_version();
+`,
+  },
 ];
 
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */

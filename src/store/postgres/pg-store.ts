@@ -77,6 +77,8 @@ export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly freshlyCreated: boolean;
   private readonly names = new Map<string, string>();
+  /** The room rows as of a rooms_version (see roomsAndOverrides). */
+  private rooms: { version: number; rooms: Room[] } | null = null;
 
   private constructor(
     readonly pool: pg.Pool,
@@ -321,6 +323,27 @@ export class PgStore implements Store {
   async getOverride(roomId: number, userId: number): Promise<PermissionOverride | null> {
     const r = await this.one('SELECT * FROM user_permission_overrides WHERE room = $1 AND "user" = $2', [roomId, userId]);
     return r ? toOverride(r) : null;
+  }
+
+  /**
+   * One round trip while the rooms are unchanged: the rooms_version (bumped by a trigger on any
+   * change to the rooms table, by any instance) comes with the overrides, and the room rows kept
+   * from the last read are used while it stays the same. The version is read before the rows,
+   * so a change racing the read can only make the kept copy look older than it is.
+   */
+  async roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
+    const rows = (
+      await this.q(
+        `SELECT (SELECT version FROM rooms_version) AS rooms_version, o.*
+           FROM (SELECT 1) x LEFT JOIN user_permission_overrides o ON o."user" = $1`,
+        [userId],
+      )
+    ).rows;
+    const version = rows[0]!['rooms_version'] as number | null;
+    const overrides = userId === null ? null : new Map(rows.filter((r) => r['room'] !== null).map((r) => [r['room'] as number, toOverride(r)]));
+    if (version === null) return { rooms: await this.listRooms(), overrides };
+    if (this.rooms?.version !== version) this.rooms = { version, rooms: (await this.listRooms()).map((r) => Object.freeze(r)) };
+    return { rooms: [...this.rooms.rooms], overrides };
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {

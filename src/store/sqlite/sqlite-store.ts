@@ -225,8 +225,9 @@ export class SqliteStore implements Store {
    * rollback could reuse a version number for other contents.
    */
   async listRooms(): Promise<Room[]> {
-    if (this.db.inTransaction) return this.readRooms();
-    const version = (this.q('SELECT version FROM rooms_version').get() as Row)['version'] as number;
+    const row = this.db.inTransaction ? undefined : (this.q('SELECT version FROM rooms_version').get() as Row | undefined);
+    if (row === undefined) return this.readRooms();
+    const version = row['version'] as number;
     if (this.rooms?.version !== version) this.rooms = { version, rooms: this.readRooms().map((r) => Object.freeze(r)) };
     return [...this.rooms.rooms];
   }
@@ -275,6 +276,10 @@ export class SqliteStore implements Store {
   async getOverride(roomId: number, userId: number): Promise<PermissionOverride | null> {
     const r = this.q('SELECT * FROM user_permission_overrides WHERE room = ? AND user = ?').get(roomId, userId) as Row | undefined;
     return r ? toOverride(r) : null;
+  }
+
+  async roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
+    return { rooms: await this.listRooms(), overrides: userId === null ? null : await this.userOverrides(userId) };
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {
