@@ -293,8 +293,9 @@ CREATE TRIGGER inbox_last_ids AFTER INSERT ON inbox FOR EACH ROW EXECUTE FUNCTIO
   {
     // rooms_version (SQLite version 8): bumped by any change to the rooms table, so that a poll
     // checks one integer, in the same round trip as the user's overrides, instead of reading every
-    // room row again. Writers of room rows (posts bump message_sequence) briefly share this row's
-    // lock until they commit.
+    // room row again. Per row, so that a statement changing no room (the job's recount on an idle
+    // server) writes nothing. Writers of room rows (posts bump message_sequence) share this row's
+    // lock until they commit; a deadlock that this can add is retried like any other.
     version: 5,
     sql: `
 CREATE TABLE rooms_version (
@@ -307,7 +308,7 @@ BEGIN
   UPDATE rooms_version SET version = version + 1;
   RETURN NULL;
 END $$;
-CREATE TRIGGER rooms_version AFTER INSERT OR UPDATE OR DELETE ON rooms FOR EACH STATEMENT EXECUTE FUNCTION bump_rooms_version();
+CREATE TRIGGER rooms_version AFTER INSERT OR UPDATE OR DELETE ON rooms FOR EACH ROW EXECUTE FUNCTION bump_rooms_version();
 `,
   },
 ];
