@@ -121,16 +121,12 @@ export class Router {
         }
         const params: Record<string, string> = {};
         for (let i = 0; i < r.names.length; i++) params[r.names[i]!] = m[i + 1]!;
-        let query: URLSearchParams | null = null;
         return await r.handler({
           s: hs,
           req,
           user: who.user,
           params,
-          // Parsed on first use: most poll sub-requests never look at theirs.
-          get query() {
-            return (query ??= new URLSearchParams(req.query));
-          },
+          query: new URLSearchParams(req.query),
           depth,
           dispatchSub: async (sub) => {
             const r = await this.dispatch(s, sub, who, depth + 1, shared);
