@@ -51,6 +51,8 @@ class Connection {
   private buf: Buffer = Buffer.alloc(0);
   private pending: ((r: { status: number; body: Buffer } | Error) => void) | null = null;
   private readonly ready: Promise<void>;
+  /** Set once the socket failed or closed: a send then fails at once instead of waiting forever. */
+  closed: Error | null = null;
 
   constructor(base: URL) {
     this.socket = net.connect(Number(base.port), base.hostname);
@@ -65,6 +67,7 @@ class Connection {
   }
 
   private fail(e: Error): void {
+    this.closed ??= e;
     const p = this.pending;
     this.pending = null;
     p?.(e);
@@ -89,6 +92,10 @@ class Connection {
   async send(w: Wire): Promise<{ status: number; body: Buffer }> {
     await this.ready;
     return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(this.closed);
+        return;
+      }
       this.pending = (r) => (r instanceof Error ? reject(r) : resolve(r));
       this.socket.write(w.bytes);
     });
@@ -111,13 +118,20 @@ export async function saturate(url: string, requests: Prepared[], concurrency: n
   const base = new URL(url);
   const wires = requests.map((p) => serialise(base, p));
   const conns = Array.from({ length: concurrency }, () => new Connection(base));
+  const opened = [...conns];
   let next = 0;
   let failures = 0;
   const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
-  const worker = async (conn: Connection): Promise<void> => {
+  const worker = async (first: Connection): Promise<void> => {
+    let conn = first;
     while (next < wires.length) {
+      // A connection the server closed is replaced, so its share of the requests still runs.
+      if (conn.closed) {
+        conn = new Connection(base);
+        opened.push(conn);
+      }
       const w = wires[next++]!;
       const t0 = process.hrtime.bigint();
       try {
@@ -131,7 +145,7 @@ export async function saturate(url: string, requests: Prepared[], concurrency: n
   await Promise.all(conns.map(worker));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpu0);
-  for (const c of conns) c.close();
+  for (const c of opened) c.close();
   return result(wires.length, failures, seconds, latencies, cpu);
 }
 
@@ -154,6 +168,7 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
     const w = wires[i]!;
     const from = Math.max(due, performance.now());
     let conn = idle.pop();
+    while (conn?.closed) conn = idle.pop();
     if (!conn) {
       conn = new Connection(base);
       all.push(conn);

@@ -110,7 +110,8 @@ export class Router {
     const hs: Services = req.method === 'GET' ? shared.servicesFor(s) : s;
     try {
       let who = auth ?? (await authenticate(s, req));
-      shared.forUser(who.user?.id ?? null);
+      // Sub-requests share their parent's cache and user; the root of the tree names the user.
+      if (cache === undefined) shared.forUser(who.user?.id ?? null);
       let methodMismatch = false;
       for (const r of this.candidates(req.path)) {
         const m = r.re.exec(req.path);
