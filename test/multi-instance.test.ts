@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Identity, SogsClient, downloadFile, httpRequest, randomContent, uploadFileId } from '../client';
+import { Identity, SogsClient, downloadFile, httpRequest, padMessage, randomContent, uploadFileId } from '../client';
 import { runCli } from './helpers/cli';
 import { startInstance, type Instance } from './helpers/instance';
 import { TEST_DB, dropTestDb, tempDataDir, testDbUrl } from './helpers/server';
@@ -102,6 +102,21 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
       assert.equal(info!.code, 200);
       assert.deepEqual((since!.body as { id: number }[]).map((m) => m.id), [posted.json<{ id: number }>().id]);
     }
+  });
+
+  it('show an edit made through one instance in the other\'s since-listing of a cursor it already served', async () => {
+    // Instance b renders a cursor's listing once for all its pollers; an edit through a moves
+    // the room's message_sequence, so b's next poll of the same cursor is rendered afresh.
+    const author = Identity.random();
+    const seq = (await via(b).get('/room/main')).json<{ message_sequence: number }>().message_sequence;
+    const posted = (await via(a, author).postMessage('main', randomContent())).json<{ id: number }>();
+    const listing = async () => (await via(b).get(`/room/main/messages/since/${seq}?t=r&reactors=5`)).json<{ id: number; data: string }[]>();
+    assert.deepEqual((await listing()).map((m) => m.id), [posted.id]);
+    await listing();
+    const data = padMessage(randomContent());
+    const signature = author.signBlinded(serverPubkey, data).toString('base64');
+    assert.equal((await via(a, author).put(`/room/main/message/${posted.id}`, { data: data.toString('base64'), signature })).status, 200);
+    assert.equal((await listing()).find((m) => m.id === posted.id)!.data, data.toString('base64'));
   });
 
   it('count posts made through every instance against one rate limit', async () => {

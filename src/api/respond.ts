@@ -11,6 +11,11 @@ export function json(value: unknown, status = 200): ApiResponse {
   return { status, headers: { 'content-type': CT_JSON }, json: value };
 }
 
+/** A JSON response whose body is already serialised. */
+export function jsonText(serialised: string, status = 200): ApiResponse {
+  return { status, headers: { 'content-type': CT_JSON }, jsonText: serialised };
+}
+
 export function text(status: number, message: string): ApiResponse {
   return { status, headers: { 'content-type': CT_TEXT }, body: Buffer.from(message, 'utf8') };
 }
@@ -21,11 +26,22 @@ export function bytes(body: Buffer, headers: Record<string, string> = {}, status
 
 export function bodyOf(r: ApiResponse): Buffer {
   if (r.body) return r.body;
+  if (r.jsonText !== undefined) {
+    r.body = Buffer.from(r.jsonText, 'utf8');
+    return r.body;
+  }
   if (r.json !== undefined) {
     r.body = Buffer.from(JSON.stringify(r.json), 'utf8');
     return r.body;
   }
   return Buffer.alloc(0);
+}
+
+/** The body as JSON text, for embedding in a larger JSON document without parsing it again. */
+export function jsonTextOf(r: ApiResponse): string {
+  if (r.jsonText !== undefined) return r.jsonText;
+  if (r.json !== undefined) return JSON.stringify(r.json);
+  return bodyOf(r).toString('utf8');
 }
 
 const STATUS: Record<ErrorKind, number> = {

@@ -19,6 +19,8 @@ export interface ApiResponse {
   headers: Record<string, string>;
   /** The JSON value when the body is JSON: batch and onion replies use it without re-parsing. */
   json?: unknown;
+  /** The JSON body already serialised (a shared rendering, see since-cache): embedded as is. */
+  jsonText?: string;
   /** Raw body, for non-JSON responses (or JSON serialised lazily by bodyOf). */
   body?: Buffer;
 }

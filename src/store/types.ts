@@ -92,7 +92,12 @@ export interface Viewer {
   userId: number | null;
   sessionId: string | null;
   moderator: boolean;
+  /** Every row, whispers included, whoever they are for (for renderings shared by all viewers). */
+  allRows?: boolean;
 }
+
+/** The viewer that sees every row (messagesSince only): its caller decides who may see them. */
+export const ALL_ROWS: Viewer = Object.freeze({ userId: null, sessionId: null, moderator: false, allRows: true });
 
 export interface NewMessage {
   roomId: number;

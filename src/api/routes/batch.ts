@@ -4,7 +4,7 @@ import { decodeBase64Strict } from '../../crypto/base64';
 import { badRequest } from '../../domain/errors';
 import { decodePath, splitTarget } from '../paths';
 import { jsonBody } from '../parse';
-import { CT_JSON, CT_OCTET, bodyOf, json } from '../respond';
+import { CT_JSON, CT_OCTET, bodyOf, jsonText, jsonTextOf } from '../respond';
 import type { Ctx, Router } from '../router';
 import type { ApiRequest, ApiResponse } from '../types';
 
@@ -67,24 +67,31 @@ export function parseSubRequests(c: Ctx): ApiRequest[] {
   });
 }
 
-/** One element of a batch reply: JSON bodies inline, anything else base64. */
-export function subResponseJson(r: ApiResponse): Record<string, unknown> {
+/**
+ * One element of a batch reply as JSON text: JSON bodies inline, anything else base64. The
+ * reply is assembled as text so that a body already serialised (a shared rendering) is embedded
+ * without being parsed and serialised again.
+ */
+export function subResponseText(r: ApiResponse): string {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.headers)) if (k !== 'content-length') headers[k] = v;
-  const isJson = r.headers['content-type'] === CT_JSON;
-  const body = isJson ? (r.json !== undefined ? r.json : JSON.parse(bodyOf(r).toString('utf8'))) : bodyOf(r).toString('base64');
-  return { code: r.status, headers, body };
+  let body: string;
+  if (r.headers['content-type'] !== CT_JSON) body = JSON.stringify(bodyOf(r).toString('base64'));
+  else if (r.jsonText !== undefined || r.json !== undefined) body = jsonTextOf(r);
+  // A JSON body given as bytes is parsed, so that what is embedded is certainly JSON.
+  else body = JSON.stringify(JSON.parse(bodyOf(r).toString('utf8')));
+  return `{"code":${r.status},"headers":${JSON.stringify(headers)},"body":${body}}`;
 }
 
 async function run(c: Ctx, stopOnFailure: boolean): Promise<ApiResponse> {
   const subs = parseSubRequests(c);
-  const results: Record<string, unknown>[] = [];
+  const results: string[] = [];
   for (const sub of subs) {
     const r = await c.dispatchSub(sub);
-    results.push(subResponseJson(r));
+    results.push(subResponseText(r));
     if (stopOnFailure && (r.status < 200 || r.status > 299)) break;
   }
-  return json(results);
+  return jsonText(`[${results.join(',')}]`);
 }
 
 export function batchRoutes(r: Router): void {

@@ -4,9 +4,10 @@ import { deleteMessage, editMessage, postMessage, readMessage, requirePermission
 import { badRequest } from '../../domain/errors';
 import { parseFileIds } from '../../domain/files';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
-import type { Message } from '../../store/types';
+import { ALL_ROWS, type Message } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
-import { json } from '../respond';
+import { json, jsonText } from '../respond';
+import { sinceCacheOf, sinceKey } from '../since-cache';
 import type { Ctx, Router } from '../router';
 import { messageJson, reactionUpdateJson } from '../views';
 
@@ -63,8 +64,24 @@ async function since(c: Ctx) {
   // The poll hot path: message_sequence is the highest seqno ever assigned in the room, so a
   // client that has seen it has nothing to fetch and the query can be skipped.
   if (seqno >= room.messageSequence) return json([]);
+  const opts = { seqno, withReactions };
+  const cache = sinceCacheOf(c.s.store);
+  const key = sinceKey(room.id, room.messageSequence, seqno, limit, reactors, withReactions);
+  const shared = cache.get(key);
+  if (typeof shared === 'string') return jsonText(shared);
+  if (shared === undefined) {
+    const all = await c.s.store.messagesSince(room.id, ALL_ROWS, seqno, limit, withReactions);
+    const text = sameForEveryViewer(all) ? JSON.stringify(await render(c, all, reactors, opts)) : null;
+    cache.set(key, text);
+    if (text !== null) return jsonText(text);
+  }
   const rows = await c.s.store.messagesSince(room.id, viewerOf(c.user, perms), seqno, limit, withReactions);
-  return json(await render(c, rows, reactors, { seqno, withReactions }));
+  return json(await render(c, rows, reactors, opts));
+}
+
+/** No whispers (seen only by some) and no reactions (whose `you` differs per viewer). */
+function sameForEveryViewer(rows: Message[]): boolean {
+  return rows.every((m) => m.whisperTo === null && !m.whisperMods && (m.data === null || m.seqnoReactions === 0));
 }
 
 async function getOne(c: Ctx) {

@@ -519,9 +519,9 @@ export class PgStore implements Store {
           WHERE m.room = $1 AND m.seqno > $2 AND NOT m.filtered
             AND (m.data IS NOT NULL OR m.seqno_creation <= $2)
             AND ($3::boolean OR m.seqno_data > $2)
-            AND ${visible('$5', '$6')}
+            AND ($7::boolean OR ${visible('$5', '$6')})
           ORDER BY m.seqno LIMIT $4`,
-        [roomId, seqno, withReactions, limit, viewer.userId, viewer.moderator],
+        [roomId, seqno, withReactions, limit, viewer.userId, viewer.moderator, viewer.allRows ?? false],
       )
     ).rows;
     return rows.map(toMessage);

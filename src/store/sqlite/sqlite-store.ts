@@ -427,9 +427,9 @@ export class SqliteStore implements Store {
         WHERE m.room = @room AND m.seqno > @s AND NOT m.filtered
           AND (m.data IS NOT NULL OR m.seqno_creation <= @s)
           AND (@withr OR m.seqno_data > @s)
-          AND ${VISIBLE}
+          AND (@all OR ${VISIBLE})
         ORDER BY m.seqno LIMIT ${lim(limit)}`,
-    ).all({ room: roomId, s: seqno, withr: int(withReactions), uid: viewer.userId, mod: int(viewer.moderator) }) as Row[];
+    ).all({ room: roomId, s: seqno, withr: int(withReactions), uid: viewer.userId, mod: int(viewer.moderator), all: int(viewer.allRows ?? false) }) as Row[];
     return rows.map(toMessage);
   }
 

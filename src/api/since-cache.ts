@@ -1,0 +1,64 @@
+// Since-listings rendered once and shared by every poller of a room.
+//
+// Thousands of clients poll a room with the few cursors of its last few changes, and unless the
+// listing holds whispers or reactions (whose `you` is per viewer) it is the same JSON for all of
+// them. So the rendered text is kept per (room, message_sequence, cursor, options): the query, the
+// row decoding and the serialisation then happen once per change of the room, not once per poll.
+//
+// Why an entry can never outlive its listing: message_sequence moves with every change to a
+// room's messages (post, edit, deletion, reaction), and the room row it comes from is checked
+// against rooms_version on every request, so a change made by this process or by any other on
+// the same database gives the next poll a new key. Permissions are checked before the cache is
+// asked, per viewer, as before.
+import type { Store } from '../store/types';
+
+/** Rendered text kept in all, per store (whichever comes first, the oldest entries go). */
+export const SINCE_CACHE_MAX_BYTES = 8 * 1024 * 1024;
+export const SINCE_CACHE_MAX_ENTRIES = 4096;
+/** A listing larger than this is rendered per request: one poll catching up does not evict the rest. */
+export const SINCE_CACHE_MAX_ENTRY_BYTES = 256 * 1024;
+
+/** The text of a shared listing, or null: the listing is per viewer (holds whispers or reactions). */
+export type SinceEntry = string | null;
+
+export class SinceCache {
+  // A Map iterates in insertion order, so its first key is the oldest entry.
+  private readonly entries = new Map<string, SinceEntry>();
+  private bytes = 0;
+
+  get(key: string): SinceEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, entry: SinceEntry): void {
+    const size = entry === null ? 0 : entry.length;
+    if (size > SINCE_CACHE_MAX_ENTRY_BYTES || this.entries.has(key)) return;
+    this.entries.set(key, entry);
+    this.bytes += size;
+    while (this.bytes > SINCE_CACHE_MAX_BYTES || this.entries.size > SINCE_CACHE_MAX_ENTRIES) {
+      const [oldest, text] = this.entries.entries().next().value as [string, SinceEntry];
+      this.entries.delete(oldest);
+      this.bytes -= text === null ? 0 : text.length;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+const caches = new WeakMap<Store, SinceCache>();
+
+/** The cache of a store (services are copied per request; the store is the one thing shared). */
+export function sinceCacheOf(store: Store): SinceCache {
+  let c = caches.get(store);
+  if (!c) {
+    c = new SinceCache();
+    caches.set(store, c);
+  }
+  return c;
+}
+
+export function sinceKey(roomId: number, messageSequence: number, seqno: number, limit: number, reactors: number, withReactions: boolean): string {
+  return `${roomId}/${messageSequence}/${seqno}/${limit}/${reactors}/${withReactions ? 'r' : ''}`;
+}
