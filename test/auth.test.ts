@@ -139,6 +139,7 @@ describe('verification', () => {
     const nonce = Buffer.from(h['X-SOGS-Nonce']!, 'base64');
     const timestamp = Number(h['X-SOGS-Timestamp']);
     assert.equal((await send(signed(other, '/room/main', { nonce, timestamp }))).status, 425, 'nonces are unique across users');
+    assert.equal(await t.s.store.findUser(other.sessionId), null, 'a refused request creates no user');
     // A nonce is remembered with the timestamp it was signed with (a replay repeats both): the
     // same nonce under another timestamp is a different request, which no client ever sends.
     assert.equal((await send(signed(other, '/room/main', { nonce, timestamp: timestamp - 1 }))).status, 200);

@@ -40,6 +40,11 @@ async function checkUpgraded(store: Store): Promise<void> {
   // A nonce recorded before nonces were keyed by timestamp is still refused, whatever the timestamp.
   assert.equal((await store.authLookup(alice, oldNonce, now)).nonceSeen, true);
   assert.equal((await store.authLookup(alice, crypto.randomBytes(16), now)).nonceSeen, false);
+  assert.deepEqual(
+    (({ nonceSeen, recorded }) => ({ nonceSeen, recorded }))(await store.lookupAndRecordNonce(alice, oldNonce, now)),
+    { nonceSeen: true, recorded: false },
+    'also after the signature check',
+  );
 }
 
 describe('upgrading an existing database', () => {

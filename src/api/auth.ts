@@ -1,7 +1,9 @@
 // X-SOGS-* request authentication (crypto.md §2, api.md §2.2). The checks run in the reference's
 // order so that clients see the same status for the same fault, with one deliberate difference:
 // nothing is written (no user row, no nonce) until the signature has verified, so a forged
-// request cannot create users or burn other people's nonces.
+// request cannot create users or burn other people's nonces. The signature is checked first and
+// the database asked once after it (a poll's one round trip for auth); a request that fails the
+// check is then looked up to answer with the reference's status (ban, reused nonce, signature).
 import { ed25519PkToX25519, isValidEd25519Point } from '../crypto/ids';
 import { decodeAuthPubkey, decodeNonce, decodeSignatureHeader, parseAuthTimestamp, requestSigningMessage } from '../crypto/request-auth';
 import { verifyEd25519 } from '../crypto/sign';
@@ -68,22 +70,30 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
     throw new DomainError('too-early', 'Invalid authentication: X-SOGS-Timestamp is too far from current time');
   }
 
-  const { user: known, nonceSeen } = await s.store.authLookup(sessionId, nonce, ts);
-  if (known?.banned) throw new DomainError('forbidden', 'Banned');
-  if (nonceSeen) throw reused();
-
   const msg = requestSigningMessage(s.keys.publicKey, nonce, tsH!, req.method, signedPath(req), req.body);
   if (!verifyEd25519(signature, msg, edKey)) {
+    // The reference checks the ban and the nonce before the signature: a forged request gets
+    // the status it would have got there. Only this failure path needs the lookup on its own.
+    const { user: known, nonceSeen } = await s.store.authLookup(sessionId, nonce, ts);
+    if (known?.banned) throw banned();
+    if (nonceSeen) throw reused();
     throw new DomainError('unauthorized', 'Invalid authentication: X-SOGS-Signature verification failed');
   }
 
-  // Verified: now the request may leave traces.
+  // Verified: now the request may leave traces. The user and the nonce in one round trip.
+  const { user: known, nonceSeen, recorded } = await s.store.lookupAndRecordNonce(sessionId, nonce, ts);
+  if (known?.banned) throw banned();
+  if (nonceSeen) throw reused();
   const user: User = known ?? (await s.store.ensureUser(sessionId, now));
   // A newly vivified blinded user may have inherited a global ban from its 05 id.
-  if (user.banned) throw new DomainError('forbidden', 'Banned');
-  if (!(await s.store.recordNonce(user.id, nonce, ts))) throw reused();
+  if (user.banned) throw banned();
+  if (!recorded && !(await s.store.recordNonce(user.id, nonce, ts))) throw reused();
   s.activity.touchUser(user.id, now);
   return { user };
+}
+
+function banned(): DomainError {
+  return new DomainError('forbidden', 'Banned');
 }
 
 function reused(): DomainError {

@@ -170,6 +170,12 @@ export interface Store {
    * (a replay: the signature covers both, so a replayed request repeats both).
    */
   recordNonce(userId: number, nonce: Buffer, ts: number): Promise<boolean>;
+  /**
+   * After the signature verified, in one round trip: the user, and the nonce recorded for them
+   * unless they are banned or unknown (`recorded` false; a new user's is recorded by the caller
+   * once the user exists). `nonceSeen`: the pair was recorded before (or, before schema 7, the nonce).
+   */
+  lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }>;
 
   // --- rooms -------------------------------------------------------------------------------
   getRoom(token: string): Promise<Room | null>;

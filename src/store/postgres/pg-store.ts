@@ -273,6 +273,28 @@ export class PgStore implements Store {
     return r.rowCount === 1;
   }
 
+  /** One statement, so one round trip: the poll's hot path. Committed as recordNonce is. */
+  async lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }> {
+    const r = (await this.one(
+      `WITH u AS (SELECT * FROM users WHERE session_id = $2),
+            async AS (SELECT set_config('synchronous_commit', 'off', true)),
+            ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT $3, $1, u.id FROM u, async
+                    WHERE NOT u.banned AND NOT EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1)
+                    ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM ins) AS recorded, u.*,
+              EXISTS (SELECT 1 FROM request_nonces WHERE ts = $3 AND nonce = $1)
+              OR EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1) AS seen_before
+         FROM (SELECT 1) x LEFT JOIN u ON true`,
+      [nonce, sessionId.toLowerCase(), ts],
+    ))!;
+    // The main query's snapshot does not see the CTE's insert: seen_before is what was there.
+    const user = r['id'] === null ? null : toUser(r);
+    const recorded = b(r['recorded']);
+    const seenBefore = b(r['seen_before']);
+    if (!user || user.banned) return { user, nonceSeen: seenBefore, recorded: false };
+    return { user, nonceSeen: seenBefore || !recorded, recorded };
+  }
+
   // --- rooms -------------------------------------------------------------------------------
 
   async getRoom(token: string): Promise<Room | null> {

@@ -205,6 +205,14 @@ export class SqliteStore implements Store {
     return this.q('INSERT INTO request_nonces (ts, nonce, user) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ts, nonce, userId).changes === 1;
   }
 
+  async lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }> {
+    // Two statements with nothing in between: no other request of this process can interleave.
+    const { user, nonceSeen } = await this.authLookup(sessionId, nonce, ts);
+    if (!user || user.banned || nonceSeen) return { user, nonceSeen, recorded: false };
+    const recorded = this.q('INSERT INTO request_nonces (ts, nonce, user) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ts, nonce, user.id).changes === 1;
+    return { user, nonceSeen: !recorded, recorded };
+  }
+
   // --- rooms -------------------------------------------------------------------------------
 
   async getRoom(token: string): Promise<Room | null> {
