@@ -90,6 +90,17 @@ function prepare(n: number, make: (i: number) => Prepared): Prepared[] {
   return Array.from({ length: n }, (_, i) => make(i));
 }
 
+/**
+ * A server runs for days: what is measured is its steady state, after the JIT has compiled the
+ * poll path and each client has been seen once. These requests go first and are not counted.
+ */
+const WARM_UP_POLLS = 1000;
+
+async function warmUp(url: string, requests: Prepared[]): Promise<void> {
+  const r = await saturate(url, requests, 32);
+  if (r.failures > 0) throw new Error(`${r.failures} of ${r.requests} warm-up requests failed`);
+}
+
 async function sinceScenario(args: Args): Promise<void> {
   console.log('\n## since-poll: authenticated GET /room/big/messages/since/N on a room of 100,000 messages (direct HTTP)');
   const data = await buildData({ rooms: [{ token: 'big', messages: 100_000 }] });
@@ -100,6 +111,7 @@ async function sinceScenario(args: Args): Promise<void> {
     const room = data.rooms[0]!;
     const n = args.quick ? 5000 : 20000;
     const sat = prepare(n, (i) => sincePoll(clients[i % clients.length]!, room));
+    await warmUp(server.url, prepare(WARM_UP_POLLS, (i) => sincePoll(clients[i % clients.length]!, room)));
     const { r, cpu } = await measured(server, () => saturate(server.url, sat, 32));
     report('saturation (32 connections)', r, cpu);
     const rate = prepare(args.quick ? 2000 : 5000, (i) => sincePoll(clients[i % clients.length]!, room));
@@ -155,6 +167,7 @@ async function copyToPostgres(data: BenchData): Promise<{ url: string; drop(): P
   };
 }
 
+
 async function desktopRun(args: Args, floorPerCore: number, data: BenchData, store: string, workers: number, dbUrl: string | null): Promise<void> {
   const port = nextPort++;
   const extra = ['--workers', String(workers), '--rate-limit-posts', '0', ...(dbUrl ? ['--db-url', dbUrl] : [])];
@@ -167,8 +180,10 @@ async function desktopRun(args: Args, floorPerCore: number, data: BenchData, sto
     // Polls are signed and encrypted ahead, so their cursors are those of the moment they were
     // made: each phase starts caught up, and falls behind by what the writers post meanwhile.
     let rooms = await currentRooms(clients[0]!, data.rooms);
+    const warm = prepare(WARM_UP_POLLS, (i) => desktopPoll(clients[i % clients.length]!, rooms, true));
     const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0));
     console.log('done');
+    await warmUp(server.url, warm);
     const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
     const { r, cpu } = await measured(server, () => saturate(server.url, sat, 64));
     rooms = await currentRooms(clients[0]!, data.rooms);
