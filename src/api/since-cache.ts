@@ -14,7 +14,10 @@
 // checked per viewer before the cache is asked.
 import type { Store } from '../store/types';
 
-/** Rendered text kept in all, per store (whichever comes first, the oldest entries go). */
+/**
+ * Rendered text kept in all, per store (whichever bound is hit first, the oldest entries go).
+ * Sizes are counted in characters: the JSON is base64, hex and digits, so characters are bytes.
+ */
 export const SINCE_CACHE_MAX_BYTES = 8 * 1024 * 1024;
 export const SINCE_CACHE_MAX_ENTRIES = 4096;
 /** A listing larger than this is rendered per request: one poll catching up does not evict the rest. */

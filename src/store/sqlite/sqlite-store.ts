@@ -111,6 +111,10 @@ export class SqliteStore implements Store {
   }
 
   async authLookup(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean }> {
+    return this.authLookupSync(sessionId, nonce, ts);
+  }
+
+  private authLookupSync(sessionId: string, nonce: Buffer, ts: number): { user: User | null; nonceSeen: boolean } {
     const r = this.q(
       `SELECT EXISTS (SELECT 1 FROM request_nonces WHERE ts = ? AND nonce = ?)
               OR EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = ?) AS nonce_seen, u.*
@@ -206,8 +210,8 @@ export class SqliteStore implements Store {
   }
 
   async lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }> {
-    // Two statements with nothing in between: no other request of this process can interleave.
-    const { user, nonceSeen } = await this.authLookup(sessionId, nonce, ts);
+    // Two statements with no await between them: no other request of this process interleaves.
+    const { user, nonceSeen } = this.authLookupSync(sessionId, nonce, ts);
     if (!user || user.banned || nonceSeen) return { user, nonceSeen, recorded: false };
     const recorded = this.q('INSERT INTO request_nonces (ts, nonce, user) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ts, nonce, user.id).changes === 1;
     return { user, nonceSeen: !recorded, recorded };
