@@ -54,7 +54,10 @@ export class SinceCache {
 
 const caches = new WeakMap<Store, SinceCache>();
 
-/** The cache of a store (services are copied per request; the store is the one thing shared). */
+/**
+ * The cache of a store: one per database a process serves. Kept here rather than on Services,
+ * which the domain defines and which should not carry the API's renderings.
+ */
 export function sinceCacheOf(store: Store): SinceCache {
   let c = caches.get(store);
   if (!c) {

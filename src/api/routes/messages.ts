@@ -34,8 +34,7 @@ function reactorsParam(c: Ctx): number {
 }
 
 async function render(c: Ctx, messages: Message[], reactors: number, since?: { seqno: number; withReactions: boolean }) {
-  // A message that never had a reaction has seqno_reactions 0: new posts need no reactions query.
-  const live = messages.filter((m) => m.data !== null && m.seqnoReactions > 0).map((m) => m.id);
+  const live = messages.filter(hasReactions).map((m) => m.id);
   const reactions = await c.s.store.reactions(live, c.user?.id ?? null, reactors);
   return messages.map((m) => {
     const rs = reactions.get(m.id);
@@ -71,17 +70,28 @@ async function since(c: Ctx) {
   if (typeof shared === 'string') return jsonText(shared);
   if (shared === undefined) {
     const all = await c.s.store.messagesSince(room.id, ALL_ROWS, seqno, limit, withReactions);
-    const text = sameForEveryViewer(all) ? JSON.stringify(await render(c, all, reactors, opts)) : null;
+    const whispers = all.some(isWhisper);
+    const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : null;
     cache.set(key, text);
     if (text !== null) return jsonText(text);
+    // Without whispers every viewer sees these very rows: only the reactions are theirs.
+    if (!whispers) return json(await render(c, all, reactors, opts));
   }
   const rows = await c.s.store.messagesSince(room.id, viewerOf(c.user, perms), seqno, limit, withReactions);
   return json(await render(c, rows, reactors, opts));
 }
 
-/** No whispers (seen only by some) and no reactions (whose `you` differs per viewer). */
-function sameForEveryViewer(rows: Message[]): boolean {
-  return rows.every((m) => m.whisperTo === null && !m.whisperMods && (m.data === null || m.seqnoReactions === 0));
+/** Seen only by some viewers, so a listing holding one is not shared. */
+function isWhisper(m: Message): boolean {
+  return m.whisperTo !== null || m.whisperMods;
+}
+
+/**
+ * A live message that has (or had) reactions: seqno_reactions is 0 until the first one. Those
+ * need the reactions query, and their per-viewer `you` keeps a listing from being shared.
+ */
+function hasReactions(m: Message): boolean {
+  return m.data !== null && m.seqnoReactions > 0;
 }
 
 async function getOne(c: Ctx) {
