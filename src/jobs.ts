@@ -36,6 +36,16 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
  * the database first, so the work runs exactly once per tick wherever it runs. Ticks are numbered
  * by the wall clock, which is what the timer follows.
  */
+/**
+ * The tick `nowMs` falls in, named by its start in Unix milliseconds: a time, so that a later tick
+ * always has a larger name whatever the interval was (numbering ticks 0, 1, 2... would make every
+ * tick after a longer jobInterval smaller than the last one claimed, and stop the jobs for good).
+ */
+export function tickStart(nowMs: number, intervalSeconds: number): number {
+  const ms = Math.max(1, Math.round(intervalSeconds * 1000));
+  return Math.floor(nowMs / ms) * ms;
+}
+
 export function startJobs(s: Services): Jobs {
   let running = false;
   let swept = false;
@@ -50,7 +60,7 @@ export function startJobs(s: Services): Jobs {
         swept = true;
         counts['orphanBlobs'] = await sweepOrphanBlobs(s);
       }
-      const n = Math.floor(Date.now() / 1000 / s.config.jobInterval);
+      const n = tickStart(Date.now(), s.config.jobInterval);
       if (!(await s.store.claimJobTick('cleanup', n))) return counts;
       Object.assign(counts, await runCleanup(s));
       s.log.debug({ tick: n, counts }, 'background jobs ran');

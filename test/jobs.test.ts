@@ -7,6 +7,7 @@ import { downloadFile, randomContent, uploadFileId } from '../client';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { ManualClock, startTestServer, tempDataDir, type TestServer } from './helpers/server';
 import { ageBlobs, blobExists } from './helpers/store-sql';
+import { tickStart } from '../src/jobs';
 
 let t: TestServer;
 let clock: ManualClock;
@@ -65,4 +66,16 @@ it('deletes an expired upload from the database and the blob store', async () =>
   clock.advance(3601);
   await eventually('delete the expired file', async () => (await t.s.store.getFile(id)) === null && !(await blobExists(t.s.blobs, file.path)));
   assert.equal((await downloadFile(c, 'main', id)).status, 404);
+});
+
+it('keeps claiming ticks after jobInterval is raised (ticks are named by their start time)', async () => {
+  // Ticks of a 10 s interval, then of a 60 s one: each later tick must outrank the last claimed.
+  const start = Date.UTC(2026, 11, 1, 12, 0, 5);
+  const fast = tickStart(start, 10);
+  assert.ok(await t.s.store.claimJobTick('interval-change', fast));
+  const slow = tickStart(start + 60_000, 60);
+  assert.ok(slow > fast);
+  assert.ok(await t.s.store.claimJobTick('interval-change', slow), 'the first tick after the change runs');
+  assert.equal(await t.s.store.claimJobTick('interval-change', slow), false, 'once');
+  assert.equal(tickStart(start, 0.1) % 100, 0);
 });

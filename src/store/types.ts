@@ -314,7 +314,8 @@ export interface Store {
   initSetting(key: string, value: Buffer): Promise<Buffer>;
   /**
    * Claims one tick of a background job: true for exactly one caller per (name, tick) across every
-   * process and host on this database, false once that tick (or a later one) was claimed.
+   * process and host on this database, false once that tick (or a later one) was claimed. Ticks
+   * are named by their start time (see jobs.ts), so later ticks have larger names.
    */
   claimJobTick(name: string, tick: number): Promise<boolean>;
   /** Bytes the database occupies on disk (metrics). */
