@@ -111,7 +111,7 @@ export async function openServices(config: Config, opts: OpenOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? makeLogger(config);
   const s: Services = {
-    config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000),
+    config, store, clock, keys, log, activity: new ActivityRecorder(store, opts.activityFlushMs ?? 1000, (e) => log.error({ err: e }, 'activity flush failed; retried with the next one')),
     blobs: openBlobs(config, store),
     roomInfo: new RoomInfoCache(),
   };

@@ -1,7 +1,8 @@
 // "Last active" bookkeeping is written on nearly every poll. Writing it per request would make
 // every read a write; instead touches are coalesced in memory and flushed in one transaction
 // about once a second (and on shutdown). Losing a second of activity timestamps in a crash is
-// harmless: they only feed the active-users count.
+// harmless: they only feed the active-users count. A flush the database refuses (a restart, a
+// failover) is kept and tried again with the next one, never thrown at the timer.
 import type { Store } from '../store/types';
 
 export class ActivityRecorder {
@@ -15,6 +16,8 @@ export class ActivityRecorder {
   constructor(
     private readonly store: Store,
     private readonly intervalMs = 1000,
+    /** Told of a timed flush that failed (its touches wait for the next one). */
+    private readonly onError: (e: unknown) => void = () => {},
   ) {}
 
   touchRoom(roomId: number, userId: number, at: number): void {
@@ -37,7 +40,10 @@ export class ActivityRecorder {
     if (this.timer || this.intervalMs <= 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush();
+      this.flush().catch((e: unknown) => {
+        this.onError(e);
+        this.arm();
+      });
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -58,9 +64,29 @@ export class ActivityRecorder {
     })();
     try {
       await this.flushing;
+    } catch (e) {
+      this.restore(rooms, users, reads);
+      throw e;
     } finally {
       this.flushing = null;
     }
+  }
+
+  /**
+   * Puts a failed flush back under what was touched since. Each write is atomic and
+   * idempotent but the read counts, which come last: whatever step failed, nothing after it
+   * was written, and what before it was is only written again.
+   */
+  private restore(
+    rooms: { roomId: number; userId: number; at: number }[], users: [number, number][], reads: { userId: number; count: number }[],
+  ): void {
+    for (const r of rooms) {
+      const key = `${r.roomId}:${r.userId}`;
+      const now = this.rooms.get(key);
+      if (!now || now.at < r.at) this.rooms.set(key, r);
+    }
+    for (const [userId, at] of users) this.users.set(userId, Math.max(at, this.users.get(userId) ?? 0));
+    for (const r of reads) this.reads.set(r.userId, (this.reads.get(r.userId) ?? 0) + r.count);
   }
 
   async close(): Promise<void> {

@@ -221,10 +221,13 @@ export class PgStore implements Store {
   async touchUsers(touches: { userId: number; at: number }[]): Promise<void> {
     if (touches.length === 0) return;
     const sorted = [...touches].sort((x, y) => x.userId - y.userId);
-    await this.q(
-      `UPDATE users u SET last_active = t.at FROM unnest($1::bigint[], $2::float8[]) AS t(id, at)
-        WHERE u.id = t.id AND u.last_active < t.at`,
-      [sorted.map((t) => t.userId), sorted.map((t) => t.at)],
+    // In a retried transaction: instances flushing overlapping rows can deadlock.
+    await this.tx((q) =>
+      q(
+        `UPDATE users u SET last_active = t.at FROM unnest($1::bigint[], $2::float8[]) AS t(id, at)
+          WHERE u.id = t.id AND u.last_active < t.at`,
+        [sorted.map((t) => t.userId), sorted.map((t) => t.at)],
+      ),
     );
   }
 
@@ -1081,10 +1084,13 @@ export class PgStore implements Store {
   async addUserReads(reads: { userId: number; count: number }[]): Promise<void> {
     if (reads.length === 0) return;
     const sorted = [...reads].sort((x, y) => x.userId - y.userId);
-    await this.q(
-      `INSERT INTO user_reads ("user", reads) SELECT * FROM unnest($1::bigint[], $2::bigint[])
-       ON CONFLICT ("user") DO UPDATE SET reads = user_reads.reads + excluded.reads`,
-      [sorted.map((r) => r.userId), sorted.map((r) => r.count)],
+    // In a retried transaction: instances flushing overlapping rows can deadlock.
+    await this.tx((q) =>
+      q(
+        `INSERT INTO user_reads ("user", reads) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+         ON CONFLICT ("user") DO UPDATE SET reads = user_reads.reads + excluded.reads`,
+        [sorted.map((r) => r.userId), sorted.map((r) => r.count)],
+      ),
     );
   }
 
@@ -1117,10 +1123,13 @@ export class PgStore implements Store {
   async touchRoomActivity(touches: ActivityTouch[]): Promise<void> {
     if (touches.length === 0) return;
     const sorted = [...touches].sort((x, y) => x.roomId - y.roomId || x.userId - y.userId);
-    await this.q(
-      `INSERT INTO room_users (room, "user", last_active) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[])
-       ON CONFLICT (room, "user") DO UPDATE SET last_active = GREATEST(room_users.last_active, excluded.last_active)`,
-      [sorted.map((t) => t.roomId), sorted.map((t) => t.userId), sorted.map((t) => t.at)],
+    // In a retried transaction: instances flushing overlapping rows can deadlock.
+    await this.tx((q) =>
+      q(
+        `INSERT INTO room_users (room, "user", last_active) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[])
+         ON CONFLICT (room, "user") DO UPDATE SET last_active = GREATEST(room_users.last_active, excluded.last_active)`,
+        [sorted.map((t) => t.roomId), sorted.map((t) => t.userId), sorted.map((t) => t.at)],
+      ),
     );
   }
 
