@@ -749,6 +749,9 @@ export class PgStore implements Store {
   async attachFiles(messageId: number, fileIds: number[], uploadedSince: number, now: number, expiry: number | null): Promise<number[]> {
     if (fileIds.length === 0) return [];
     return this.tx(async (q) => {
+      // The room lock first, as every message writer takes it: a deletion or a pin committing
+      // between the checks below and the update would otherwise be missed.
+      if ((await this.lockMessageRoom(q, messageId)) === null) return [];
       const m = await this.one('SELECT room, "user", data IS NOT NULL AS live FROM messages WHERE id = $1', [messageId], q);
       if (!m || !b(m['live'])) return [];
       const pinned = (await this.one('SELECT 1 FROM pinned_messages WHERE message = $1', [messageId], q)) !== null;
