@@ -108,6 +108,19 @@ describe('upgrading an existing database', () => {
       const store = await PgStore.open({ url: pgSchemaUrl(schema), poolSize: 2 });
       try {
         await checkUpgraded(store);
+        // Another instance's migration adds a column while this one runs: statements this one
+        // prepared on its connections (`SELECT *`) must be prepared again, not fail from now on.
+        for (let i = 0; i < 4; i++) await Promise.all([store.findUser(alice), store.findUser(bob)]);
+        const other = new pg.Client({ connectionString: TEST_PG_URL });
+        await other.connect();
+        await other.query(`ALTER TABLE ${schema}.users ADD COLUMN added_later INTEGER`);
+        await other.end();
+        for (let i = 0; i < 4; i++) {
+          const [a, b] = await Promise.all([store.findUser(alice), store.findUser(bob)]);
+          assert.equal(a?.sessionId, alice);
+          assert.equal(b?.sessionId, bob);
+        }
+        assert.equal((await store.lookupAndRecordNonce(alice, crypto.randomBytes(16), now)).recorded, true, 'inside a statement with a CTE too');
       } finally {
         await store.close();
       }

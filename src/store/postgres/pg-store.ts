@@ -77,6 +77,8 @@ export class PgStore implements Store {
   readonly kind = 'postgres' as const;
   readonly freshlyCreated: boolean;
   private readonly names = new Map<string, string>();
+  /** Bumped when prepared statements went stale (see renamedAfterStalePlan): part of every name. */
+  private generation = 0;
   /** The room rows as of a rooms_version (see roomsAndOverrides). */
   private rooms: { version: number; rooms: Room[] } | null = null;
 
@@ -112,10 +114,22 @@ export class PgStore implements Store {
   private nameOf(sql: string): string {
     let n = this.names.get(sql);
     if (n === undefined) {
-      n = 's' + crypto.createHash('sha1').update(sql).digest('hex').slice(0, 20);
+      n = 's' + crypto.createHash('sha1').update(`${this.generation}:${sql}`).digest('hex').slice(0, 20);
       this.names.set(sql, n);
     }
     return n;
+  }
+
+  /**
+   * True for the error of a statement prepared before another instance's migration changed a
+   * table it reads (`SELECT *`: "cached plan must not change result type"). Every name then
+   * changes, so each connection prepares its statements again, and the statement is retried.
+   */
+  private renamedAfterStalePlan(e: unknown): boolean {
+    if ((e as { code?: string }).code !== '0A000') return false;
+    this.generation++;
+    this.names.clear();
+    return true;
   }
 
   private runner(client: pg.Pool | pg.PoolClient): Query {
@@ -123,7 +137,14 @@ export class PgStore implements Store {
   }
 
   /** A statement outside any transaction. */
-  private readonly q: Query = (sql, params) => this.runner(this.pool)(sql, params);
+  private readonly q: Query = async (sql, params) => {
+    try {
+      return await this.runner(this.pool)(sql, params);
+    } catch (e) {
+      if (!this.renamedAfterStalePlan(e)) throw e;
+      return this.runner(this.pool)(sql, params);
+    }
+  };
 
   private async one(sql: string, params: unknown[] = [], q: Query = this.q): Promise<Row | null> {
     return (await q(sql, params)).rows[0] ?? null;
@@ -145,7 +166,7 @@ export class PgStore implements Store {
           broken = true;
         }
         const code = (e as { code?: string }).code;
-        if (code !== undefined && RETRYABLE.has(code) && attempt < 5) continue;
+        if (attempt < 5 && ((code !== undefined && RETRYABLE.has(code)) || this.renamedAfterStalePlan(e))) continue;
         throw e;
       } finally {
         client.release(broken);
