@@ -51,6 +51,13 @@ describe('rooms', () => {
     assert.deepEqual(main['moderators'], [mod.sessionId]);
   });
 
+  it('lists rooms in one order on both stores: ASCII case folded, then byte order', async () => {
+    for (const token of ['Zeta', 'alpha', '_x', 'aB', 'a_b', 'Beta']) await t.s.store.createRoom({ token, name: token, now: 1 });
+    const tokens = (await t.s.store.listRooms()).map((r) => r.token).filter((x) => x !== 'main');
+    assert.deepEqual(tokens, ['_x', 'a_b', 'aB', 'alpha', 'Beta', 'Zeta']);
+    for (const token of ['Zeta', 'alpha', '_x', 'aB', 'a_b', 'Beta']) assert.ok(await t.s.store.deleteRoom(token));
+  });
+
   it('shows moderators their flags and defaults', async () => {
     const r = (await mod.get('/room/main')).json<Record<string, unknown>>();
     assert.equal(r['moderator'], true);

@@ -48,7 +48,7 @@ import {
   type User,
   type Viewer,
 } from '../types';
-import { createPool, ensureSchema, parsePgUrl, type PgTarget } from './connect';
+import { createPool, ensureSchema, parsePgUrl } from './connect';
 import { migratePg } from './migrations';
 
 /** Runs one statement: on the pool, or on a transaction's connection. */
@@ -84,7 +84,6 @@ export class PgStore implements Store {
 
   private constructor(
     readonly pool: pg.Pool,
-    readonly target: PgTarget,
     freshlyCreated: boolean,
   ) {
     this.freshlyCreated = freshlyCreated;
@@ -103,7 +102,7 @@ export class PgStore implements Store {
       } finally {
         client.release();
       }
-      return new PgStore(pool, target, from === 0);
+      return new PgStore(pool, from === 0);
     } catch (e) {
       await pool.end();
       throw e;
@@ -332,8 +331,9 @@ export class PgStore implements Store {
   }
 
   async listRooms(): Promise<Room[]> {
-    // SQLite's default BINARY collation: byte order, whatever the database's locale is.
-    return (await this.q('SELECT * FROM rooms ORDER BY token COLLATE "C"')).rows.map(toRoom);
+    // SQLite's order: rooms.token is COLLATE NOCASE there, ASCII case folded, then byte order
+    // (whatever this database's locale is). Tokens are ASCII.
+    return (await this.q('SELECT * FROM rooms ORDER BY lower(token) COLLATE "C"')).rows.map(toRoom);
   }
 
   async createRoom(room: NewRoom): Promise<Room> {
@@ -739,7 +739,7 @@ export class PgStore implements Store {
         );
       }
       // One info_updates bump per removed pin.
-      const r = await this.one('UPDATE rooms SET info_updates = info_updates + $2 WHERE id = $1 RETURNING info_updates', [roomId, pins.length], q);
+      const r = pins.length === 0 ? null : await this.one('UPDATE rooms SET info_updates = info_updates + $2 WHERE id = $1 RETURNING info_updates', [roomId, pins.length], q);
       return { unpinned: pins.length, infoUpdates: (r ?? room)?.['info_updates'] as number };
     });
   }
@@ -1059,7 +1059,7 @@ export class PgStore implements Store {
            UNION ALL
            SELECT u.session_id, NULL, (SELECT min(f.at) FROM user_ban_futures f WHERE f.room IS NULL AND f."user" = u.id AND NOT f.banned)
              FROM users u WHERE u.banned) x
-         ORDER BY token COLLATE "C" NULLS FIRST, session_id COLLATE "C"`,
+         ORDER BY lower(token) COLLATE "C" NULLS FIRST, session_id COLLATE "C"`,
         [roomId ?? null],
       )
     ).rows;
