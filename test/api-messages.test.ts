@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomContent, padMessage, type SogsClient } from '../client';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
+import { runCleanup } from '../src/jobs';
 import { startTestServer, type TestServer } from './helpers/server';
+import { sqlAll } from './helpers/store-sql';
 
 type Msg = Record<string, unknown> & { id: number; seqno: number; data?: string | null };
 
@@ -56,6 +58,14 @@ describe('rooms', () => {
     const tokens = (await t.s.store.listRooms()).map((r) => r.token).filter((x) => x !== 'main');
     assert.deepEqual(tokens, ['_x', 'a_b', 'aB', 'alpha', 'Beta', 'Zeta']);
     for (const token of ['Zeta', 'alpha', '_x', 'aB', 'a_b', 'Beta']) assert.ok(await t.s.store.deleteRoom(token));
+  });
+
+  it('an idle cleanup writes no room row (rooms_version, which every poll checks, stands still)', async () => {
+    const version = async () => (await sqlAll<{ version: number }>(t.s.store, 'SELECT version FROM rooms_version'))[0]!.version;
+    await runCleanup(t.s);
+    const before = await version();
+    await runCleanup(t.s);
+    assert.equal(await version(), before);
   });
 
   it('shows moderators their flags and defaults', async () => {

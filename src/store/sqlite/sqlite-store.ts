@@ -996,8 +996,12 @@ export class SqliteStore implements Store {
       counts['history'] = this.q('DELETE FROM message_history WHERE replaced < ?').run(now - o.historyPruneThreshold).changes;
       counts['dms'] = this.q('DELETE FROM inbox WHERE expiry < ?').run(now).changes;
       counts['activity'] = this.q('DELETE FROM room_users WHERE last_active < ?').run(now - o.activePruneThreshold).changes;
+      // Only rooms whose count changes are written: each written row moves rooms_version, which
+      // would make every process read all rooms again after each tick of an idle server.
       this.q(
-        `UPDATE rooms SET active_users = (SELECT count(*) FROM room_users ru WHERE ru.room = rooms.id AND ru.last_active >= ?)`,
+        `UPDATE rooms SET active_users = c.n FROM (
+           SELECT r.id, (SELECT count(*) FROM room_users ru WHERE ru.room = r.id AND ru.last_active >= ?) AS n FROM rooms r) c
+         WHERE rooms.id = c.id AND rooms.active_users <> c.n`,
       ).run(now - o.activeThreshold);
       counts['nonces'] =
         this.q('DELETE FROM request_nonces WHERE ts < ?').run(Math.floor(now - o.nonceRetention)).changes +
