@@ -92,12 +92,7 @@ export interface Viewer {
   userId: number | null;
   sessionId: string | null;
   moderator: boolean;
-  /** Every row, whispers included, whoever they are for (for renderings shared by all viewers). */
-  allRows?: boolean;
 }
-
-/** The viewer that sees every row (messagesSince only): its caller decides who may see them. */
-export const ALL_ROWS: Viewer = Object.freeze({ userId: null, sessionId: null, moderator: false, allRows: true });
 
 export interface NewMessage {
   roomId: number;
@@ -207,7 +202,8 @@ export interface Store {
   /** Visible, non-deleted, non-filtered messages, newest first, optionally with id < beforeId. */
   recentMessages(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]>;
   /** Update rows for messages/since (api.md §5.2). */
-  messagesSince(roomId: number, viewer: Viewer, seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
+  /** `'everyone'`: every row, whispers included, for a rendering whose caller decides who may see it. */
+  messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
   countPostsSince(roomId: number, userId: number, since: number): Promise<number>;
 

@@ -4,7 +4,7 @@ import { deleteMessage, editMessage, postMessage, readMessage, requirePermission
 import { badRequest } from '../../domain/errors';
 import { parseFileIds } from '../../domain/files';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
-import { ALL_ROWS, type Message } from '../../store/types';
+import type { Message } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
 import { json, jsonText } from '../respond';
 import { sinceCacheOf, sinceKey } from '../since-cache';
@@ -69,7 +69,7 @@ async function since(c: Ctx) {
   const shared = cache.get(key);
   if (typeof shared === 'string') return jsonText(shared);
   if (shared === undefined) {
-    const all = await c.s.store.messagesSince(room.id, ALL_ROWS, seqno, limit, withReactions);
+    const all = await c.s.store.messagesSince(room.id, 'everyone', seqno, limit, withReactions);
     const whispers = all.some(isWhisper);
     const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : null;
     cache.set(key, text);

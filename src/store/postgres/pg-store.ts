@@ -568,7 +568,8 @@ export class PgStore implements Store {
     return rows.map(toMessage);
   }
 
-  async messagesSince(roomId: number, viewer: Viewer, seqno: number, limit: number, withReactions: boolean): Promise<Message[]> {
+  async messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]> {
+    const all = viewer === 'everyone';
     const rows = (
       await this.q(
         `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
@@ -577,7 +578,7 @@ export class PgStore implements Store {
             AND ($3::boolean OR m.seqno_data > $2)
             AND ($7::boolean OR ${visible('$5', '$6')})
           ORDER BY m.seqno LIMIT $4`,
-        [roomId, seqno, withReactions, limit, viewer.userId, viewer.moderator, viewer.allRows ?? false],
+        [roomId, seqno, withReactions, limit, all ? null : viewer.userId, !all && viewer.moderator, all],
       )
     ).rows;
     return rows.map(toMessage);

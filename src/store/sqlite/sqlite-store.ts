@@ -433,7 +433,8 @@ export class SqliteStore implements Store {
     return rows.map(toMessage);
   }
 
-  async messagesSince(roomId: number, viewer: Viewer, seqno: number, limit: number, withReactions: boolean): Promise<Message[]> {
+  async messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]> {
+    const all = viewer === 'everyone';
     const rows = this.q(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
         WHERE m.room = @room AND m.seqno > @s AND NOT m.filtered
@@ -441,7 +442,7 @@ export class SqliteStore implements Store {
           AND (@withr OR m.seqno_data > @s)
           AND (@all OR ${VISIBLE})
         ORDER BY m.seqno LIMIT ${lim(limit)}`,
-    ).all({ room: roomId, s: seqno, withr: int(withReactions), uid: viewer.userId, mod: int(viewer.moderator), all: int(viewer.allRows ?? false) }) as Row[];
+    ).all({ room: roomId, s: seqno, withr: int(withReactions), uid: all ? null : viewer.userId, mod: int(!all && viewer.moderator), all: int(all) }) as Row[];
     return rows.map(toMessage);
   }
 
