@@ -137,14 +137,16 @@ export async function uploadFile(
   return storeFile(s, room, user, body, filenameFromDisposition(disposition));
 }
 
-/** Stores an upload (size-checked, an hour to live) for a caller that checked permissions. */
-export async function storeFile(s: Services, room: Room, uploader: User, body: Buffer, filename: string | null): Promise<FileRecord> {
+/** Stores an upload (size-checked; an hour to live unless told otherwise) for a caller that checked permissions. */
+export async function storeFile(
+  s: Services, room: Room, uploader: User, body: Buffer, filename: string | null, ttl = UPLOAD_TTL,
+): Promise<FileRecord> {
   if (body.length > s.config.filesMaxSize) {
     throw new DomainError('too-large', `file is ${body.length} bytes; the limit is ${s.config.filesMaxSize}`);
   }
   const now = s.clock.now();
   const f = await s.store.insertFile({
-    roomId: room.id, uploaderId: uploader.id, size: body.length, filename, now, expiry: now + UPLOAD_TTL,
+    roomId: room.id, uploaderId: uploader.id, size: body.length, filename, now, expiry: now + ttl,
     pathFor: (id) => blobPath(room, id, filename),
   });
   try {

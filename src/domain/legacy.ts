@@ -6,8 +6,8 @@
 import type { Message, Room, User } from '../store/types';
 import { recordAudit } from './audit';
 import { banUser, unbanUser } from './bans';
-import { DomainError, forbidden } from './errors';
-import { blobPath } from './files';
+import { forbidden } from './errors';
+import { storeFile } from './files';
 import { allows, type Permissions } from './permissions';
 import { applyRoomUpdate } from './room-update';
 import { permissionsIn } from './rooms';
@@ -149,7 +149,8 @@ export async function legacyBanList(s: Services, room: Room, p: LegacyPrincipal)
 /** GET moderators: visible moderators and admins (hidden ones for moderators), sorted, no system user. */
 export async function legacyModerators(s: Services, room: Room, p: LegacyPrincipal | null): Promise<string[]> {
   const showHidden = p !== null && allows(p.perms, 'moderator');
-  const ids = (await s.store.roomModerators(room.id))
+  // Every compact_poll asks this for each of its rooms: the lists cached by info_updates.
+  const ids = (await s.roomInfo.get(s, room)).mods
     .filter((m) => (m.visible || showHidden) && !m.sessionId.startsWith('ff'))
     .map((m) => m.sessionId);
   return [...new Set(ids)].sort();
@@ -157,21 +158,7 @@ export async function legacyModerators(s: Services, room: Room, p: LegacyPrincip
 
 /** Stores an upload for the legacy API (no file name); the caller checked permissions. */
 export async function legacyStoreFile(s: Services, room: Room, uploader: User, bytes: Buffer): Promise<number> {
-  if (bytes.length > s.config.filesMaxSize) {
-    throw new DomainError('too-large', `file is ${bytes.length} bytes; the limit is ${s.config.filesMaxSize}`);
-  }
-  const now = s.clock.now();
-  const f = await s.store.insertFile({
-    roomId: room.id, uploaderId: uploader.id, size: bytes.length, filename: null, now, expiry: now + LEGACY_FILE_TTL,
-    pathFor: (id) => blobPath(room, id, null),
-  });
-  try {
-    await s.blobs.write(f.path, bytes);
-  } catch (e) {
-    await s.store.deleteFileRow(f.id);
-    throw e;
-  }
-  return f.id;
+  return (await storeFile(s, room, uploader, bytes, null, LEGACY_FILE_TTL)).id;
 }
 
 /** POST rooms/:id/image (reference): room admin; the upload becomes the (non-expiring) room image. */
