@@ -9,6 +9,7 @@ import { runCleanup } from '../src/jobs';
 import { createRoom } from '../src/domain/rooms';
 import { filenameFromDisposition, safeFileName, sweepOrphanBlobs } from '../src/domain/files';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
+import { blobFile } from '../src/store/blobs';
 import { runCli } from './helpers/cli';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
 import { ageBlobs, blobExists, blobPaths, sqlAll, sqlGet } from './helpers/store-sql';
@@ -523,6 +524,15 @@ describe('room deletion and onion requests', () => {
       assert.equal((await fileRow(t, up.json<{ id: number }>().id))!.filename, 'o2.bin');
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('stored upload paths', () => {
+  it('resolve inside the uploads folder only (a path from an imported database is not trusted)', () => {
+    assert.equal(blobFile('/data/uploads', 'uploads/main/1_a.txt'), '/data/uploads/main/1_a.txt');
+    for (const bad of ['uploads/../key_x25519', 'uploads/main/../../x', '/etc/passwd', 'main/1', 'uploads/a\0b', 'uploads/']) {
+      assert.throws(() => blobFile('/data/uploads', bad), /outside/, bad);
     }
   });
 });

@@ -81,6 +81,31 @@ describe('import one of our own data folders', () => {
     assert.equal(forced.code, 0, forced.err);
   });
 
+  it('imports the rest when an upload is missing on disk, the room image included', async () => {
+    const copy = tempDataDir();
+    const other = tempDataDir();
+    try {
+      fs.cpSync(source.dataDir, copy, { recursive: true });
+      const icon = fs.readdirSync(`${copy}/uploads/main`).find((f) => f.endsWith('_icon.png'))!;
+      fs.rmSync(`${copy}/uploads/main/${icon}`);
+      const r = await runCli(other, '--import-sqlite', copy);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`file ${imageId}: its upload uploads/main/${icon} is missing on disk`));
+      assert.match(r.out, new RegExp(`room main: its image \\(file ${imageId}\\) was missing, so it now has none`));
+      const t = await startTestServer({}, { dataDir: other });
+      try {
+        const room = (await t.client(admin.identity).get('/room/main')).json<Record<string, unknown>>();
+        assert.equal('image_id' in room, false);
+        assert.equal((await downloadFile(t.client(null), 'main', fileId)).status, 200, 'the other upload is there');
+      } finally {
+        await t.close();
+      }
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a folder that is not one of ours, leaving the target as it was', async () => {
     const pysogs = tempDataDir();
     const nothing = tempDataDir();

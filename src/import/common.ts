@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Config, resolveInDataDir, sqlitePath } from '../config';
-import { UPLOADS_DIR } from '../store/blobs';
+import { UPLOADS_DIR, blobFile } from '../store/blobs';
 import { migrate } from '../store/sqlite/migrations';
 import { pgContents, replaceWithSqlite } from '../store/postgres/load-from-sqlite';
 
@@ -207,8 +207,7 @@ export class Staging {
 
   /** Where an upload goes inside the temporary uploads folder, for a path `uploads/…`. */
   stagedBlob(relPath: string): string {
-    if (!relPath.startsWith(UPLOADS_DIR + '/')) throw new Error(`bad blob path ${relPath}`);
-    return path.join(this.uploadsTmp, ...relPath.slice(UPLOADS_DIR.length + 1).split('/'));
+    return blobFile(this.uploadsTmp, relPath);
   }
 
   /** Copies (or hard-links) a source file into the staged uploads. */
@@ -372,4 +371,19 @@ export function columnsOf(db: Database.Database, table: string): string[] {
 
 export function hasTable(db: Database.Database, table: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?").get(table) !== undefined;
+}
+
+/**
+ * Forgets files of a staged database whose uploads are missing, as the schema's ON DELETE rules
+ * would (staging runs with foreign keys off): a room whose image it was keeps none, a legacy id
+ * mapped to it goes, and so does its row (if it had one).
+ */
+export function forgetFiles(db: Database.Database, summary: ImportSummary, ids: Iterable<number>): void {
+  for (const id of ids) {
+    for (const { token } of db.prepare('UPDATE rooms SET image = NULL WHERE image = ? RETURNING token').all(id) as { token: string }[]) {
+      summary.notes.push(`room ${token}: its image (file ${id}) was missing, so it now has none`);
+    }
+    db.prepare('DELETE FROM file_id_hacks WHERE file = ?').run(id);
+    db.prepare('DELETE FROM files WHERE id = ?').run(id);
+  }
 }

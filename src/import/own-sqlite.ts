@@ -8,14 +8,23 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { x25519PublicKey } from '../crypto/keys';
 import { SERVER_KEY_SETTING } from '../store/types';
-import { UPLOADS_DIR } from '../store/blobs';
+import { UPLOADS_DIR, blobFile } from '../store/blobs';
 import { ImportError,
-  importFailure, ImportSummary, Staging, checkTarget, closeSourceDb, hasTable, openSourceDb, targetOf } from './common';
+  forgetFiles, importFailure, ImportSummary, Staging, checkTarget, closeSourceDb, hasTable, openSourceDb, targetOf } from './common';
 
 export interface OwnImportOptions {
   /** Our data folder: sogs.db, key_x25519 and uploads/ (the reference layout we keep). */
   source: string;
   force?: boolean;
+}
+
+/** The source's file of a stored upload path, or null for a path that would leave its uploads folder. */
+function insideUploads(source: string, rel: string): string | null {
+  try {
+    return blobFile(path.join(source, UPLOADS_DIR), rel);
+  } catch {
+    return null;
+  }
 }
 
 export async function importOwnSqlite(config: Config, opts: OwnImportOptions): Promise<ImportSummary> {
@@ -45,15 +54,17 @@ export async function importOwnSqlite(config: Config, opts: OwnImportOptions): P
     for (const table of ['rooms', 'users', 'messages', 'files', 'inbox', 'reactions', 'user_permission_overrides']) {
       summary.add(table, (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n);
     }
+    const missing: number[] = [];
     for (const { id, path: rel } of db.prepare('SELECT id, path FROM files').all() as { id: number; path: string }[]) {
-      const from = path.join(source, rel);
-      if (!rel.startsWith(UPLOADS_DIR + '/') || !fs.existsSync(from)) {
-        summary.skip('file', id, `its upload ${rel} is missing on disk`);
-        db.prepare('DELETE FROM files WHERE id = ?').run(id);
+      const from = insideUploads(source, rel);
+      if (from === null || !fs.existsSync(from)) {
+        summary.skip('file', id, from === null ? `its upload path ${JSON.stringify(rel)} leaves the uploads folder` : `its upload ${rel} is missing on disk`);
+        missing.push(id);
         continue;
       }
       staging.copyBlob(from, rel);
     }
+    forgetFiles(db, summary, missing);
     await staging.commit(key);
     summary.notes.push(`server key kept: public key ${x25519PublicKey(key).toString('hex')} (join URLs keep working)`);
     summary.notes.push(`the source ${source} was not changed; remove it once the server runs well on the new database`);

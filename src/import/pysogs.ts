@@ -14,6 +14,7 @@ import { dumpToSqlite } from '../store/postgres/dump-to-sqlite';
 import type { Room } from '../store/types';
 import {
   ImportError,
+  forgetFiles,
   importFailure,
   ImportSummary,
   Progress,
@@ -196,11 +197,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
           summary.add(kind);
         }
       }
-      // A room image whose upload was missing: the room keeps no image.
-      for (const id of skippedFiles) {
-        const r = db.prepare('UPDATE rooms SET image = NULL WHERE image = ? RETURNING token').all(id) as { token: string }[];
-        for (const { token } of r) summary.notes.push(`room ${token}: its image (file ${id}) was missing, so it now has none`);
-      }
+      forgetFiles(db, summary, skippedFiles);
       // Rows whose parents are missing in the source (dangling references the reference's
       // SQLite did not enforce): dropped, so that our foreign keys hold.
       for (const v of db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[]) {

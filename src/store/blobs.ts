@@ -27,6 +27,19 @@ export interface FileBlobs {
 /** The folder (relative to the root) that holds uploads. */
 export const UPLOADS_DIR = 'uploads';
 
+/**
+ * The file of a stored path (`uploads/...`) under the folder `uploads` holds it, refusing
+ * anything that would leave that folder (an absolute path, `..`, a NUL).
+ */
+export function blobFile(uploads: string, relPath: string): string {
+  const prefix = UPLOADS_DIR + '/';
+  const full = path.resolve(uploads, relPath.slice(prefix.length));
+  if (!relPath.startsWith(prefix) || relPath.includes('\0') || !full.startsWith(path.resolve(uploads) + path.sep)) {
+    throw new Error(`blob path ${JSON.stringify(relPath)} is outside ${uploads}`);
+  }
+  return full;
+}
+
 export class DiskBlobs implements FileBlobs {
   readonly root: string;
 
@@ -34,14 +47,8 @@ export class DiskBlobs implements FileBlobs {
     this.root = path.resolve(root);
   }
 
-  /** Resolves a stored path, refusing anything that would leave the uploads folder. */
   private resolve(relPath: string): string {
-    const uploads = path.join(this.root, UPLOADS_DIR);
-    const full = path.resolve(this.root, relPath);
-    if (path.isAbsolute(relPath) || relPath.includes('\0') || !full.startsWith(uploads + path.sep)) {
-      throw new Error(`blob path ${JSON.stringify(relPath)} is outside ${uploads}`);
-    }
-    return full;
+    return blobFile(path.join(this.root, UPLOADS_DIR), relPath);
   }
 
   async write(relPath: string, bytes: Buffer): Promise<void> {
