@@ -435,6 +435,11 @@ describe('import a PySOGS that ran on PostgreSQL (--import-db postgres://…)', 
       const bad = await runCli(tmp('sogs-pysogs-frompg-bad-'), '--import-pysogs', FIXTURE, '--import-db', pgSchemaUrl('no_such_schema_here'));
       assert.equal(bad.code, 1);
       assert.match(bad.err, /table 'users' is missing/);
+      // Nothing prints a database password, not even when the database cannot be reached.
+      const unreachable = await runCli(tmp('sogs-pysogs-frompg-pw-'), '--import-pysogs', FIXTURE, '--import-db', 'postgres://sogs:s3cret-pw@127.0.0.1:1/sogs');
+      assert.equal(unreachable.code, 1);
+      assert.match(unreachable.err, /cannot read the PySOGS database postgres:\/\/sogs:\*\*\*@127\.0\.0\.1:1\/sogs/);
+      assert.equal(unreachable.err.includes('s3cret-pw') || unreachable.out.includes('s3cret-pw'), false);
     } finally {
       fs.rmSync(target, { recursive: true, force: true });
       await dropTestDb(target);

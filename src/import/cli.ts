@@ -2,6 +2,7 @@
 // `--import-legacy DIR`, `--import-sqlite DIR` (one of our own data folders, e.g. into
 // PostgreSQL), `--force`. Errors print `Error: …` and exit 1 with the target untouched.
 import type { Config } from '../config';
+import { withoutPassword } from '../store/postgres/connect';
 import { ImportError } from './common';
 import { importLegacy } from './legacy';
 import { importOwnSqlite } from './own-sqlite';
@@ -22,7 +23,7 @@ export async function runImport(config: Config, f: ImportFlags): Promise<number>
     if (f.importSqlite !== undefined) {
       if (f.importDb !== undefined) throw new ImportError('--import-db goes with --import-pysogs');
       const s = await importOwnSqlite(config, { source: f.importSqlite, force: Boolean(f.force) });
-      const into = config.dbUrl.startsWith('sqlite:') ? config.dataDir : config.dbUrl.replace(/\/\/[^@/]*@/, '//');
+      const into = config.dbUrl.startsWith('sqlite:') ? config.dataDir : withoutPassword(config.dbUrl);
       for (const line of s.lines(`Imported the data folder ${f.importSqlite} into ${into}.`)) console.log(line);
       return 0;
     }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { type Config, resolveInDataDir, sqlitePath } from '../config';
 import { UPLOADS_DIR, blobFile } from '../store/blobs';
 import { migrate } from '../store/sqlite/migrations';
+import { withoutPassword } from '../store/postgres/connect';
 import { pgContents, replaceWithSqlite } from '../store/postgres/load-from-sqlite';
 
 /** A problem with the input or the target: printed as `Error: …`, exit 1, target untouched. */
@@ -111,7 +112,7 @@ async function databaseProblems(t: Target): Promise<string[]> {
     try {
       c = await pgContents(t.pgUrl);
     } catch (e) {
-      throw new ImportError(`cannot read the target database ${t.pgUrl}: ${(e as Error).message}`);
+      throw new ImportError(`cannot read the target database ${withoutPassword(t.pgUrl)}: ${(e as Error).message}`);
     }
   } else {
     if (!fs.existsSync(t.dbFile!)) return [];
@@ -161,7 +162,7 @@ export async function checkTarget(t: Target, newKey: Buffer, force: boolean): Pr
   }
   if (!t.blobsInDb && hasFiles(t.uploadsDir)) problems.push(`it has uploaded files in ${t.uploadsDir}`);
   if (problems.length > 0 && !force) {
-    const where = t.pgUrl === null ? `data folder ${t.dataDir}` : `database ${t.pgUrl} (data folder ${t.dataDir})`;
+    const where = t.pgUrl === null ? `data folder ${t.dataDir}` : `database ${withoutPassword(t.pgUrl)} (data folder ${t.dataDir})`;
     throw new ImportError(`the target ${where} is not empty: ${problems.join('; ')}. Use --force to replace its contents`);
   }
 }

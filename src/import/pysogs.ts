@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { systemUserId } from '../crypto/ids';
 import { x25519PublicKey } from '../crypto/keys';
 import { blobPath } from '../domain/files';
+import { withoutPassword } from '../store/postgres/connect';
 import { dumpToSqlite } from '../store/postgres/dump-to-sqlite';
 import type { Room } from '../store/types';
 import {
@@ -111,7 +112,7 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
       await dumpToSqlite(opts.dbFile!, dbFile, TABLES.map((x) => x.table));
     } catch (e) {
       fs.rmSync(dumpDir, { recursive: true, force: true });
-      throw new ImportError(`cannot read the PySOGS database ${opts.dbFile}: ${(e as Error).message}`);
+      throw new ImportError(`cannot read the PySOGS database ${withoutPassword(opts.dbFile!)}: ${(e as Error).message}`);
     }
   } else {
     dbFile = path.resolve(opts.dbFile ?? path.join(source, 'sogs.db'));

@@ -12,12 +12,17 @@ export interface PgTarget {
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** A database URL fit for messages and logs: its password replaced by `***` (works on any string). */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
 export function parsePgUrl(url: string): PgTarget {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`dbUrl ${JSON.stringify(url)} is not a valid postgres:// URL`);
+    throw new Error(`dbUrl ${JSON.stringify(withoutPassword(url))} is not a valid postgres:// URL`);
   }
   const schema = u.searchParams.get('schema');
   u.searchParams.delete('schema');
