@@ -51,9 +51,12 @@ export interface LoadOptions {
 /** Replaces everything in the PostgreSQL database with the SQLite database's rows, atomically. */
 export async function replaceWithSqlite(url: string, opts: LoadOptions): Promise<Record<string, number>> {
   const store = await PgStore.open({ url, poolSize: 1 });
-  const src = new Database(opts.sqliteFile, { readonly: true, fileMustExist: true });
-  const client = await store.pool.connect();
+  // Opened inside the try, so that a failure to open either still closes what was opened.
+  let src: Database.Database | null = null;
+  let client: pg.PoolClient | null = null;
   try {
+    src = new Database(opts.sqliteFile, { readonly: true, fileMustExist: true });
+    client = await store.pool.connect();
     await client.query('BEGIN');
     const pgTables = (
       await client.query<{ t: string }>(
@@ -85,11 +88,11 @@ export async function replaceWithSqlite(url: string, opts: LoadOptions): Promise
     await client.query('COMMIT');
     return counts;
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client?.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
-    client.release();
-    src.close();
+    client?.release();
+    src?.close();
     await store.close();
   }
 }
