@@ -6,9 +6,10 @@
 // row decoding and the serialisation then happen once per change of the room, not once per poll.
 //
 // Why an entry can never outlive its listing: message_sequence moves with every change to a
-// room's messages (post, edit, deletion, reaction), and the room row it comes from is checked
-// against rooms_version on every request, so a change made by this process or by any other on
-// the same database gives the next poll a new key. (One change moves no seqno: an edit that
+// room's messages (post, edit, deletion, reaction), and every request sees the room's current
+// message_sequence (the store re-reads or re-validates room rows per request, see
+// Store.roomsAndOverrides), so a change made by this process or by any other on the same database
+// gives the next poll a new key. (One change moves no seqno: an edit that
 // re-signs unchanged content, which no poll is told of either; a shared rendering then keeps the
 // earlier padding and signature, a valid pair, until the room's next change.) Permissions are
 // checked per viewer before the cache is asked.

@@ -55,6 +55,11 @@ export function toOverride(r: Row): PermissionOverride {
   };
 }
 
+/** A user's override rows by room id. */
+export function toOverrideMap(rows: Row[]): Map<number, PermissionOverride> {
+  return new Map(rows.map((r) => [r['room'] as number, toOverride(r)]));
+}
+
 export function toMessage(r: Row): Message {
   const data = r['data'] as Buffer | null;
   return {

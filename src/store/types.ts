@@ -186,6 +186,7 @@ export interface Store {
   /**
    * Every room and, for a user, their overrides by room id: what a poll reads once per batch.
    * Read together so that a networked store can answer in one round trip when no room changed.
+   * The rooms are as current as a fresh read (a poll trusts their message_sequence and info_updates).
    */
   roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }>;
   setRoomModerator(change: ModeratorChange & { roomId: number }): Promise<void>;

@@ -311,6 +311,19 @@ END $$;
 CREATE TRIGGER rooms_version AFTER INSERT OR UPDATE OR DELETE ON rooms FOR EACH ROW EXECUTE FUNCTION bump_rooms_version();
 `,
   },
+  {
+    // rooms_version moves only with what a room row says of itself (token, name, description,
+    // image, default permissions) or with rooms added and removed; the counters every post and
+    // pin moves (message_sequence, info_updates, active_users) are read fresh with each poll's
+    // overrides instead. Otherwise every post on every instance waited for this one row's lock
+    // until the post before it had committed, whatever its room.
+    version: 6,
+    sql: `
+DROP TRIGGER rooms_version ON rooms;
+CREATE TRIGGER rooms_version AFTER INSERT OR DELETE OR UPDATE OF token, name, description, image, read, accessible, write, upload
+  ON rooms FOR EACH ROW EXECUTE FUNCTION bump_rooms_version();
+`,
+  },
 ];
 
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */

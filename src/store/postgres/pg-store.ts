@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { addPadding, removePadding } from '../../crypto/padding';
 import { blindedAbs } from '../../crypto/ids';
-import { b, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
+import { b, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toOverrideMap, toRoom, toUser, type Row } from '../rows';
 import {
   StoreConflict,
   type ActivityTouch,
@@ -382,29 +382,37 @@ export class PgStore implements Store {
   }
 
   /**
-   * One round trip while the rooms are unchanged: the rooms_version (bumped by a trigger on any
-   * change to the rooms table, by any instance) comes with the overrides, and the room rows kept
-   * from the last read are used while it stays the same. The version is read before the rows,
-   * so a change racing the read can only make the kept copy look older than it is.
+   * One round trip while the rooms are unchanged: the rooms_version (bumped by a trigger when a
+   * room row's own fields change, by any instance) and every room's counters come with the
+   * overrides, and the room rows kept from the last read supply the rest while the version stays
+   * the same. The version is read before the rows, so a change racing the read can only make the
+   * kept copy look older than it is; the counters are always this statement's.
    */
   async roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
     const rows = (
       await this.q(
-        `SELECT (SELECT version FROM rooms_version) AS rooms_version, o.*
+        `SELECT (SELECT version FROM rooms_version) AS rooms_version,
+                (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS counters, o.*
            FROM (SELECT 1) x LEFT JOIN user_permission_overrides o ON o."user" = $1`,
         [userId],
       )
     ).rows;
     const version = rows[0]!['rooms_version'] as number | null;
-    const overrides = userId === null ? null : new Map(rows.filter((r) => r['room'] !== null).map((r) => [r['room'] as number, toOverride(r)]));
+    const overrides = userId === null ? null : toOverrideMap(rows.filter((r) => r['room'] !== null));
     if (version === null) return { rooms: await this.listRooms(), overrides };
     if (this.rooms?.version !== version) this.rooms = { version, rooms: (await this.listRooms()).map((r) => Object.freeze(r)) };
-    return { rooms: [...this.rooms.rooms], overrides };
+    const counters = new Map(((rows[0]!['counters'] as [number, number, number, number][] | null) ?? []).map((c) => [c[0], c]));
+    const rooms: Room[] = [];
+    for (const r of this.rooms.rooms) {
+      const c = counters.get(r.id);
+      // A room missing from the counters was deleted after the kept rows were read.
+      if (c) rooms.push({ ...r, messageSequence: c[1], infoUpdates: c[2], activeUsers: c[3] });
+    }
+    return { rooms, overrides };
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {
-    const rows = (await this.q('SELECT * FROM user_permission_overrides WHERE "user" = $1', [userId])).rows;
-    return new Map(rows.map((r) => [r['room'] as number, toOverride(r)]));
+    return toOverrideMap((await this.q('SELECT * FROM user_permission_overrides WHERE "user" = $1', [userId])).rows);
   }
 
   async setRoomModerator(c: ModeratorChange & { roomId: number }): Promise<void> {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { addPadding, removePadding } from '../../crypto/padding';
-import { b, int, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toRoom, toUser, type Row } from '../rows';
+import { b, int, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toOverrideMap, toRoom, toUser, type Row } from '../rows';
 import { blindedAbs } from '../../crypto/ids';
 import { migrate } from './migrations';
 import {
@@ -295,8 +295,7 @@ export class SqliteStore implements Store {
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {
-    const rows = this.q('SELECT * FROM user_permission_overrides WHERE user = ?').all(userId) as Row[];
-    return new Map(rows.map((r) => [r['room'] as number, toOverride(r)]));
+    return toOverrideMap(this.q('SELECT * FROM user_permission_overrides WHERE user = ?').all(userId) as Row[]);
   }
 
   async setRoomModerator(c: ModeratorChange & { roomId: number }): Promise<void> {
