@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { type Config, publicBaseUrl, resolveInDataDir, sqlitePath } from './config';
+import { type Config, blobsInDatabase, publicBaseUrl, resolveInDataDir, sqlitePath } from './config';
 import { generateX25519SecretKey, x25519PublicKey } from './crypto/keys';
 import { systemUserId } from './crypto/ids';
 import { ActivityRecorder } from './domain/activity';
@@ -83,8 +83,7 @@ export async function openStore(config: Config): Promise<Store> {
 
 /** Where uploads live (config fileStore): the database on PostgreSQL by default, else the data folder. */
 export function openBlobs(config: Config, store: Store): FileBlobs {
-  const inDb = config.fileStore === 'database' || (config.fileStore === 'auto' && store instanceof PgStore);
-  return inDb && store instanceof PgStore ? new PgBlobs(store.pool) : new DiskBlobs(config.dataDir);
+  return blobsInDatabase(config) && store instanceof PgStore ? new PgBlobs(store.pool) : new DiskBlobs(config.dataDir);
 }
 
 export function makeLogger(config: Config): Logger {

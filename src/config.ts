@@ -322,6 +322,11 @@ export function sqlitePath(c: Config): string | null {
   return rest.startsWith('/') ? rest : resolveInDataDir(c, rest);
 }
 
+/** Whether uploads are kept in the database (fileStore; only PostgreSQL can hold them). */
+export function blobsInDatabase(c: Config): boolean {
+  return sqlitePath(c) === null && c.fileStore !== 'disk';
+}
+
 /** Public base URL for join links. */
 export function publicBaseUrl(c: Config): string {
   if (c.baseUrl) return c.baseUrl.replace(/\/+$/, '');

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Config, resolveInDataDir, sqlitePath } from '../config';
+import { type Config, blobsInDatabase, resolveInDataDir, sqlitePath } from '../config';
 import { UPLOADS_DIR, blobFile } from '../store/blobs';
 import { migrate } from '../store/sqlite/migrations';
 import { withoutPassword } from '../store/postgres/connect';
@@ -98,7 +98,7 @@ export function targetOf(config: Config): Target {
     dataDir: path.resolve(config.dataDir),
     dbFile: dbFile === null ? null : path.resolve(dbFile),
     pgUrl: dbFile === null ? config.dbUrl : null,
-    blobsInDb: dbFile === null && config.fileStore !== 'disk',
+    blobsInDb: blobsInDatabase(config),
     keyFile: path.resolve(resolveInDataDir(config, config.keyFile)),
     uploadsDir: path.join(path.resolve(config.dataDir), UPLOADS_DIR),
   };
