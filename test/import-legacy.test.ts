@@ -17,7 +17,7 @@ import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy
 import { importLegacy } from '../src/import/legacy';
 import { runCli } from './helpers/cli';
 import { dirChecksum, sqlAll, targetChecksum } from './helpers/store-sql';
-import { ManualClock, startTestServer, testDbUrl, type TestServer } from './helpers/server';
+import { ManualClock, dropTestDb, startTestServer, testDbUrl, type TestServer } from './helpers/server';
 
 const FIXTURE = '/work/shared/fixtures/legacy-volume';
 const HAVE_FIXTURE = fs.existsSync(path.join(FIXTURE, 'expected.json'));
@@ -356,6 +356,21 @@ describe('legacy import: auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing
     } finally {
       await srv.close();
     }
+  });
+});
+
+describe('legacy import: expired auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+  it('are counted per room in a note, not listed one by one among the skipped rows', async () => {
+    const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
+    const dataDir = tmp('sogs-legacy-old-tokens-');
+    const dbUrl = testDbUrl(dataDir);
+    const summary = await importLegacy({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) }, { source: FIXTURE, now: capturedAt + 30 * 86400, progress: false });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropTestDb(dataDir);
+    assert.equal(summary.counts['auth tokens (still valid)'], undefined);
+    assert.deepEqual(summary.skipped.filter((x) => x.kind === 'token'), []);
+    assert.ok(summary.notes.includes('oxen: 2 expired auth tokens dropped'), summary.notes.join('\n'));
+    assert.ok(summary.notes.includes('crypto: 1 expired auth tokens dropped'), summary.notes.join('\n'));
   });
 });
 

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { parseSessionId } from '../crypto/ids';
 import { generateX25519SecretKey, x25519PublicKey } from '../crypto/keys';
 import { encryptLegacyChallenge, legacyChallengeJson, legacyChallengeKey } from '../crypto/legacy-token';
+import type { Config } from '../config';
 import type { Room } from '../store/types';
 import { DomainError, badRequest } from './errors';
 import type { Services } from './services';
@@ -17,20 +18,22 @@ export const LEGACY_TOKEN_BYTES = 48;
 /** Seconds a challenge's token can be claimed (the legacy server's PENDING_TOKEN_EXPIRATION). */
 export const LEGACY_PENDING_TOKEN_TTL = 600;
 
-const TOKEN_HEX_RE = /^[0-9a-f]{96}$/;
+/** A token as clients send it (and the legacy server stored it): LEGACY_TOKEN_BYTES in lowercase hex. */
+export const LEGACY_TOKEN_HEX_RE = /^[0-9a-f]{96}$/;
 
 /** 401: clients forget their token and redo the challenge (legacy.md §2.1, §11.2). */
 export const noToken = (msg = 'Missing or invalid auth token'): DomainError => new DomainError('unauthorized', msg);
 
-function tokenLifetime(s: Services): number {
-  return s.config.legacyTokenDays * 86400;
+/** Seconds a claimed token stays valid (option legacyTokenDays). */
+export function legacyTokenLifetime(config: Config): number {
+  return config.legacyTokenDays * 86400;
 }
 
 /** The 05 id holding `authorization` as a claimed, unexpired token of `room`, or null. */
 export async function tokenOwner(s: Services, room: Room, authorization: string): Promise<string | null> {
   // Looked up verbatim, as the legacy server does; anything but 96 lowercase hex is no token of ours.
-  if (!TOKEN_HEX_RE.test(authorization)) return null;
-  return s.store.legacyTokenOwner(room.id, authorization, s.clock.now() - tokenLifetime(s));
+  if (!LEGACY_TOKEN_HEX_RE.test(authorization)) return null;
+  return s.store.legacyTokenOwner(room.id, authorization, s.clock.now() - legacyTokenLifetime(s.config));
 }
 
 /**
@@ -65,5 +68,5 @@ export async function claimToken(s: Services, room: Room, sessionId05: string, a
 /** Background job: claimed tokens past their lifetime and pending ones past theirs. */
 export async function pruneLegacyTokens(s: Services): Promise<{ tokens: number; pending: number }> {
   const now = s.clock.now();
-  return s.store.pruneLegacyTokens(now - tokenLifetime(s), now - LEGACY_PENDING_TOKEN_TTL);
+  return s.store.pruneLegacyTokens(now - legacyTokenLifetime(s.config), now - LEGACY_PENDING_TOKEN_TTL);
 }

@@ -11,6 +11,7 @@ import { systemUserId } from '../crypto/ids';
 import { x25519PublicKey } from '../crypto/keys';
 import { removePadding } from '../crypto/padding';
 import { blobPath } from '../domain/files';
+import { LEGACY_TOKEN_HEX_RE, legacyTokenLifetime } from '../domain/legacy-tokens';
 import type { Room } from '../store/types';
 import { UPLOADS_DIR } from '../store/blobs';
 import { ImportError,
@@ -242,18 +243,23 @@ function importRoom(s: Staged, token: string, name: string, roomDb: Database.Dat
   // those clients keep polling without signing in again. Pending ones (10 minutes) do not.
   if (hasTable(roomDb, 'tokens') && ['public_key', 'timestamp', 'token'].every((c) => columnsOf(roomDb, 'tokens').includes(c))) {
     const insToken = db.prepare('INSERT INTO legacy_tokens (token, room, session_id, claimed) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    let expired = 0;
     for (const r of roomDb.prepare('SELECT public_key, timestamp, token FROM tokens').all() as Row[]) {
       const id = String(r['public_key'] ?? '').toLowerCase();
       const claimed = Number(r['timestamp']);
       const tok = r['token'];
-      if (!SESSION_ID_RE.test(id) || typeof tok !== 'string' || !/^[0-9a-f]{96}$/.test(tok) || !Number.isFinite(claimed)) {
+      if (!SESSION_ID_RE.test(id) || typeof tok !== 'string' || !LEGACY_TOKEN_HEX_RE.test(tok) || !Number.isFinite(claimed)) {
         summary.skip('token', `${token}/${id}`, 'not a 05 session id with a 48-byte hex token');
       } else if (claimed <= now - s.tokenLifetime) {
-        summary.skip('token', `${token}/${id}`, 'expired');
+        // Expired sign-ins are what a long-lived server has most of: counted, not listed.
+        expired++;
       } else if (insToken.run(tok, roomId, id, claimed).changes > 0) {
         summary.add('auth tokens (still valid)');
+      } else {
+        summary.skip('token', `${token}/${id}`, 'the same token was already imported');
       }
     }
+    if (expired > 0) summary.notes.push(`${token}: ${expired} expired auth tokens dropped`);
   }
   if (hasTable(roomDb, 'pending_tokens')) {
     const n = Number(roomDb.prepare('SELECT count(*) FROM pending_tokens').pluck().get());
@@ -316,7 +322,7 @@ export async function importLegacy(config: Config, opts: LegacyImportOptions): P
       staging,
       summary,
       now,
-      tokenLifetime: config.legacyTokenDays * 86400,
+      tokenLifetime: legacyTokenLifetime(config),
       userId(sessionId) {
         let id = userIds.get(sessionId);
         if (id === undefined) {
