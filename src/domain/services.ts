@@ -9,7 +9,7 @@ import type { ActivityRecorder } from './activity';
 import type { RoomCache, RoomInfoCache } from './rooms';
 
 export interface ServerKeys {
-  /** X25519 secret (32 bytes); also the seed of the server's Ed25519 key (legacy tokens). */
+  /** X25519 secret (32 bytes); also what the filter bot's signing key is derived from. */
   secret: Buffer;
   publicKey: Buffer;
   publicKeyHex: string;

@@ -32,8 +32,10 @@ export function parsePgUrl(url: string): PgTarget {
   return { connectionString: u.toString(), schema };
 }
 
-// ids and counters are BIGINT; pg returns those as strings by default. Every value we store fits
-// a double exactly (ids and seqnos stay far below 2^53), so they are parsed as numbers.
+// ids and counters are BIGINT; pg returns those as strings by default. Every value we read back
+// fits a double exactly (ids and seqnos stay far below 2^53), so they are parsed as numbers. The
+// one exception, file_id_hacks.old_file_id (imported legacy ids reach 19 digits), is only ever
+// compared in SQL, never read.
 const INT8 = pg.types.builtins.INT8;
 type ParserId = Parameters<typeof pg.types.getTypeParser>[0];
 const types: pg.CustomTypesConfig = {
@@ -41,15 +43,18 @@ const types: pg.CustomTypesConfig = {
     oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-export function createPool(target: PgTarget, max: number): pg.Pool {
-  const pool = new pg.Pool({
+/** How every connection of ours reaches the URL's database and schema. */
+export function clientConfig(target: PgTarget): pg.ClientConfig {
+  return {
     connectionString: target.connectionString,
-    max,
-    types,
     options: target.schema === null ? undefined : `-c search_path=${target.schema}`,
     // Fail fast when the database is unreachable instead of hanging a request.
     connectionTimeoutMillis: 10_000,
-  });
+  };
+}
+
+export function createPool(target: PgTarget, max: number): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(target), max, types });
   // An idle client losing its connection (database restart) must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', () => {});
@@ -59,7 +64,8 @@ export function createPool(target: PgTarget, max: number): pg.Pool {
 /** Creates the URL's schema if it does not exist (done once, before the pool's first use). */
 export async function ensureSchema(target: PgTarget): Promise<void> {
   if (target.schema === null) return;
-  const c = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: 10_000 });
+  // The search_path may name the schema this creates: harmless before it exists.
+  const c = new pg.Client(clientConfig(target));
   await c.connect();
   try {
     await c.query(`CREATE SCHEMA IF NOT EXISTS ${target.schema}`);

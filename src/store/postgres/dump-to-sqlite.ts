@@ -5,21 +5,15 @@
 // exceed 2^53), booleans become SQLite's 0/1.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { parsePgUrl } from './connect';
+import { clientConfig, parsePgUrl } from './connect';
 
-const INT8 = 20;
-const BOOL = 16;
+const { INT8, BOOL } = pg.types.builtins;
 /** Rows fetched per round trip. */
 const PAGE = 5000;
 
 /** Copies the named tables that exist in the database's schema; returns the ones copied. */
 export async function dumpToSqlite(url: string, file: string, tables: string[]): Promise<string[]> {
-  const target = parsePgUrl(url);
-  const client = new pg.Client({
-    connectionString: target.connectionString,
-    connectionTimeoutMillis: 10_000,
-    options: target.schema === null ? undefined : `-c search_path=${target.schema}`,
-  });
+  const client = new pg.Client(clientConfig(parsePgUrl(url)));
   await client.connect();
   const db = new Database(file);
   try {
