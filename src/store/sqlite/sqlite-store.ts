@@ -327,6 +327,16 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: r['message'] as number, pinnedAt: r['pinned_at'] as number, pinnedBy: r['session_id'] as string }));
   }
 
+  /** Sets the given columns of a user's override in a room (creating it), dropping it if left empty. */
+  private upsertOverride(roomId: number, userId: number, values: Record<string, unknown>): void {
+    const cols = Object.keys(values);
+    this.q(
+      `INSERT INTO user_permission_overrides (room, user, ${cols.join(', ')}) VALUES (@room, @user, ${cols.map((k) => '@' + k).join(', ')})
+       ON CONFLICT (room, user) DO UPDATE SET ${cols.map((k) => `${k} = excluded.${k}`).join(', ')}`,
+    ).run({ ...values, room: roomId, user: userId });
+    this.deleteEmptyOverride(roomId, userId);
+  }
+
   private deleteEmptyOverride(roomId: number, userId: number): void {
     this.q(
       `DELETE FROM user_permission_overrides WHERE room = ? AND user = ? AND NOT banned AND NOT moderator AND NOT admin
@@ -725,20 +735,12 @@ export class SqliteStore implements Store {
 
   async setPermissionOverrides(roomId: number, userId: number, change: PermissionChange): Promise<PermissionOverride | null> {
     return this.tx(() => {
-      const cols = (['read', 'accessible', 'write', 'upload'] as const).filter((k) => change[k] !== undefined);
-      if (cols.length > 0) {
-        const val = (k: (typeof cols)[number]): number | null => {
-          const v = change[k];
-          return v === null || v === undefined ? null : int(v);
-        };
-        const params: Record<string, unknown> = { room: roomId, user: userId };
-        for (const k of cols) params[k] = val(k);
-        this.q(
-          `INSERT INTO user_permission_overrides (room, user, ${cols.join(', ')}) VALUES (@room, @user, ${cols.map((k) => '@' + k).join(', ')})
-           ON CONFLICT (room, user) DO UPDATE SET ${cols.map((k) => `${k} = excluded.${k}`).join(', ')}`,
-        ).run(params);
-        this.deleteEmptyOverride(roomId, userId);
+      const values: Record<string, number | null> = {};
+      for (const k of ['read', 'accessible', 'write', 'upload'] as const) {
+        const v = change[k];
+        if (v !== undefined) values[k] = v === null ? null : int(v);
       }
+      if (Object.keys(values).length > 0) this.upsertOverride(roomId, userId, values);
       const r = this.q('SELECT * FROM user_permission_overrides WHERE room = ? AND user = ?').get(roomId, userId) as Row | undefined;
       return r ? toOverride(r) : null;
     });
@@ -809,14 +811,7 @@ export class SqliteStore implements Store {
             const v = perms[k];
             if (v !== null) change[k] = v === b(room![k]) ? null : int(v);
           }
-          const cols = Object.keys(change);
-          if (cols.length > 0) {
-            this.q(
-              `INSERT INTO user_permission_overrides (room, user, ${cols.join(', ')}) VALUES (@room, @user, ${cols.map((k) => '@' + k).join(', ')})
-               ON CONFLICT (room, user) DO UPDATE SET ${cols.map((k) => `${k} = excluded.${k}`).join(', ')}`,
-            ).run({ room: roomId, user: userId, ...change });
-            this.deleteEmptyOverride(roomId!, userId);
-          }
+          if (Object.keys(change).length > 0) this.upsertOverride(roomId!, userId, change);
           applied.push({ kind: 'permissions', roomToken: room!['token'] as string, sessionId, perms });
         } else {
           this.q('DELETE FROM user_ban_futures WHERE rowid = ?').run(d['rid']);
