@@ -145,6 +145,23 @@ describe('verification', () => {
     assert.equal((await send(signed(other, '/room/main', { nonce, timestamp: timestamp - 1 }))).status, 200);
   });
 
+  it('lets exactly one of simultaneous copies of a request through', async () => {
+    // They arrive in one turn of the event loop: on SQLite their nonces are committed together.
+    const users = await userCount();
+    const c = t.client();
+    for (const known of [false, true]) {
+      const h = signed(c);
+      const replies = await Promise.all(Array.from({ length: 8 }, () => send(h)));
+      assert.deepEqual(replies.map((r) => r.status).sort(), [200, 425, 425, 425, 425, 425, 425, 425], known ? 'a known user' : 'a new user');
+    }
+    const h = signed(t.client());
+    const replies = await Promise.all(Array.from({ length: 8 }, () => send(h)));
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 425, 425, 425, 425, 425, 425, 425]);
+    const fresh = [t.client(), t.client(), t.client()].map((c) => signed(c));
+    assert.deepEqual((await Promise.all(fresh.map((f) => send(f)))).map((r) => r.status), [200, 200, 200], 'different nonces in one turn all pass');
+    assert.equal(await userCount(), users + 5);
+  });
+
   it('forgets a nonce nonceRetention seconds after its timestamp, not before', async () => {
     const c = t.client();
     assert.equal((await c.get('/capabilities')).status, 200);

@@ -57,6 +57,14 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     assert.equal(replay.body.toString(), 'Invalid authentication: X-SOGS-Nonce cannot be reused');
   });
 
+  it('let exactly one of simultaneous copies of a request through, whichever instance they reach', async () => {
+    for (let round = 0; round < 5; round++) {
+      const headers = via(a).authHeaders('GET', '/room/main');
+      const replies = await Promise.all([a, b, a, b, a, b].map((i) => httpRequest(`${i.url}/room/main`, 'GET', headers)));
+      assert.deepEqual(replies.map((r) => r.status).sort(), [200, 425, 425, 425, 425, 425], `round ${round}`);
+    }
+  });
+
   it('apply room changes, moderators, permissions and bans everywhere at once', async () => {
     const adminA = via(a, admin);
     const [user, mod] = [Identity.random(), Identity.random()];

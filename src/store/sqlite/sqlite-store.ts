@@ -59,6 +59,16 @@ function lim(n: number): string {
   return String(n);
 }
 
+type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
+
+interface PendingAuth {
+  sessionId: string;
+  nonce: Buffer;
+  ts: number;
+  resolve(r: NonceLookup): void;
+  reject(e: unknown): void;
+}
+
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   file: string;
@@ -70,6 +80,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly freshlyCreated: boolean;
   private readonly stmts = new Map<string, Database.Statement>();
+  /** Authentications waiting for this turn's group commit (see lookupAndRecordNonce). */
+  private pendingAuth: PendingAuth[] = [];
   /** The room rows as of a rooms_version (see listRooms). */
   private rooms: { version: number; rooms: Room[] } | null = null;
 
@@ -100,6 +112,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.commitPendingAuth();
     this.db.close();
   }
 
@@ -209,8 +222,35 @@ export class SqliteStore implements Store {
     return this.q('INSERT INTO request_nonces (ts, nonce, user) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ts, nonce, userId).changes === 1;
   }
 
-  async lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }> {
-    // Two statements with no await between them: no other request of this process interleaves.
+  /**
+   * Group commit: the lookups and nonce inserts of every request authenticated in one turn of the
+   * event loop run in one write transaction, when the turn's I/O is done. Each statement on its
+   * own is a transaction of its own, with its lock calls and its WAL commit: measured here 93 us
+   * per poll for the lookup and insert, the largest cost of a poll after its cryptography. Nothing
+   * is weaker for it: each request still waits for its own insert to commit, and the unique key
+   * still decides between processes which of two requests with one nonce wins.
+   */
+  lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<NonceLookup> {
+    return new Promise((resolve, reject) => {
+      if (this.pendingAuth.push({ sessionId, nonce, ts, resolve, reject }) === 1) setImmediate(() => this.commitPendingAuth());
+    });
+  }
+
+  private commitPendingAuth(): void {
+    const batch = this.pendingAuth;
+    if (batch.length === 0) return;
+    this.pendingAuth = [];
+    let results: NonceLookup[];
+    try {
+      results = this.tx(() => batch.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  private lookupAndRecordSync(sessionId: string, nonce: Buffer, ts: number): NonceLookup {
     const { user, nonceSeen } = this.authLookupSync(sessionId, nonce, ts);
     if (!user || user.banned || nonceSeen) return { user, nonceSeen, recorded: false };
     const recorded = this.q('INSERT INTO request_nonces (ts, nonce, user) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(ts, nonce, user.id).changes === 1;
@@ -239,7 +279,10 @@ export class SqliteStore implements Store {
   async listRooms(): Promise<Room[]> {
     const row = this.db.inTransaction ? undefined : (this.q('SELECT version FROM rooms_version').get() as Row | undefined);
     if (row === undefined) return this.readRooms();
-    const version = row['version'] as number;
+    return this.roomsAsOf(row['version'] as number);
+  }
+
+  private roomsAsOf(version: number): Room[] {
     if (this.rooms?.version !== version) this.rooms = { version, rooms: this.readRooms().map((r) => Object.freeze(r)) };
     return [...this.rooms.rooms];
   }
@@ -291,7 +334,15 @@ export class SqliteStore implements Store {
   }
 
   async roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
-    return { rooms: await this.listRooms(), overrides: userId === null ? null : await this.userOverrides(userId) };
+    if (userId === null || this.db.inTransaction) {
+      return { rooms: await this.listRooms(), overrides: userId === null ? null : await this.userOverrides(userId) };
+    }
+    // Every poll asks this: the rooms' version and the user's overrides in one statement, since
+    // each statement outside a transaction pays for its own read locks.
+    const rows = this.q(
+      'SELECT v.version AS rooms_version, o.* FROM rooms_version v LEFT JOIN user_permission_overrides o ON o.user = ?',
+    ).all(userId) as Row[];
+    return { rooms: this.roomsAsOf(rows[0]!['rooms_version'] as number), overrides: toOverrideMap(rows.filter((r) => r['room'] !== null)) };
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {
