@@ -324,6 +324,12 @@ CREATE TRIGGER rooms_version AFTER INSERT OR DELETE OR UPDATE OF token, name, de
   ON rooms FOR EACH ROW EXECUTE FUNCTION bump_rooms_version();
 `,
   },
+  {
+    // Every poll reads the user's overrides in all rooms; the primary key (room, user) cannot
+    // serve that, so each poll scanned the table (every ban and moderator of every room).
+    version: 7,
+    sql: `CREATE INDEX user_permission_overrides_user ON user_permission_overrides("user");`,
+  },
 ];
 
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */

@@ -314,6 +314,12 @@ CREATE TRIGGER rooms_version_update AFTER UPDATE ON rooms BEGIN UPDATE rooms_ver
 CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_version SET version = version + 1; END;
 `,
   },
+  {
+    // Every poll reads the user's overrides in all rooms; the primary key (room, user) cannot
+    // serve that, so each poll scanned the table (every ban and moderator of every room).
+    version: 9,
+    sql: `CREATE INDEX user_permission_overrides_user ON user_permission_overrides(user);`,
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -340,7 +340,7 @@ export class SqliteStore implements Store {
     // Every poll asks this: the rooms' version and the user's overrides in one statement, since
     // each statement outside a transaction pays for its own read locks.
     const rows = this.q(
-      'SELECT v.version AS rooms_version, o.* FROM rooms_version v LEFT JOIN user_permission_overrides o ON o.user = ?',
+      'SELECT (SELECT version FROM rooms_version) AS rooms_version, o.* FROM (SELECT 1) LEFT JOIN user_permission_overrides o ON o.user = ?',
     ).all(userId) as Row[];
     return { rooms: this.roomsAsOf(rows[0]!['rooms_version'] as number), overrides: toOverrideMap(rows.filter((r) => r['room'] !== null)) };
   }
