@@ -174,6 +174,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
       resolve();
     });
   });
+  s.store.startUpkeep((e) => s.log.error({ err: e }, 'database upkeep failed'));
   const jobs: Jobs | null = opts.jobs === false ? null : startJobs(s);
   const port = (server.address() as AddressInfo).port;
   return {

@@ -137,6 +137,11 @@ export interface Store {
   /** True when this open created the schema (first start). */
   readonly freshlyCreated: boolean;
   close(): Promise<void>;
+  /**
+   * Starts what a long-running server needs done in the background (SQLite: WAL checkpoints in
+   * a thread of their own); close() stops it. Commands that open the store briefly don't.
+   */
+  startUpkeep(onError: (e: Error) => void): void;
 
   // --- users -------------------------------------------------------------------------------
   findUser(sessionId: string): Promise<User | null>;

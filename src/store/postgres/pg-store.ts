@@ -177,6 +177,9 @@ export class PgStore implements Store {
     await this.pool.end();
   }
 
+  /** PostgreSQL does its own upkeep (checkpoints, autovacuum). */
+  startUpkeep(): void {}
+
   // --- users -------------------------------------------------------------------------------
 
   async findUser(sessionId: string): Promise<User | null> {

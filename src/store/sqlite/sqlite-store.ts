@@ -7,6 +7,7 @@ import path from 'node:path';
 import { addPadding, removePadding } from '../../crypto/padding';
 import { b, int, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toOverrideMap, toRoom, toUser, type Row } from '../rows';
 import { blindedAbs } from '../../crypto/ids';
+import { WalCheckpointer } from './checkpointer';
 import { migrate } from './migrations';
 import {
   StoreConflict,
@@ -80,6 +81,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly freshlyCreated: boolean;
   private readonly stmts = new Map<string, Database.Statement>();
+  private readonly file: string;
+  private checkpointer: WalCheckpointer | null = null;
   /** Authentications waiting for this turn's group commit (see lookupAndRecordNonce). */
   private pendingAuth: PendingAuth[] = [];
   /** The room rows as of a rooms_version (see listRooms). */
@@ -87,6 +90,7 @@ export class SqliteStore implements Store {
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
+    this.file = opts.file;
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a crash of this process; only an OS crash or power
@@ -111,8 +115,15 @@ export class SqliteStore implements Store {
     return this.db.transaction(fn).immediate();
   }
 
+  startUpkeep(onError: (e: Error) => void): void {
+    if (this.checkpointer || this.file === ':memory:') return;
+    this.checkpointer = new WalCheckpointer(this.db, this.file, onError);
+  }
+
   async close(): Promise<void> {
     this.commitPendingAuth();
+    await this.checkpointer?.stop();
+    this.checkpointer = null;
     this.db.close();
   }
 
