@@ -12,7 +12,7 @@ import pg from 'pg';
 import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
 import { measureCryptoFloor } from './crypto-floor';
 import { fixedRate, percentile, saturate, type LoadResult, type Prepared } from './load';
-import { makeClients, desktopPoll, randomContent, sincePoll } from './scenarios';
+import { makeClients, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
 import type { SogsClient } from '../client';
 import { startServerProcess, type ServerProcess } from './server-process';
 import { buildData, type BenchData } from './setup';
@@ -86,8 +86,10 @@ function startWriters(data: BenchData, url: string, rooms: string[], perSecond: 
   };
 }
 
-function prepare(n: number, make: (i: number) => Prepared): Prepared[] {
-  return Array.from({ length: n }, (_, i) => make(i));
+/** n requests, the i-th made by make(i, its signed timestamp: see signedAt). */
+function prepare(n: number, make: (i: number, timestamp: number) => Prepared): Prepared[] {
+  const start = Math.floor(Date.now() / 1000);
+  return Array.from({ length: n }, (_, i) => make(i, signedAt(start, i)));
 }
 
 /**
@@ -110,11 +112,11 @@ async function sinceScenario(args: Args): Promise<void> {
     const clients = makeClients(data, server.url, 200);
     const room = data.rooms[0]!;
     const n = args.quick ? 5000 : 20000;
-    const sat = prepare(n, (i) => sincePoll(clients[i % clients.length]!, room));
-    await warmUp(server.url, prepare(WARM_UP_POLLS, (i) => sincePoll(clients[i % clients.length]!, room)));
+    const sat = prepare(n, (i, ts) => sincePoll(clients[i % clients.length]!, room, ts));
+    await warmUp(server.url, prepare(WARM_UP_POLLS, (i, ts) => sincePoll(clients[i % clients.length]!, room, ts)));
     const { r, cpu } = await measured(server, () => saturate(server.url, sat, 32));
     report('saturation (32 connections)', r, cpu);
-    const rate = prepare(args.quick ? 2000 : 5000, (i) => sincePoll(clients[i % clients.length]!, room));
+    const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => sincePoll(clients[i % clients.length]!, room, ts));
     const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
     report('fixed 1,000 req/s', fixed.r, fixed.cpu);
     console.log(`server peak RSS ${fmt(server.peakRssMiB(), 1)} MiB`);
@@ -180,14 +182,14 @@ async function desktopRun(args: Args, floorPerCore: number, data: BenchData, sto
     // Polls are signed and encrypted ahead, so their cursors are those of the moment they were
     // made: each phase starts caught up, and falls behind by what the writers post meanwhile.
     let rooms = await currentRooms(clients[0]!, data.rooms);
-    const warm = prepare(WARM_UP_POLLS, (i) => desktopPoll(clients[i % clients.length]!, rooms, true));
-    const sat = prepare(n, (i) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0));
+    const warm = prepare(WARM_UP_POLLS, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, true, ts));
+    const sat = prepare(n, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
     console.log('done');
     await warmUp(server.url, warm);
     const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
     const { r, cpu } = await measured(server, () => saturate(server.url, sat, 64));
     rooms = await currentRooms(clients[0]!, data.rooms);
-    const rate = prepare(args.quick ? 2000 : 5000, (i) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0));
+    const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
     const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
     const posted = await stopWriters();
     report(`${label}, saturation (64 conns)`, r, cpu);

@@ -10,11 +10,24 @@ export function makeClients(data: BenchData, url: string, n: number): SogsClient
   return Array.from({ length: n }, () => new SogsClient({ baseUrl: url, serverPubkey: data.serverPubkey, identity: Identity.random() }));
 }
 
+/**
+ * The signed timestamp of the i-th prepared request. A client signs with its clock as it sends,
+ * so a server serving R polls a second sees about R nonces under each timestamp, in rising
+ * order. Requests signed all at once ahead of the run would put every nonce under one or two
+ * timestamps instead, which no server sees. Timestamps here advance by one second per
+ * SIGNED_PER_SECOND requests (the server accepts timestamps up to a day ahead).
+ */
+export const SIGNED_PER_SECOND = 1000;
+
+export function signedAt(start: number, i: number): number {
+  return start + Math.floor(i / SIGNED_PER_SECOND);
+}
+
 /** Issue 2: an authenticated since-poll, mostly caught up, sometimes a few messages behind. */
-export function sincePoll(client: SogsClient, room: { token: string; seqno: number }): Prepared {
+export function sincePoll(client: SogsClient, room: { token: string; seqno: number }, timestamp?: number): Prepared {
   const behind = Math.random() < 0.1 ? 5 : 0;
   const path = `/room/${room.token}/messages/since/${Math.max(0, room.seqno - behind)}?t=r&reactors=5`;
-  return { method: 'GET', path, headers: client.authHeaders('GET', path), check: (status) => status === 200 };
+  return { method: 'GET', path, headers: client.authHeaders('GET', path, undefined, timestamp === undefined ? undefined : { timestamp }), check: (status) => status === 200 };
 }
 
 /** The sub-requests of the desktop client's 10-second poll (issue 3). */
@@ -29,9 +42,9 @@ export function desktopBatch(rooms: { token: string; seqno: number }[]): unknown
 }
 
 /** One onion v4 (AES-GCM, no enc_type, as the desktop sends) request wrapping that batch. */
-export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[], fullCheck = true): Prepared {
+export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[], fullCheck = true, timestamp?: number): Prepared {
   const body = Buffer.from(JSON.stringify(desktopBatch(rooms)), 'utf8');
-  const headers = { 'Content-Type': 'application/json', ...client.authHeaders('POST', '/batch', body) };
+  const headers = { 'Content-Type': 'application/json', ...client.authHeaders('POST', '/batch', body, timestamp === undefined ? undefined : { timestamp }) };
   const plaintext = buildV4Plaintext('POST', '/batch', headers, body);
   const url = new URL(client.baseUrl);
   const { body: outer, key } = buildOnionRequestBody({
