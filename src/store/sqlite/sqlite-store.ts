@@ -60,6 +60,9 @@ function lim(n: number): string {
   return String(n);
 }
 
+/** How long a write waits for another process's write lock before failing (busy_timeout). */
+const BUSY_TIMEOUT_MS = 5000;
+
 type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
 
 interface PendingAuth {
@@ -85,6 +88,8 @@ export class SqliteStore implements Store {
   private checkpointer: WalCheckpointer | null = null;
   /** Authentications waiting for this turn's group commit (see lookupAndRecordNonce). */
   private pendingAuth: PendingAuth[] = [];
+  /** When the group commit first found the write lock taken (see commitPendingAuth). */
+  private authLockBusySince: number | null = null;
   /** The room rows as of a rooms_version (see listRooms). */
   private rooms: { version: number; rooms: Room[] } | null = null;
 
@@ -98,7 +103,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     // The admin CLI writes to the same file while the server runs.
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.freshlyCreated = migrate(this.db).from === 0;
   }
 
@@ -121,7 +126,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.commitPendingAuth();
+    this.commitPendingAuth(true);
     await this.checkpointer?.stop();
     this.checkpointer = null;
     this.db.close();
@@ -247,17 +252,38 @@ export class SqliteStore implements Store {
     });
   }
 
-  private commitPendingAuth(): void {
+  /**
+   * While another process holds the write lock, SQLite's busy handler would sleep (1 ms, then
+   * longer) with the event loop stopped. The group commit instead tries without waiting and, if
+   * the lock is taken, tries again on a later turn, serving other requests meanwhile. It gives
+   * up after busy_timeout, as a waiting write would; when closing it waits.
+   */
+  private commitPendingAuth(block = false): void {
     const batch = this.pendingAuth;
     if (batch.length === 0) return;
     this.pendingAuth = [];
     let results: NonceLookup[];
     try {
-      results = this.tx(() => batch.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
+      if (!block) this.db.pragma('busy_timeout = 0');
+      try {
+        results = this.tx(() => batch.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
+      } finally {
+        if (!block) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     } catch (e) {
+      const waited = performance.now() - (this.authLockBusySince ??= performance.now());
+      if (!block && (e as { code?: unknown }).code === 'SQLITE_BUSY' && waited < BUSY_TIMEOUT_MS) {
+        this.pendingAuth = batch.concat(this.pendingAuth);
+        // The next turn first; after a couple of milliseconds, every millisecond (no busy loop).
+        if (waited < 2) setImmediate(() => this.commitPendingAuth());
+        else setTimeout(() => this.commitPendingAuth(), 1);
+        return;
+      }
+      this.authLockBusySince = null;
       for (const p of batch) p.reject(e);
       return;
     }
+    this.authLockBusySince = null;
     batch.forEach((p, i) => p.resolve(results[i]!));
   }
 
