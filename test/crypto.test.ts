@@ -34,13 +34,25 @@ import {
   x25519PkToEd25519Positive,
   x25519PublicKey,
 } from '../src/crypto';
+import { hmacSha256 } from '../src/crypto/hash';
 import { loadVectors } from './helpers/vectors';
+import nodeCrypto from 'node:crypto';
 
 
 const V = loadVectors();
 const hex = (s: string) => Buffer.from(s, 'hex');
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
 const seedByName = (name: string): string => V.id_conversion.find((c: any) => c.name === name).ed25519_seed;
+
+test('hmacSha256 over libsodium agrees with node for keys shorter than, as long as and longer than a block', () => {
+  for (const keyLength of [0, 4, 32, 63, 64, 65, 200]) {
+    for (const msgLength of [0, 1, 32, 64, 1000]) {
+      const key = nodeCrypto.randomBytes(keyLength);
+      const msg = nodeCrypto.randomBytes(msgLength);
+      assert.equal(hmacSha256(key, msg).toString('hex'), nodeCrypto.createHmac('sha256', key).update(msg).digest('hex'), `key ${keyLength}, message ${msgLength}`);
+    }
+  }
+});
 
 test('vectors are all verified', () => {
   const walk = (v: any): void => {
