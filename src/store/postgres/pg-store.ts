@@ -50,9 +50,14 @@ import {
 } from '../types';
 import { createPool, ensureSchema, parsePgUrl } from './connect';
 import { migratePg } from './migrations';
+import { TurnBatch } from '../turn-batch';
 
 /** Runs one statement: on the pool, or on a transaction's connection. */
 type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
+type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
+type AuthItem = { sessionId: string; nonce: Buffer; ts: number };
+/** [room id, message_sequence, info_updates, active_users] */
+type RoomCounters = [number, number, number, number];
 
 const MESSAGE_COLUMNS = `m.id, m.room, m."user", u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
   m.seqno_reactions, m.seqno_creation, m.data, m.data_size, m.signature, m.filtered, w.session_id AS whisper_to,
@@ -299,26 +304,66 @@ export class PgStore implements Store {
     return r.rowCount === 1;
   }
 
-  /** One statement, so one round trip: the poll's hot path. Committed as recordNonce is. */
-  async lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }> {
-    const r = (await this.one(
-      `WITH u AS (SELECT * FROM users WHERE session_id = $2),
-            async AS (SELECT set_config('synchronous_commit', 'off', true)),
-            ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT $3, $1, u.id FROM u, async
-                    WHERE NOT u.banned AND NOT EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1)
-                    ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT EXISTS (SELECT 1 FROM ins) AS recorded, u.*,
-              EXISTS (SELECT 1 FROM request_nonces WHERE ts = $3 AND nonce = $1)
-              OR EXISTS (SELECT 1 FROM user_request_nonces WHERE nonce = $1) AS seen_before
-         FROM (SELECT 1) x LEFT JOIN u ON true`,
-      [nonce, sessionId.toLowerCase(), ts],
-    ))!;
+  /**
+   * The poll's hot path: the lookups and nonce inserts of all requests authenticated in one
+   * turn of the event loop go to the database as one statement (see TurnBatch), committed as
+   * recordNonce is. A pair (timestamp, nonce) repeated within a turn is looked up after the
+   * others, so that it sees their inserts. Keys are inserted in key order, so that two instances
+   * inserting overlapping batches (replays) cannot deadlock.
+   */
+  lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<NonceLookup> {
+    return this.authBatch.add({ sessionId: sessionId.toLowerCase(), nonce, ts });
+  }
+
+  private readonly authBatch = new TurnBatch<AuthItem, NonceLookup>(async (items) => {
+    const firsts: AuthItem[] = [];
+    const seen = new Set<string>();
+    const repeats = new Map<number, AuthItem>();
+    items.forEach((it, i) => {
+      const key = `${it.ts}:${it.nonce.toString('hex')}`;
+      if (seen.has(key)) repeats.set(i, it);
+      else {
+        seen.add(key);
+        firsts.push(it);
+      }
+    });
+    const found = await this.lookupAndRecordMany(firsts);
+    const out: NonceLookup[] = [];
+    let next = 0;
+    for (let i = 0; i < items.length; i++) {
+      const again = repeats.get(i);
+      out.push(again ? (await this.lookupAndRecordMany([again]))[0]! : found[next++]!);
+    }
+    return out;
+  });
+
+  private async lookupAndRecordMany(items: AuthItem[]): Promise<NonceLookup[]> {
+    const rows = (
+      await this.q(
+        `WITH input AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(sid, nonce_in, ts_in, ord)),
+              async AS (SELECT set_config('synchronous_commit', 'off', true)),
+              found AS (SELECT i.ord, i.nonce_in, i.ts_in, u.id AS uid, u.banned AS ubanned,
+                               EXISTS (SELECT 1 FROM request_nonces r WHERE r.ts = i.ts_in AND r.nonce = i.nonce_in)
+                               OR EXISTS (SELECT 1 FROM user_request_nonces n WHERE n.nonce = i.nonce_in) AS seen_before
+                          FROM input i LEFT JOIN users u ON u.session_id = i.sid),
+              ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT f.ts_in, f.nonce_in, f.uid FROM found f, async
+                       WHERE f.uid IS NOT NULL AND NOT f.ubanned AND NOT f.seen_before
+                       ORDER BY f.ts_in, f.nonce_in
+                      ON CONFLICT DO NOTHING RETURNING ts, nonce)
+         SELECT f.seen_before, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded, u.*
+           FROM found f LEFT JOIN users u ON u.id = f.uid
+          ORDER BY f.ord`,
+        [items.map((i) => i.sessionId), items.map((i) => i.nonce), items.map((i) => i.ts)],
+      )
+    ).rows;
     // The main query's snapshot does not see the CTE's insert: seen_before is what was there.
-    const user = r['id'] === null ? null : toUser(r);
-    const recorded = b(r['recorded']);
-    const seenBefore = b(r['seen_before']);
-    if (!user || user.banned) return { user, nonceSeen: seenBefore, recorded: false };
-    return { user, nonceSeen: seenBefore || !recorded, recorded };
+    return rows.map((r) => {
+      const user = r['id'] === null ? null : toUser(r);
+      const recorded = b(r['recorded']);
+      const seenBefore = b(r['seen_before']);
+      if (!user || user.banned) return { user, nonceSeen: seenBefore, recorded: false };
+      return { user, nonceSeen: seenBefore || !recorded, recorded };
+    });
   }
 
   // --- rooms -------------------------------------------------------------------------------
@@ -391,27 +436,42 @@ export class PgStore implements Store {
    * the same. The version is read before the rows, so a change racing the read can only make the
    * kept copy look older than it is; the counters are always this statement's.
    */
-  async roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
+  roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
+    return this.roomsBatch.add(userId);
+  }
+
+  /** Every poll of one turn asks this: one statement for all of them (see TurnBatch). */
+  private readonly roomsBatch = new TurnBatch<number | null, { rooms: Room[]; overrides: Map<number, PermissionOverride> | null }>(async (users) => {
+    const ids = [...new Set(users.filter((u): u is number => u !== null))];
     const rows = (
       await this.q(
         `SELECT (SELECT version FROM rooms_version) AS rooms_version,
                 (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS counters, o.*
-           FROM (SELECT 1) x LEFT JOIN user_permission_overrides o ON o."user" = $1`,
-        [userId],
+           FROM (SELECT 1) x LEFT JOIN user_permission_overrides o ON o."user" = ANY($1::bigint[])`,
+        [ids],
       )
     ).rows;
-    const version = rows[0]!['rooms_version'] as number | null;
-    const overrides = userId === null ? null : toOverrideMap(rows.filter((r) => r['room'] !== null));
-    if (version === null) return { rooms: await this.listRooms(), overrides };
+    const byUser = new Map<number, Row[]>();
+    for (const r of rows) {
+      if (r['room'] === null) continue;
+      const u = Number(r['user']);
+      byUser.set(u, [...(byUser.get(u) ?? []), r]);
+    }
+    const rooms = await this.roomsWithCounters(rows[0]!['rooms_version'] as number | null, rows[0]!['counters'] as RoomCounters[] | null);
+    return users.map((u) => ({ rooms: [...rooms], overrides: u === null ? null : toOverrideMap(byUser.get(u) ?? []) }));
+  });
+
+  private async roomsWithCounters(version: number | null, counterRows: RoomCounters[] | null): Promise<Room[]> {
+    if (version === null) return this.listRooms();
     if (this.rooms?.version !== version) this.rooms = { version, rooms: (await this.listRooms()).map((r) => Object.freeze(r)) };
-    const counters = new Map(((rows[0]!['counters'] as [number, number, number, number][] | null) ?? []).map((c) => [c[0], c]));
+    const counters = new Map((counterRows ?? []).map((c) => [c[0], c]));
     const rooms: Room[] = [];
     for (const r of this.rooms.rooms) {
       const c = counters.get(r.id);
       // A room missing from the counters was deleted after the kept rows were read.
-      if (c) rooms.push({ ...r, messageSequence: c[1], infoUpdates: c[2], activeUsers: c[3] });
+      if (c) rooms.push(Object.freeze({ ...r, messageSequence: c[1], infoUpdates: c[2], activeUsers: c[3] }));
     }
-    return { rooms, overrides };
+    return rooms;
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { addPadding, removePadding } from '../../crypto/padding';
 import { b, int, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFutureChange, toMessage, toOverride, toOverrideMap, toRoom, toUser, type Row } from '../rows';
 import { blindedAbs } from '../../crypto/ids';
+import { TurnBatch } from '../turn-batch';
 import { WalCheckpointer } from './checkpointer';
 import { migrate } from './migrations';
 import {
@@ -65,13 +66,6 @@ const BUSY_TIMEOUT_MS = 5000;
 
 type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
 
-interface PendingAuth {
-  sessionId: string;
-  nonce: Buffer;
-  ts: number;
-  resolve(r: NonceLookup): void;
-  reject(e: unknown): void;
-}
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -86,10 +80,8 @@ export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Database.Statement>();
   private readonly file: string;
   private checkpointer: WalCheckpointer | null = null;
-  /** Authentications waiting for this turn's group commit (see lookupAndRecordNonce). */
-  private pendingAuth: PendingAuth[] = [];
-  /** When the group commit first found the write lock taken (see commitPendingAuth). */
-  private authLockBusySince: number | null = null;
+  /** Set by close(): the last group commit then waits for the write lock as other writes do. */
+  private closing = false;
   /** The room rows as of a rooms_version (see listRooms). */
   private rooms: { version: number; rooms: Room[] } | null = null;
 
@@ -126,7 +118,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.commitPendingAuth(true);
+    this.closing = true;
+    await this.authBatch.drain();
     await this.checkpointer?.stop();
     this.checkpointer = null;
     this.db.close();
@@ -239,18 +232,20 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Group commit: the lookups and nonce inserts of every request authenticated in one turn of the
-   * event loop run in one write transaction, when the turn's I/O is done. Each statement on its
-   * own is a transaction of its own, with its lock calls and its WAL commit: measured here 93 us
-   * per poll for the lookup and insert, the largest cost of a poll after its cryptography. Nothing
-   * is weaker for it: each request still waits for its own insert to commit, and the unique key
+   * Group commit (see TurnBatch): the lookups and nonce inserts of every request authenticated
+   * in one turn of the event loop run in one write transaction. Each statement on its own is a
+   * transaction of its own, with its lock calls and its WAL commit: measured here 93 us per poll
+   * for the lookup and insert, the largest cost of a poll after its cryptography. Nothing is
+   * weaker for it: each request still waits for its own insert to commit, and the unique key
    * still decides between processes which of two requests with one nonce wins.
    */
   lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<NonceLookup> {
-    return new Promise((resolve, reject) => {
-      if (this.pendingAuth.push({ sessionId, nonce, ts, resolve, reject }) === 1) setImmediate(() => this.commitPendingAuth());
-    });
+    return this.authBatch.add({ sessionId, nonce, ts });
   }
+
+  private readonly authBatch = new TurnBatch<{ sessionId: string; nonce: Buffer; ts: number }, NonceLookup>((items) =>
+    this.commitAuths(items, performance.now()),
+  );
 
   /**
    * While another process holds the write lock, SQLite's busy handler would sleep (1 ms, then
@@ -258,33 +253,22 @@ export class SqliteStore implements Store {
    * the lock is taken, tries again on a later turn, serving other requests meanwhile. It gives
    * up after busy_timeout, as a waiting write would; when closing it waits.
    */
-  private commitPendingAuth(block = false): void {
-    const batch = this.pendingAuth;
-    if (batch.length === 0) return;
-    this.pendingAuth = [];
-    let results: NonceLookup[];
+  private async commitAuths(items: { sessionId: string; nonce: Buffer; ts: number }[], since: number): Promise<NonceLookup[]> {
+    const block = this.closing;
     try {
       if (!block) this.db.pragma('busy_timeout = 0');
       try {
-        results = this.tx(() => batch.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
+        return this.tx(() => items.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
       } finally {
         if (!block) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
     } catch (e) {
-      const waited = performance.now() - (this.authLockBusySince ??= performance.now());
-      if (!block && (e as { code?: unknown }).code === 'SQLITE_BUSY' && waited < BUSY_TIMEOUT_MS) {
-        this.pendingAuth = batch.concat(this.pendingAuth);
-        // The next turn first; after a couple of milliseconds, every millisecond (no busy loop).
-        if (waited < 2) setImmediate(() => this.commitPendingAuth());
-        else setTimeout(() => this.commitPendingAuth(), 1);
-        return;
-      }
-      this.authLockBusySince = null;
-      for (const p of batch) p.reject(e);
-      return;
+      const waited = performance.now() - since;
+      if (block || (e as { code?: unknown }).code !== 'SQLITE_BUSY' || waited >= BUSY_TIMEOUT_MS) throw e;
+      // The next turn first; after a couple of milliseconds, every millisecond (no busy loop).
+      await new Promise((r) => (waited < 2 ? setImmediate(r) : setTimeout(r, 1)));
+      return this.commitAuths(items, since);
     }
-    this.authLockBusySince = null;
-    batch.forEach((p, i) => p.resolve(results[i]!));
   }
 
   private lookupAndRecordSync(sessionId: string, nonce: Buffer, ts: number): NonceLookup {
