@@ -256,11 +256,12 @@ export class SqliteStore implements Store {
   private async commitAuths(items: { sessionId: string; nonce: Buffer; ts: number }[], since: number): Promise<NonceLookup[]> {
     const block = this.closing;
     try {
-      if (!block) this.db.pragma('busy_timeout = 0');
+      // Prepared once (db.pragma() prepares its statement on every call).
+      if (!block) this.q('PRAGMA busy_timeout = 0').get();
       try {
         return this.tx(() => items.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
       } finally {
-        if (!block) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        if (!block) this.q(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).get();
       }
     } catch (e) {
       const waited = performance.now() - since;
