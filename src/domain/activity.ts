@@ -1,13 +1,24 @@
 // "Last active" bookkeeping is written on nearly every poll. Writing it per request would make
 // every read a write; instead touches are coalesced in memory and flushed in one transaction
-// about once a second (and on shutdown). Losing a second of activity timestamps in a crash is
+// about once a second (and on shutdown), and a row recorded once is not written again for a
+// minute (ACTIVITY_GRANULARITY_SECONDS). Losing a second of activity timestamps in a crash is
 // harmless: they only feed the active-users count. A flush the database refuses (a restart, a
 // failover) is kept and tried again with the next one, never thrown at the timer.
 import type { Store } from '../store/types';
 
+/**
+ * A (room, user) or user touched again within this many seconds of a touch that was recorded is
+ * not written again. last_active only feeds counts over days (active users within
+ * activeThreshold, pruning after activePruneThreshold); without this, a client polling every
+ * 10 s would have its rows written again for each poll.
+ */
+export const ACTIVITY_GRANULARITY_SECONDS = 60;
+
 export class ActivityRecorder {
   private rooms = new Map<string, { roomId: number; userId: number; at: number }>();
   private users = new Map<number, number>();
+  /** What was recorded since `start`: touched again before start + granularity, it is skipped. */
+  private recent = { start: -Infinity, rooms: new Set<string>(), users: new Set<number>() };
   /** Reads (room touches) per user since the last flush: the new-account rule counts them. */
   private reads = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -21,14 +32,31 @@ export class ActivityRecorder {
   ) {}
 
   touchRoom(roomId: number, userId: number, at: number): void {
-    this.rooms.set(`${roomId}:${userId}`, { roomId, userId, at });
+    // Every read counts for the new-account rule, however close to the last.
     this.reads.set(userId, (this.reads.get(userId) ?? 0) + 1);
+    const key = `${roomId}:${userId}`;
+    const recent = this.recentAt(at);
+    if (!recent.rooms.has(key)) {
+      recent.rooms.add(key);
+      this.rooms.set(key, { roomId, userId, at });
+    }
     this.arm();
   }
 
   touchUser(userId: number, at: number): void {
+    const recent = this.recentAt(at);
+    if (recent.users.has(userId)) return;
+    recent.users.add(userId);
     this.users.set(userId, at);
     this.arm();
+  }
+
+  private recentAt(at: number): ActivityRecorder['recent'] {
+    // A clock set back (tests, a corrected system clock) starts a new window too.
+    if (at >= this.recent.start + ACTIVITY_GRANULARITY_SECONDS || at < this.recent.start) {
+      this.recent = { start: at, rooms: new Set(), users: new Set() };
+    }
+    return this.recent;
   }
 
   /** Reads of this user not yet flushed to the store. */
