@@ -455,7 +455,9 @@ export class PgStore implements Store {
     for (const r of rows) {
       if (r['room'] === null) continue;
       const u = Number(r['user']);
-      byUser.set(u, [...(byUser.get(u) ?? []), r]);
+      const list = byUser.get(u);
+      if (list) list.push(r);
+      else byUser.set(u, [r]);
     }
     const rooms = await this.roomsWithCounters(rows[0]!['rooms_version'] as number | null, rows[0]!['counters'] as RoomCounters[] | null);
     return users.map((u) => ({ rooms: [...rooms], overrides: u === null ? null : toOverrideMap(byUser.get(u) ?? []) }));

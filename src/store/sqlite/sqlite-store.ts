@@ -66,7 +66,6 @@ const BUSY_TIMEOUT_MS = 5000;
 
 type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
 
-
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   file: string;
