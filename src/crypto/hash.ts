@@ -38,7 +38,7 @@ function sha256(data: Buffer): Buffer {
   return out;
 }
 
-/** `block` with the (at most 64-byte) key XORed into its first bytes and every byte XORed with `pad`. */
+/** `length` bytes of `pad`, the (at most 64-byte) key XORed into the first of them. */
 function padded(key: Buffer, pad: number, length: number): Buffer {
   const b = Buffer.alloc(length, pad);
   for (let i = 0; i < key.length; i++) b[i] = key[i]! ^ pad;

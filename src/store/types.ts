@@ -132,6 +132,22 @@ export class StoreConflict extends Error {}
 /** The settings key under which the database keeps the server's X25519 secret. */
 export const SERVER_KEY_SETTING = 'server_x25519_secret';
 
+/** What authentication learns from Store.lookupAndRecordNonce. */
+export interface NonceLookup {
+  user: User | null;
+  /** The (timestamp, nonce) pair was recorded before (or, before schema 7, the nonce). */
+  nonceSeen: boolean;
+  /** The nonce was recorded for `user` by this call. */
+  recorded: boolean;
+}
+
+/** One request's part of Store.lookupAndRecordNonce, as the stores batch it. */
+export interface NonceCheck {
+  sessionId: string;
+  nonce: Buffer;
+  ts: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** True when this open created the schema (first start). */
@@ -171,11 +187,11 @@ export interface Store {
    */
   recordNonce(userId: number, nonce: Buffer, ts: number): Promise<boolean>;
   /**
-   * After the signature verified, in one round trip: the user, and the nonce recorded for them
-   * unless they are banned or unknown (`recorded` false; a new user's is recorded by the caller
-   * once the user exists). `nonceSeen`: the pair was recorded before (or, before schema 7, the nonce).
+   * After the signature verified: the user, and the nonce recorded for them unless they are
+   * banned or unknown (`recorded` false; a new user's is recorded by the caller once the user
+   * exists). The calls of one event-loop turn may be answered together, in one round trip.
    */
-  lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean; recorded: boolean }>;
+  lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<NonceLookup>;
 
   // --- rooms -------------------------------------------------------------------------------
   getRoom(token: string): Promise<Room | null>;
@@ -207,8 +223,10 @@ export interface Store {
   getMessage(roomId: number, messageId: number): Promise<Message | null>;
   /** Visible, non-deleted, non-filtered messages, newest first, optionally with id < beforeId. */
   recentMessages(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]>;
-  /** Update rows for messages/since (api.md §5.2). */
-  /** `'everyone'`: every row, whispers included, for a rendering whose caller decides who may see it. */
+  /**
+   * Update rows for messages/since (api.md §5.2). `'everyone'`: every row, whispers included,
+   * for a rendering whose caller decides who may see it.
+   */
   messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
   countPostsSince(roomId: number, userId: number, since: number): Promise<number>;

@@ -32,6 +32,8 @@ import {
   type RoomUpdate,
   type Message,
   type ModeratorChange,
+  type NonceCheck,
+  type NonceLookup,
   type NewMessage,
   type NewRoom,
   type PermissionOverride,
@@ -63,8 +65,6 @@ function lim(n: number): string {
 
 /** How long a write waits for another process's write lock before failing (busy_timeout). */
 const BUSY_TIMEOUT_MS = 5000;
-
-type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -242,7 +242,7 @@ export class SqliteStore implements Store {
     return this.authBatch.add({ sessionId, nonce, ts });
   }
 
-  private readonly authBatch = new TurnBatch<{ sessionId: string; nonce: Buffer; ts: number }, NonceLookup>((items) =>
+  private readonly authBatch = new TurnBatch<NonceCheck, NonceLookup>((items) =>
     this.commitAuths(items, performance.now()),
   );
 
@@ -252,7 +252,7 @@ export class SqliteStore implements Store {
    * the lock is taken, tries again on a later turn, serving other requests meanwhile. It gives
    * up after busy_timeout, as a waiting write would; when closing it waits.
    */
-  private async commitAuths(items: { sessionId: string; nonce: Buffer; ts: number }[], since: number): Promise<NonceLookup[]> {
+  private async commitAuths(items: NonceCheck[], since: number): Promise<NonceLookup[]> {
     const block = this.closing;
     try {
       // Prepared once (db.pragma() prepares its statement on every call).
