@@ -29,6 +29,8 @@ import {
   type LegacyMessageIdMap,
   type Message,
   type ModeratorChange,
+  type NonceCheck,
+  type NonceLookup,
   type NewAuditEntry,
   type NewDirectMessage,
   type NewFile,
@@ -54,8 +56,6 @@ import { TurnBatch } from '../turn-batch';
 
 /** Runs one statement: on the pool, or on a transaction's connection. */
 type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
-type NonceLookup = { user: User | null; nonceSeen: boolean; recorded: boolean };
-type AuthItem = { sessionId: string; nonce: Buffer; ts: number };
 /** [room id, message_sequence, info_updates, active_users] */
 type RoomCounters = [number, number, number, number];
 
@@ -179,6 +179,8 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Requests already waiting for this turn's statements get their answers first.
+    await Promise.all([this.authBatch.drain(), this.roomsBatch.drain()]);
     await this.pool.end();
   }
 
@@ -315,10 +317,10 @@ export class PgStore implements Store {
     return this.authBatch.add({ sessionId: sessionId.toLowerCase(), nonce, ts });
   }
 
-  private readonly authBatch = new TurnBatch<AuthItem, NonceLookup>(async (items) => {
-    const firsts: AuthItem[] = [];
+  private readonly authBatch = new TurnBatch<NonceCheck, NonceLookup>(async (items) => {
+    const firsts: NonceCheck[] = [];
     const seen = new Set<string>();
-    const repeats = new Map<number, AuthItem>();
+    const repeats = new Map<number, NonceCheck>();
     items.forEach((it, i) => {
       const key = `${it.ts}:${it.nonce.toString('hex')}`;
       if (seen.has(key)) repeats.set(i, it);
@@ -337,21 +339,21 @@ export class PgStore implements Store {
     return out;
   });
 
-  private async lookupAndRecordMany(items: AuthItem[]): Promise<NonceLookup[]> {
+  private async lookupAndRecordMany(items: NonceCheck[]): Promise<NonceLookup[]> {
     const rows = (
       await this.q(
         `WITH input AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(sid, nonce_in, ts_in, ord)),
               async AS (SELECT set_config('synchronous_commit', 'off', true)),
-              found AS (SELECT i.ord, i.nonce_in, i.ts_in, u.id AS uid, u.banned AS ubanned,
+              found AS (SELECT i.ord, i.nonce_in, i.ts_in, u.*,
                                EXISTS (SELECT 1 FROM request_nonces r WHERE r.ts = i.ts_in AND r.nonce = i.nonce_in)
                                OR EXISTS (SELECT 1 FROM user_request_nonces n WHERE n.nonce = i.nonce_in) AS seen_before
                           FROM input i LEFT JOIN users u ON u.session_id = i.sid),
-              ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT f.ts_in, f.nonce_in, f.uid FROM found f, async
-                       WHERE f.uid IS NOT NULL AND NOT f.ubanned AND NOT f.seen_before
+              ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT f.ts_in, f.nonce_in, f.id FROM found f, async
+                       WHERE f.id IS NOT NULL AND NOT f.banned AND NOT f.seen_before
                        ORDER BY f.ts_in, f.nonce_in
                       ON CONFLICT DO NOTHING RETURNING ts, nonce)
-         SELECT f.seen_before, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded, u.*
-           FROM found f LEFT JOIN users u ON u.id = f.uid
+         SELECT f.*, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded
+           FROM found f
           ORDER BY f.ord`,
         [items.map((i) => i.sessionId), items.map((i) => i.nonce), items.map((i) => i.ts)],
       )
