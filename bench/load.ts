@@ -169,6 +169,11 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   let failures = 0;
   const interval = 1000 / perSecond;
   const inflight: Promise<void>[] = [];
+  const open = (): Connection => {
+    const c = new Connection(base);
+    all.push(c);
+    return c;
+  };
   const release = (c: Connection): void => {
     const next = waiting.shift();
     if (next) send(c, next.w, next.due);
@@ -186,11 +191,9 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
           failures++;
           latencies.push(performance.now() - from);
           if (waiting.length === 0) return;
-          // A connection that failed is replaced, so that requests waiting for one still run
-          // (or fail in turn, if the server is gone).
-          const fresh = new Connection(base);
-          all.push(fresh);
-          release(fresh);
+          // The connection is gone: a new one takes its place for the requests waiting for one
+          // (which fail in turn if the server is gone).
+          release(open());
         },
       ),
     );
@@ -206,10 +209,8 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
     const from = performance.now();
     let conn = idle.pop();
     while (conn?.closed) conn = idle.pop();
-    if (!conn && all.length < MAX_FIXED_RATE_CONNECTIONS) {
-      conn = new Connection(base);
-      all.push(conn);
-    }
+    // Connections that failed no longer count, or requests could wait for ones that never return.
+    if (!conn && all.filter((c) => !c.closed).length < MAX_FIXED_RATE_CONNECTIONS) conn = open();
     if (conn) send(conn, w, from);
     else waiting.push({ w, due });
   }
