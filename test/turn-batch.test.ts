@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { openStore } from '../src/app';
+import { defaultConfig } from '../src/config';
 import { TurnBatch } from '../src/store/turn-batch';
+import { TEST_DB, dropTestDb, tempDataDir, testDbUrl } from './helpers/server';
 
 describe('TurnBatch', () => {
   it('runs the calls of one turn as one batch and gives each caller its own result', async () => {
@@ -47,5 +52,24 @@ describe('TurnBatch', () => {
     await drained;
     assert.deepEqual(done, [1]);
     assert.equal(await a, 1);
+  });
+});
+
+describe(`the ${TEST_DB} store's batched authentication`, () => {
+  it('answers lookups still waiting for their turn before close() finishes', async () => {
+    const dataDir = tempDataDir();
+    const dbUrl = testDbUrl(dataDir);
+    const store = await openStore({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) });
+    try {
+      const id = '05' + crypto.randomBytes(32).toString('hex');
+      await store.ensureUser(id, Date.now() / 1000);
+      const ts = Math.floor(Date.now() / 1000);
+      const pending = [store.lookupAndRecordNonce(id, crypto.randomBytes(16), ts), store.lookupAndRecordNonce(id, crypto.randomBytes(16), ts)];
+      await store.close();
+      assert.deepEqual((await Promise.all(pending)).map((r) => r.recorded), [true, true]);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDb(dataDir);
+    }
   });
 });
