@@ -24,10 +24,10 @@ export function signedAt(start: number, i: number): number {
 }
 
 /** Issue 2: an authenticated since-poll, mostly caught up, sometimes a few messages behind. */
-export function sincePoll(client: SogsClient, room: { token: string; seqno: number }, timestamp?: number): Prepared {
+export function sincePoll(client: SogsClient, room: { token: string; seqno: number }, timestamp: number): Prepared {
   const behind = Math.random() < 0.1 ? 5 : 0;
   const path = `/room/${room.token}/messages/since/${Math.max(0, room.seqno - behind)}?t=r&reactors=5`;
-  return { method: 'GET', path, headers: client.authHeaders('GET', path, undefined, timestamp === undefined ? undefined : { timestamp }), check: (status) => status === 200 };
+  return { method: 'GET', path, headers: client.authHeaders('GET', path, undefined, { timestamp }), check: (status) => status === 200 };
 }
 
 /** The sub-requests of the desktop client's 10-second poll (issue 3). */
@@ -42,9 +42,9 @@ export function desktopBatch(rooms: { token: string; seqno: number }[]): unknown
 }
 
 /** One onion v4 (AES-GCM, no enc_type, as the desktop sends) request wrapping that batch. */
-export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[], fullCheck = true, timestamp?: number): Prepared {
+export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: number }[], fullCheck: boolean, timestamp: number): Prepared {
   const body = Buffer.from(JSON.stringify(desktopBatch(rooms)), 'utf8');
-  const headers = { 'Content-Type': 'application/json', ...client.authHeaders('POST', '/batch', body, timestamp === undefined ? undefined : { timestamp }) };
+  const headers = { 'Content-Type': 'application/json', ...client.authHeaders('POST', '/batch', body, { timestamp }) };
   const plaintext = buildV4Plaintext('POST', '/batch', headers, body);
   const url = new URL(client.baseUrl);
   const { body: outer, key } = buildOnionRequestBody({
