@@ -73,3 +73,34 @@ describe(`the ${TEST_DB} store's batched authentication`, () => {
     }
   });
 });
+
+describe(`the ${TEST_DB} store's authentication view`, () => {
+  it('hands over the rooms and overrides a poll reads next exactly as roomsAndOverrides reads them (SQLite: always, in the same transaction)', async () => {
+    const dataDir = tempDataDir();
+    const dbUrl = testDbUrl(dataDir);
+    const store = await openStore({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) });
+    try {
+      const now = Date.now() / 1000;
+      const room = await store.createRoom({ token: 'viewed', name: 'Viewed', now });
+      const id = '15' + crypto.randomBytes(32).toString('hex');
+      const user = await store.ensureUser(id, now);
+      await store.setRoomModerator({ roomId: room.id, userId: user.id, moderator: true, admin: false, visible: true });
+      const ts = Math.floor(now);
+      const [a, b] = await Promise.all([store.lookupAndRecordNonce(id, crypto.randomBytes(16), ts), store.lookupAndRecordNonce(id, crypto.randomBytes(16), ts)]);
+      const fresh = await store.roomsAndOverrides(user.id);
+      assert.ok(fresh.overrides?.get(room.id)?.moderator, 'the override is there to be handed over');
+      if (TEST_DB === 'sqlite') assert.ok(a!.view && b!.view, 'SQLite reads the view with the user');
+      for (const r of [a!, b!]) if (r.view) assert.deepEqual(r.view, fresh);
+      // A replay is refused and is handed nothing.
+      const nonce = crypto.randomBytes(16);
+      await store.lookupAndRecordNonce(id, nonce, ts);
+      const replay = await store.lookupAndRecordNonce(id, nonce, ts);
+      assert.equal(replay.nonceSeen, true);
+      assert.equal(replay.view, undefined);
+    } finally {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDb(dataDir);
+    }
+  });
+});

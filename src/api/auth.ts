@@ -81,7 +81,7 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
   }
 
   // Verified: now the request may leave traces. The user and the nonce in one round trip.
-  const { user: known, nonceSeen, recorded } = await s.store.lookupAndRecordNonce(sessionId, nonce, ts);
+  const { user: known, nonceSeen, recorded, view } = await s.store.lookupAndRecordNonce(sessionId, nonce, ts);
   if (known?.banned) throw banned();
   if (nonceSeen) throw reused();
   const user: User = known ?? (await s.store.ensureUser(sessionId, now));
@@ -89,7 +89,7 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
   if (user.banned) throw banned();
   if (!recorded && !(await s.store.recordNonce(user.id, nonce, ts))) throw reused();
   s.activity.touchUser(user.id, now);
-  return { user };
+  return view ? { user, view } : { user };
 }
 
 function banned(): DomainError {

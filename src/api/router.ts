@@ -111,7 +111,7 @@ export class Router {
     try {
       let who = auth ?? (await authenticate(s, req));
       // Sub-requests share their parent's cache and user; the root of the tree names the user.
-      if (cache === undefined) shared.forUser(who.user?.id ?? null);
+      if (cache === undefined) shared.forUser(who.user?.id ?? null, who.view);
       let methodMismatch = false;
       for (const r of this.candidates(req.path)) {
         const m = r.re.exec(req.path);

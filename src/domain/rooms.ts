@@ -1,5 +1,5 @@
 // Rooms: finding one as a given user sees it, creating and deleting them, and who moderates them.
-import { StoreConflict, type PermissionOverride, type PinnedMessage, type Room, type RoomModerator, type User } from '../store/types';
+import { StoreConflict, type PermissionOverride, type PinnedMessage, type Room, type RoomModerator, type RoomsView, type User } from '../store/types';
 import { DomainError, badRequest, notFound } from './errors';
 import { effectivePermissions, allows, type Permissions } from './permissions';
 import type { Services } from './services';
@@ -21,15 +21,18 @@ export class RoomCache {
   private readonly overrides = new Map<number, Map<number, PermissionOverride>>();
   private services: Services | null = null;
   private userId: number | null = null;
+  /** Read by the store together with the user (AuthResult.view): the first load uses it. */
+  private view: RoomsView | null = null;
 
   /** `s` with this cache attached, made once for the whole request tree. */
   servicesFor(s: Services): Services {
     return (this.services ??= { ...s, roomCache: this });
   }
 
-  /** Whose request tree this is: their overrides are read together with the rooms. */
-  forUser(userId: number | null): void {
+  /** Whose request tree this is: their overrides are read together with the rooms, or came with them. */
+  forUser(userId: number | null, view?: RoomsView): void {
     this.userId = userId;
+    this.view = view ?? null;
   }
 
   /** Every room at once: a poll asks for several, and a server has few (tokens are unique case-insensitively). */
@@ -55,7 +58,8 @@ export class RoomCache {
   }
 
   private async load(s: Services): Promise<Map<string, Room>> {
-    const { rooms, overrides } = await s.store.roomsAndOverrides(this.userId);
+    const { rooms, overrides } = this.view ?? (await s.store.roomsAndOverrides(this.userId));
+    this.view = null;
     this.rooms = new Map(rooms.map((r) => [r.token.toLowerCase(), r]));
     if (this.userId !== null && overrides) this.overrides.set(this.userId, overrides);
     return this.rooms;
@@ -63,6 +67,7 @@ export class RoomCache {
 
   clear(): void {
     this.rooms = null;
+    this.view = null;
     this.overrides.clear();
   }
 }

@@ -139,6 +139,18 @@ export interface NonceLookup {
   nonceSeen: boolean;
   /** The nonce was recorded for `user` by this call. */
   recorded: boolean;
+  /**
+   * What roomsAndOverrides would answer for `user`, when the store read it in the same
+   * transaction at little cost (SQLite, where a statement of its own pays for its own read
+   * locks); absent otherwise. The request's RoomCache then asks the store for neither again.
+   */
+  view?: RoomsView;
+}
+
+/** The room rows and one user's permission overrides by room id (null: no user asked). */
+export interface RoomsView {
+  rooms: Room[];
+  overrides: Map<number, PermissionOverride> | null;
 }
 
 /** One request's part of Store.lookupAndRecordNonce, as the stores batch it. */
@@ -209,7 +221,7 @@ export interface Store {
    * Read together so that a networked store can answer in one round trip when no room changed.
    * The rooms are as current as a fresh read (a poll trusts their message_sequence and info_updates).
    */
-  roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }>;
+  roomsAndOverrides(userId: number | null): Promise<RoomsView>;
   setRoomModerator(change: ModeratorChange & { roomId: number }): Promise<void>;
   pinnedMessages(roomId: number): Promise<PinnedMessage[]>;
 

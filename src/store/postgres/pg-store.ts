@@ -31,6 +31,7 @@ import {
   type ModeratorChange,
   type NonceCheck,
   type NonceLookup,
+  type RoomsView,
   type NewAuditEntry,
   type NewDirectMessage,
   type NewFile,
@@ -438,12 +439,12 @@ export class PgStore implements Store {
    * the same. The version is read before the rows, so a change racing the read can only make the
    * kept copy look older than it is; the counters are always this statement's.
    */
-  roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
+  roomsAndOverrides(userId: number | null): Promise<RoomsView> {
     return this.roomsBatch.add(userId);
   }
 
   /** Every poll of one turn asks this: one statement for all of them (see TurnBatch). */
-  private readonly roomsBatch = new TurnBatch<number | null, { rooms: Room[]; overrides: Map<number, PermissionOverride> | null }>(async (users) => {
+  private readonly roomsBatch = new TurnBatch<number | null, RoomsView>(async (users) => {
     const ids = [...new Set(users.filter((u): u is number => u !== null))];
     const rows = (
       await this.q(

@@ -34,6 +34,7 @@ import {
   type ModeratorChange,
   type NonceCheck,
   type NonceLookup,
+  type RoomsView,
   type NewMessage,
   type NewRoom,
   type PermissionOverride,
@@ -258,7 +259,11 @@ export class SqliteStore implements Store {
       // Prepared once (db.pragma() prepares its statement on every call).
       if (!block) this.q('PRAGMA busy_timeout = 0').get();
       try {
-        return this.tx(() => items.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts)));
+        return this.tx(() => {
+          const found = items.map((p) => this.lookupAndRecordSync(p.sessionId, p.nonce, p.ts));
+          this.attachViews(found);
+          return found;
+        });
       } finally {
         if (!block) this.q(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).get();
       }
@@ -268,6 +273,21 @@ export class SqliteStore implements Store {
       // The next turn first; after a couple of milliseconds, every millisecond (no busy loop).
       await new Promise((r) => (waited < 2 ? setImmediate(r) : setTimeout(r, 1)));
       return this.commitAuths(items, since);
+    }
+  }
+
+  /**
+   * The rooms and each admitted user's overrides, read in the group commit's transaction: one
+   * statement each there, instead of a read transaction of their own per poll, each with its
+   * own lock calls (measured here 10.8 us per poll). This transaction writes no room, so the
+   * rooms_version it reads is a committed one and the rows kept for it are right.
+   */
+  private attachViews(found: NonceLookup[]): void {
+    let rooms: Room[] | null = null;
+    for (const f of found) {
+      if (!f.recorded || !f.user) continue;
+      rooms ??= this.roomsAsOf((this.q('SELECT version FROM rooms_version').get() as Row)['version'] as number);
+      f.view = { rooms: [...rooms], overrides: this.userOverridesSync(f.user.id) };
     }
   }
 
@@ -354,7 +374,7 @@ export class SqliteStore implements Store {
     return r ? toOverride(r) : null;
   }
 
-  async roomsAndOverrides(userId: number | null): Promise<{ rooms: Room[]; overrides: Map<number, PermissionOverride> | null }> {
+  async roomsAndOverrides(userId: number | null): Promise<RoomsView> {
     if (userId === null || this.db.inTransaction) {
       return { rooms: await this.listRooms(), overrides: userId === null ? null : await this.userOverrides(userId) };
     }
@@ -367,6 +387,10 @@ export class SqliteStore implements Store {
   }
 
   async userOverrides(userId: number): Promise<Map<number, PermissionOverride>> {
+    return this.userOverridesSync(userId);
+  }
+
+  private userOverridesSync(userId: number): Map<number, PermissionOverride> {
     return toOverrideMap(this.q('SELECT * FROM user_permission_overrides WHERE user = ?').all(userId) as Row[]);
   }
 
