@@ -27,6 +27,10 @@ export type Handler = (ctx: Ctx) => Promise<ApiResponse>;
 interface Route {
   /** Literal first path segment, or null when the pattern starts with a parameter. */
   first: string | null;
+  /** Segments ('/') in the pattern: a path with another count cannot match, unless `rest`. */
+  segments: number;
+  /** Ends in a `(*)` parameter, which also matches '/': paths of at least `segments` segments. */
+  rest: boolean;
   method: string;
   re: RegExp;
   names: string[];
@@ -56,17 +60,31 @@ function compile(pattern: string): { re: RegExp; names: string[] } {
   return { re: new RegExp(`^${src}$`), names };
 }
 
+/** Paths with more segments than any route are tested against their whole group, unindexed. */
+const MAX_INDEXED_SEGMENTS = 16;
+
+function segmentCount(path: string): number {
+  let n = 0;
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 0x2f) n++;
+  return n;
+}
+
 export class Router {
   private readonly routes: Route[] = [];
   // Routes grouped by literal first segment (each group also holds, in registration order, the
   // routes that start with a parameter), so a request tests a handful of patterns, not all.
   private groups: Map<string, Route[]> | null = null;
   private wild: Route[] = [];
+  // Within a group, the routes a path of n segments can match (most of a group's patterns have
+  // another length): a poll's room sub-request tested some twenty patterns before, now a few.
+  private bySegments = new Map<Route[], Map<number, Route[]>>();
 
   add(method: string, pattern: string, handler: Handler): this {
     const seg = pattern.split('/')[1] ?? '';
-    this.routes.push({ first: seg.startsWith(':') ? null : seg, method, ...compile(pattern), handler });
+    const segments = segmentCount(pattern);
+    this.routes.push({ first: seg.startsWith(':') ? null : seg, segments, rest: pattern.endsWith('(*)'), method, ...compile(pattern), handler });
     this.groups = null;
+    this.bySegments.clear();
     return this;
   }
 
@@ -82,7 +100,14 @@ export class Router {
       }
     }
     const end = path.indexOf('/', 1);
-    return this.groups.get(path.slice(1, end < 0 ? undefined : end)) ?? this.wild;
+    const group = this.groups.get(path.slice(1, end < 0 ? undefined : end)) ?? this.wild;
+    const n = segmentCount(path);
+    if (n > MAX_INDEXED_SEGMENTS) return group;
+    let byCount = this.bySegments.get(group);
+    if (!byCount) this.bySegments.set(group, (byCount = new Map()));
+    let list = byCount.get(n);
+    if (!list) byCount.set(n, (list = group.filter((r) => r.segments === n || (r.rest && n >= r.segments))));
+    return list;
   }
 
   get(p: string, h: Handler): this {
