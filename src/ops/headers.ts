@@ -18,8 +18,24 @@ export function hstsEnabled(config: Pick<Config, 'hsts' | 'tls'>): boolean {
   return config.hsts === 'on' || (config.hsts === 'auto' && config.tls);
 }
 
-/** The response's headers plus the security headers it does not set itself. */
-export function withSecurityHeaders(headers: Record<string, string>, opts: { hsts: boolean }): Record<string, string> {
+// Nearly every reply carries a content type and nothing else: its merged headers are made once.
+const byContentType = new Map<string, Readonly<Record<string, string>>>();
+
+/** The response's headers plus the security headers it does not set itself (not to be modified). */
+export function withSecurityHeaders(headers: Record<string, string>, opts: { hsts: boolean }): Readonly<Record<string, string>> {
+  const keys = Object.keys(headers);
+  if (keys.length !== 1 || keys[0] !== 'content-type') return merge(headers, opts);
+  const key = `${opts.hsts ? 1 : 0}${headers['content-type']}`;
+  let merged = byContentType.get(key);
+  if (merged === undefined) {
+    merged = Object.freeze(merge(headers, opts));
+    // Content types are the server's own few, but stay bounded whatever a route sets.
+    if (byContentType.size < 64) byContentType.set(key, merged);
+  }
+  return merged;
+}
+
+function merge(headers: Record<string, string>, opts: { hsts: boolean }): Record<string, string> {
   const out: Record<string, string> = { ...BASE };
   if (!('content-security-policy' in headers)) out['content-security-policy'] = API_CSP;
   if (opts.hsts) out['strict-transport-security'] = HSTS;

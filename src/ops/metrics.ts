@@ -11,6 +11,8 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+const SERIES_MAX = 10_000;
+
 export function createMetrics(s: Services): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'sogs_process_' });
@@ -62,12 +64,22 @@ export function createMetrics(s: Services): Metrics {
     fileStore.set((await s.blobs.list()).reduce((n, b) => n + b.size, 0));
   };
 
+  // The labelled series of each (method, status, route), looked up once: prom-client hashes the
+  // label object on every call otherwise, on every request. Labels are bounded (routeLabel).
+  const seriesOf = new Map<string, { count: client.Counter.Internal; duration: client.Histogram.Internal<string>; poll: boolean }>();
+
   return {
     registry,
     observe(method, route, status, seconds) {
-      requests.inc({ method, route, status: String(status) });
-      duration.observe({ route }, seconds);
-      if (isPollRoute(route)) poll.observe(seconds);
+      const key = `${method} ${status} ${route}`;
+      let series = seriesOf.get(key);
+      if (series === undefined) {
+        series = { count: requests.labels(method, route, String(status)), duration: duration.labels(route), poll: isPollRoute(route) };
+        if (seriesOf.size < SERIES_MAX) seriesOf.set(key, series);
+      }
+      series.count.inc();
+      series.duration.observe(seconds);
+      if (series.poll) poll.observe(seconds);
     },
     async render() {
       await collectState();

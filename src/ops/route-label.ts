@@ -4,8 +4,23 @@ const API_FIRST = new Set([
   'batch', 'sequence', 'capabilities', 'rooms', 'room', 'inbox', 'outbox', 'user', 'oxen', 'loki', 'legacy', 'static', 'r', 'healthz', 'metrics',
 ]);
 
+// Labels by path, remembered: nearly every request is a poll on one of a few paths, and working a
+// label out costs about as much as recording the metric. Cleared when full (paths with ids vary).
+const LABELS_MAX = 4096;
+const labels = new Map<string, string>();
+
 export function routeLabel(path: string, status: number): string {
   if (status === 404 || status === 405) return '<unmatched>';
+  let label = labels.get(path);
+  if (label === undefined) {
+    label = labelOf(path);
+    if (labels.size >= LABELS_MAX) labels.clear();
+    labels.set(path, label);
+  }
+  return label;
+}
+
+function labelOf(path: string): string {
   const segs = path.split('/').filter((x) => x !== '');
   if (segs.length === 0) return '/';
   if (!API_FIRST.has(segs[0]!)) return segs.length === 1 ? '/:room' : '<unmatched>';
