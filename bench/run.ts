@@ -4,7 +4,8 @@
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
 // postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
 // --write-rate N (posts per second by the desktop scenario's writers, default 2),
-// --profile DIR (V8 CPU profiles of the server processes, written when they stop).
+// --profile DIR (V8 CPU profiles of the server processes, written when they stop). The desktop
+// scenario first runs its polls against a ceiling server that does only their cryptography.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { measureCryptoFloor } from './crypto-floor';
 import { fixedRate, percentile, saturate, type LoadResult, type Prepared } from './load';
 import { makeClients, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
 import type { SogsClient } from '../client';
-import { startServerProcess, type ServerProcess } from './server-process';
+import { CEILING_BIN, startServerProcess, type ServerProcess } from './server-process';
 import { buildData, type BenchData } from './setup';
 
 interface Args {
@@ -64,8 +65,9 @@ async function measured(server: ServerProcess, run: () => Promise<LoadResult>): 
   return { r, cpu: { seconds: server.cpuSeconds() - c0, wall: (performance.now() - t0) / 1000 } };
 }
 
-/** A few writers posting through plain signed HTTP while the pollers run. */
+/** A few writers posting through plain signed HTTP while the pollers run (none at a rate of 0). */
 function startWriters(data: BenchData, url: string, rooms: string[], perSecond: number): () => Promise<number> {
+  if (!(perSecond > 0)) return async () => 0;
   const writers = makeClients(data, url, 3);
   let posted = 0;
   let stop = false;
@@ -126,14 +128,15 @@ async function sinceScenario(args: Args): Promise<void> {
   }
 }
 
-async function desktopScenario(args: Args, floorPerCore: number): Promise<void> {
+async function desktopScenario(args: Args): Promise<void> {
   console.log('\n## desktop poll: onion v4 (AES-GCM) wrapping POST /batch: capabilities, 3 x (pollInfo/0, messages/since?t=r&reactors=5), inbox/outbox since');
   const data = await buildData({ rooms: [{ token: 'general', messages: 20_000 }, { token: 'dev', messages: 5_000 }, { token: 'random', messages: 1_000 }] });
   try {
+    for (const workers of args.workers) await ceilingRun(args, data, workers);
     for (const store of args.stores) {
       const db = store === 'postgres' ? await copyToPostgres(data) : null;
       try {
-        for (const workers of args.workers) await desktopRun(args, floorPerCore, data, store, workers, db?.url ?? null);
+        for (const workers of args.workers) await desktopRun(args, data, store, workers, db?.url ?? null);
       } finally {
         await db?.drop();
       }
@@ -170,7 +173,30 @@ async function copyToPostgres(data: BenchData): Promise<{ url: string; drop(): P
 }
 
 
-async function desktopRun(args: Args, floorPerCore: number, data: BenchData, store: string, workers: number, dbUrl: string | null): Promise<void> {
+/**
+ * The same polls against a server that does only their cryptography (bench/ceiling-server.ts):
+ * the most this machine gives any node server with this generator beside it on the same cores.
+ */
+async function ceilingRun(args: Args, data: BenchData, workers: number): Promise<void> {
+  const port = nextPort++;
+  const server = await startServerProcess(data.dataDir, port, ['--workers', String(workers)], CEILING_BIN);
+  try {
+    const clients = makeClients(data, server.url, args.quick ? 200 : 1000);
+    const polls = prepare(WARM_UP_POLLS + (args.quick ? 5000 : 20000), (i, ts) => desktopPoll(clients[i % clients.length]!, data.rooms, false, ts));
+    await warmUp(server.url, polls.slice(0, WARM_UP_POLLS));
+    const { result: { r, cpu }, floorPerCore } = await withFloor(() => measured(server, () => saturate(server.url, polls.slice(WARM_UP_POLLS), 64)));
+    const cores = Math.min(workers, os.availableParallelism());
+    console.log(
+      `ceiling (only the floor's cryptography behind node's HTTP), ${workers} worker(s): ${fmt(r.perSecond)} polls/s = ` +
+        `${fmt((100 * r.perSecond) / (floorPerCore * cores), 1)}% of the crypto floor on ${cores} core(s); ` +
+        `server CPU ${fmt((cpu.seconds * 1e6) / r.requests)} us per poll, generator ${fmt(r.generatorUsPerRequest)} us; ${r.failures} failed`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+async function desktopRun(args: Args, data: BenchData, store: string, workers: number, dbUrl: string | null): Promise<void> {
   const port = nextPort++;
   const extra = ['--workers', String(workers), '--rate-limit-posts', '0', ...(dbUrl ? ['--db-url', dbUrl] : [])];
   const server = await startServerProcess(data.dataDir, port, extra);
@@ -187,7 +213,7 @@ async function desktopRun(args: Args, floorPerCore: number, data: BenchData, sto
     console.log('done');
     await warmUp(server.url, warm);
     const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
-    const { r, cpu } = await measured(server, () => saturate(server.url, sat, 64));
+    const { result: { r, cpu }, floorPerCore } = await withFloor(() => measured(server, () => saturate(server.url, sat, 64)));
     rooms = await currentRooms(clients[0]!, data.rooms);
     const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
     const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
@@ -201,13 +227,26 @@ async function desktopRun(args: Args, floorPerCore: number, data: BenchData, sto
     // the server itself used: how far its own work per poll is from the cryptography alone.
     const serverUsPerPoll = (cpu.seconds * 1e6) / r.requests;
     console.log(
-      `${label}: ${fmt(r.perSecond)} polls/s = ${fmt((100 * r.perSecond) / floor, 1)}% of the crypto floor on ${cores} core(s) (${fmt(floor)} polls/s); ` +
+      `${label}: ${fmt(r.perSecond)} polls/s = ${fmt((100 * r.perSecond) / floor, 1)}% of the crypto floor on ${cores} core(s) (${fmt(floor)} polls/s, measured around the run); ` +
         `server CPU ${fmt(serverUsPerPoll)} us per poll = ${fmt((100 * 1e6) / floorPerCore / serverUsPerPoll, 1)}% of the floor per core used; ` +
         `peak RSS ${fmt(server.peakRssMiB(), 1)} MiB; writers posted ${posted} messages meanwhile`,
     );
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * A run with the crypto floor measured just before and just after it, and their mean: this
+ * machine's speed drifts by tens of percent within minutes (seen here: Ed25519 verify at 50 us,
+ * then 83 us), so a fraction of the floor means something only against the floor of its moment.
+ */
+async function withFloor<T>(run: () => Promise<T>): Promise<{ result: T; floorPerCore: number }> {
+  const before = measureCryptoFloor().perPollUs;
+  const result = await run();
+  const after = measureCryptoFloor().perPollUs;
+  console.log(`  crypto floor around the run: ${fmt(before, 1)} us before, ${fmt(after, 1)} us after`);
+  return { result, floorPerCore: 2e6 / (before + after) };
 }
 
 async function main(): Promise<void> {
@@ -220,7 +259,7 @@ async function main(): Promise<void> {
       ` = ${fmt(floor.perPollUs, 1)} us -> ${fmt(perCore)} polls/s per core`,
   );
   if (!args.only || args.only === 'since') await sinceScenario(args);
-  if (!args.only || args.only === 'desktop') await desktopScenario(args, perCore);
+  if (!args.only || args.only === 'desktop') await desktopScenario(args);
 }
 
 main().catch((e) => {

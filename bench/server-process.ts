@@ -15,6 +15,8 @@ export interface ServerProcess {
 }
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'sogs.js');
+/** The ceiling server (bench/ceiling-server.ts), started the same way as the real one. */
+export const CEILING_BIN = path.join(__dirname, 'ceiling-server.js');
 const TICK = 100; // USER_HZ on Linux
 
 function pids(root: number): number[] {
@@ -47,11 +49,11 @@ function hwmOf(pid: number): number {
   }
 }
 
-export async function startServerProcess(dataDir: string, port: number, extra: string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, port: number, extra: string[] = [], bin = BIN): Promise<ServerProcess> {
   // `npm run bench -- --profile DIR`: V8 CPU profiles of the server process(es), for DevTools.
   const profile = process.env['SOGS_BENCH_PROFILE_DIR'];
   const node = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
-  const child = spawn(process.execPath, [...node, BIN, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extra], {
+  const child = spawn(process.execPath, [...node, bin, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn', ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, SOGS_CONFIG: '' },
   });
