@@ -1,7 +1,7 @@
 // v4 onion inner request and reply (crypto.md §4.4-4.5, api.md §4.11): a bencoded list of the
 // metadata JSON and an optional body in, a bencoded list of {code, headers} and the body out.
 import { bdecodeList, bencodeList } from '../../crypto/bencode';
-import { CT_OCTET, CT_TEXT, bodyOf } from '../respond';
+import { CT_OCTET, CT_TEXT, bodyOf, headersJson } from '../respond';
 import type { ApiRequest, ApiResponse } from '../types';
 import { lowerCaseHeaders, parseJsonObject, splitEndpoint } from './inner';
 
@@ -34,7 +34,7 @@ export function v4ReplyPlaintext(r: ApiResponse): Buffer {
     const name = k.toLowerCase();
     if (name !== 'content-length') headers[name] = v;
   }
-  const meta = Buffer.from(JSON.stringify({ code: r.status, headers }), 'utf8');
+  const meta = Buffer.from(`{"code":${r.status},"headers":${headersJson(headers)}}`, 'utf8');
   return bencodeList([meta, bodyOf(r)]);
 }
 

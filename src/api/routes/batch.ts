@@ -4,7 +4,7 @@ import { decodeBase64Strict } from '../../crypto/base64';
 import { badRequest } from '../../domain/errors';
 import { decodePath, splitTarget } from '../paths';
 import { jsonBody } from '../parse';
-import { CT_JSON, CT_OCTET, bodyOf, jsonText, jsonTextOf } from '../respond';
+import { CT_JSON, CT_OCTET, bodyOf, headersJson, jsonText, jsonTextOf } from '../respond';
 import type { Ctx, Router } from '../router';
 import type { ApiRequest, ApiResponse } from '../types';
 
@@ -76,11 +76,12 @@ export function subResponseText(r: ApiResponse): string {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.headers)) if (k !== 'content-length') headers[k] = v;
   let body: string;
-  if (r.headers['content-type'] !== CT_JSON) body = JSON.stringify(bodyOf(r).toString('base64'));
+  // Base64 needs no escaping inside a JSON string.
+  if (r.headers['content-type'] !== CT_JSON) body = `"${bodyOf(r).toString('base64')}"`;
   else if (r.jsonText !== undefined || r.json !== undefined) body = jsonTextOf(r);
   // A JSON body given as bytes is parsed, so that what is embedded is certainly JSON.
   else body = JSON.stringify(JSON.parse(bodyOf(r).toString('utf8')));
-  return `{"code":${r.status},"headers":${JSON.stringify(headers)},"body":${body}}`;
+  return `{"code":${r.status},"headers":${headersJson(headers)},"body":${body}}`;
 }
 
 async function run(c: Ctx, stopOnFailure: boolean): Promise<ApiResponse> {

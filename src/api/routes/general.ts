@@ -1,5 +1,5 @@
 // /capabilities (api.md §4.1).
-import { json } from '../respond';
+import { json, jsonText } from '../respond';
 import type { Ctx, Router } from '../router';
 
 export function capabilities(c: Ctx): string[] {
@@ -8,6 +8,9 @@ export function capabilities(c: Ctx): string[] {
   return caps.sort();
 }
 
+// Every poll asks: the answer, one of two, is serialised once (see headersJson for why).
+const capabilitiesText = new Map<string, string>();
+
 async function getCapabilities(c: Ctx) {
   const caps = capabilities(c);
   const required = c.query.get('required');
@@ -15,7 +18,10 @@ async function getCapabilities(c: Ctx) {
     const missing = required.split(',').filter((r) => !caps.includes(r));
     if (missing.length > 0) return json({ capabilities: caps, missing }, 412);
   }
-  return json({ capabilities: caps });
+  const key = caps.join(',');
+  let text = capabilitiesText.get(key);
+  if (text === undefined) capabilitiesText.set(key, (text = JSON.stringify({ capabilities: caps })));
+  return jsonText(text);
 }
 
 export function generalRoutes(r: Router): void {

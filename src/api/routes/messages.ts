@@ -62,7 +62,7 @@ async function since(c: Ctx) {
   const withReactions = (c.query.get('t') ?? '').includes('r');
   // The poll hot path: message_sequence is the highest seqno ever assigned in the room, so a
   // client that has seen it has nothing to fetch and the query can be skipped.
-  if (seqno >= room.messageSequence) return json([]);
+  if (seqno >= room.messageSequence) return jsonText('[]');
   const opts = { seqno, withReactions };
   const cache = sinceCacheOf(c.s.store);
   const key = sinceKey(room.id, room.messageSequence, seqno, limit, reactors, withReactions);
