@@ -2,9 +2,10 @@
 // range clamped), JSON bodies (400 when malformed), strict base64.
 import { decodeBase64Strict } from '../crypto/base64';
 import { badRequest } from '../domain/errors';
+import type { Query } from './router';
 import type { ApiRequest } from './types';
 
-export function intQuery(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number {
+export function intQuery(q: Query, name: string, dflt: number, min: number, max: number): number {
   const raw = q.get(name);
   if (raw === null || raw === '') return dflt;
   if (!/^-?\d{1,15}$/.test(raw)) throw badRequest(`query parameter '${name}' must be an integer`);

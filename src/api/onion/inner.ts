@@ -10,18 +10,26 @@ export function splitEndpoint(endpoint: string): { path: string; query: string }
 }
 
 /**
- * Header names lower-cased (the router and auth look them up that way). Values must be strings;
- * numbers are tolerated and stringified because the reference hands the object to its framework,
- * which does the same. Anything else (nested objects, arrays, null) makes the request invalid.
+ * Header names lower-cased (the router and auth look them up that way), without Content-Length:
+ * the inner body's length is its own, and deleting the key afterwards would turn the object into
+ * a slow dictionary for every later lookup. Values must be strings; numbers are tolerated and
+ * stringified because the reference hands the object to its framework, which does the same.
+ * Anything else (nested objects, arrays, null) makes the request invalid.
  */
 export function lowerCaseHeaders(v: unknown): Record<string, string> | null {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) return null;
+  const given = v as Record<string, unknown>;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (typeof val === 'string') out[k.toLowerCase()] = val;
-    else if (typeof val === 'number' && Number.isFinite(val)) out[k.toLowerCase()] = String(val);
+  for (const k in given) {
+    if (!Object.hasOwn(given, k)) continue;
+    const val = given[k];
+    let text: string;
+    if (typeof val === 'string') text = val;
+    else if (typeof val === 'number' && Number.isFinite(val)) text = String(val);
     else return null;
+    const name = k.toLowerCase();
+    if (name !== 'content-length') out[name] = text;
   }
   return out;
 }

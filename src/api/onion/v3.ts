@@ -30,7 +30,6 @@ export function parseV3Request(plaintext: Buffer): ApiRequest | null {
   if (!target) return null;
   if (legacy && typeof authCode === 'string') headers['authorization'] = authCode;
   headers['content-type'] = CT_JSON;
-  delete headers['content-length'];
   return { method, path: target.path, query: target.query, headers, body: Buffer.from(bodyText, 'utf8') };
 }
 

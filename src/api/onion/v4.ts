@@ -23,16 +23,15 @@ export function parseV4Request(plaintext: Buffer): ApiRequest | null {
   const body = Buffer.from(parts[1] ?? Buffer.alloc(0));
   // api.md §4.11: a body without a declared type is bytes, never implicitly JSON.
   if (body.length > 0) headers['content-type'] ??= CT_OCTET;
-  delete headers['content-length'];
   return { method, path: target.path, query: target.query, headers, body };
 }
 
 /** l<meta><body>e with every response header lower-cased except content-length. */
 export function v4ReplyPlaintext(r: ApiResponse): Buffer {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers)) {
+  for (const k in r.headers) {
     const name = k.toLowerCase();
-    if (name !== 'content-length') headers[name] = v;
+    if (name !== 'content-length') headers[name] = r.headers[k]!;
   }
   const meta = Buffer.from(`{"code":${r.status},"headers":${headersJson(headers)}}`, 'utf8');
   return bencodeList([meta, bodyOf(r)]);

@@ -73,8 +73,11 @@ export function parseSubRequests(c: Ctx): ApiRequest[] {
  * without being parsed and serialised again.
  */
 export function subResponseText(r: ApiResponse): string {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.headers)) if (k !== 'content-length') headers[k] = v;
+  let headers = r.headers;
+  if ('content-length' in headers) {
+    headers = {};
+    for (const k in r.headers) if (k !== 'content-length') headers[k] = r.headers[k]!;
+  }
   let body: string;
   // Base64 needs no escaping inside a JSON string.
   if (r.headers['content-type'] !== CT_JSON) body = `"${bodyOf(r).toString('base64')}"`;
