@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { openStore } from '../src/app';
 import { defaultConfig } from '../src/config';
 import { TurnBatch } from '../src/store/turn-batch';
+import type { Store } from '../src/store/types';
 import { TEST_DB, dropTestDb, tempDataDir, testDbUrl } from './helpers/server';
 
 describe('TurnBatch', () => {
@@ -55,31 +56,41 @@ describe('TurnBatch', () => {
   });
 });
 
+/** A store of the tested kind on a fresh data folder, removed afterwards (the test may close it first). */
+async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+  const dataDir = tempDataDir();
+  const dbUrl = testDbUrl(dataDir);
+  const store = await openStore({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) });
+  let closed = false;
+  const close = store.close.bind(store);
+  store.close = async () => {
+    closed = true;
+    await close();
+  };
+  try {
+    await fn(store);
+  } finally {
+    if (!closed) await close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await dropTestDb(dataDir);
+  }
+}
+
 describe(`the ${TEST_DB} store's batched authentication`, () => {
-  it('answers lookups still waiting for their turn before close() finishes', async () => {
-    const dataDir = tempDataDir();
-    const dbUrl = testDbUrl(dataDir);
-    const store = await openStore({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) });
-    try {
+  it('answers lookups still waiting for their turn before close() finishes', () =>
+    withStore(async (store) => {
       const id = '05' + crypto.randomBytes(32).toString('hex');
       await store.ensureUser(id, Date.now() / 1000);
       const ts = Math.floor(Date.now() / 1000);
       const pending = [store.lookupAndRecordNonce(id, crypto.randomBytes(16), ts), store.lookupAndRecordNonce(id, crypto.randomBytes(16), ts)];
       await store.close();
       assert.deepEqual((await Promise.all(pending)).map((r) => r.recorded), [true, true]);
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await dropTestDb(dataDir);
-    }
-  });
+    }));
 });
 
 describe(`the ${TEST_DB} store's authentication view`, () => {
-  it('hands over the rooms and overrides a poll reads next exactly as roomsAndOverrides reads them (SQLite: always, in the same transaction)', async () => {
-    const dataDir = tempDataDir();
-    const dbUrl = testDbUrl(dataDir);
-    const store = await openStore({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) });
-    try {
+  it('hands over the rooms and overrides a poll reads next exactly as roomsAndOverrides reads them (SQLite: always, in the same transaction)', () =>
+    withStore(async (store) => {
       const now = Date.now() / 1000;
       const room = await store.createRoom({ token: 'viewed', name: 'Viewed', now });
       const id = '15' + crypto.randomBytes(32).toString('hex');
@@ -97,10 +108,5 @@ describe(`the ${TEST_DB} store's authentication view`, () => {
       const replay = await store.lookupAndRecordNonce(id, nonce, ts);
       assert.equal(replay.nonceSeen, true);
       assert.equal(replay.view, undefined);
-    } finally {
-      await store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      await dropTestDb(dataDir);
-    }
-  });
+    }));
 });
