@@ -12,6 +12,9 @@ const METHODS = new Set(['GET', 'DELETE', 'POST', 'PUT']);
 // Transports must not nest: a batch inside a batch, or an onion request inside anything.
 const NESTED = /^\/(batch|sequence|oxen\/v\d\/lsrpc|loki\/v\d\/lsrpc)$/;
 
+/** The body of every GET and DELETE sub-request: a zero-length buffer has nothing to change. */
+const NO_BODY = Buffer.alloc(0);
+
 function invalid(i: number, why: string): Error {
   return badRequest(`Invalid batch request #${i}: ${why}`);
 }
@@ -42,11 +45,11 @@ export function parseSubRequests(c: Ctx): ApiRequest[] {
         headers[k.toLowerCase()] = v;
       }
     }
-    const kinds = (['json', 'b64', 'bytes'] as const).filter((k) => el[k] !== undefined);
-    let body: Buffer = Buffer.alloc(0);
+    let body: Buffer = NO_BODY;
     if (method === 'GET' || method === 'DELETE') {
-      if (kinds.length > 0) throw invalid(i, `${method} cannot have a body`);
+      if (el['json'] !== undefined || el['b64'] !== undefined || el['bytes'] !== undefined) throw invalid(i, `${method} cannot have a body`);
     } else {
+      const kinds = (['json', 'b64', 'bytes'] as const).filter((k) => el[k] !== undefined);
       if (kinds.length !== 1) throw invalid(i, `${method} needs exactly one of json, b64 or bytes`);
       const kind = kinds[0]!;
       if (kind === 'json') {
