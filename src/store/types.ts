@@ -140,9 +140,9 @@ export interface NonceLookup {
   /** The nonce was recorded for `user` by this call. */
   recorded: boolean;
   /**
-   * What roomsAndOverrides would answer for `user`, when the store read it in the same
-   * transaction at little cost (SQLite, where a statement of its own pays for its own read
-   * locks); absent otherwise. The request's RoomCache then asks the store for neither again.
+   * What roomsAndOverrides would answer for `user`, read with the lookup (in SQLite's group
+   * commit; in PostgreSQL's one statement), when the nonce was recorded; absent otherwise. The
+   * request's RoomCache then asks the store for neither again.
    */
   view?: RoomsView;
 }

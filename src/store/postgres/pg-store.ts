@@ -353,19 +353,26 @@ export class PgStore implements Store {
                        WHERE f.id IS NOT NULL AND NOT f.banned AND NOT f.seen_before
                        ORDER BY f.ts_in, f.nonce_in
                       ON CONFLICT DO NOTHING RETURNING ts, nonce)
-         SELECT f.*, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded
+         SELECT f.*, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded,
+                (SELECT version FROM rooms_version) AS rooms_version,
+                (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS room_counters,
+                (SELECT json_agg(o) FROM user_permission_overrides o WHERE o."user" = f.id) AS user_overrides
            FROM found f
           ORDER BY f.ord`,
         [items.map((i) => i.sessionId), items.map((i) => i.nonce), items.map((i) => i.ts)],
       )
     ).rows;
+    // The rooms and each user's overrides come along (NonceLookup.view), so that a poll asks
+    // PostgreSQL one statement per turn instead of two (the other being roomsBatch's).
+    const rooms = rows.length > 0 ? await this.roomsWithCounters(rows[0]!['rooms_version'] as number | null, rows[0]!['room_counters'] as RoomCounters[] | null) : [];
     // The main query's snapshot does not see the CTE's insert: seen_before is what was there.
     return rows.map((r) => {
       const user = r['id'] === null ? null : toUser(r);
       const recorded = b(r['recorded']);
       const seenBefore = b(r['seen_before']);
       if (!user || user.banned) return { user, nonceSeen: seenBefore, recorded: false };
-      return { user, nonceSeen: seenBefore || !recorded, recorded };
+      if (!recorded) return { user, nonceSeen: true, recorded };
+      return { user, nonceSeen: seenBefore, recorded, view: { rooms: [...rooms], overrides: toOverrideMap((r['user_overrides'] as Row[] | null) ?? []) } };
     });
   }
 
