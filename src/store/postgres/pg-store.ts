@@ -364,7 +364,8 @@ export class PgStore implements Store {
     ).rows;
     // The rooms and each user's overrides come along (NonceLookup.view), so that a poll asks
     // PostgreSQL one statement per turn instead of two (the other being roomsBatch's).
-    const rooms = rows.length > 0 ? await this.roomsWithCounters(rows[0]!['rooms_version'] as number | null, rows[0]!['room_counters'] as RoomCounters[] | null) : [];
+    const first = rows.find((r) => b(r['recorded']));
+    const rooms = first ? await this.roomsWithCounters(first['rooms_version'] as number | null, first['room_counters'] as RoomCounters[] | null) : [];
     // The main query's snapshot does not see the CTE's insert: seen_before is what was there.
     return rows.map((r) => {
       const user = r['id'] === null ? null : toUser(r);
