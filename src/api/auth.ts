@@ -89,7 +89,7 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
   if (user.banned) throw banned();
   if (!recorded && !(await s.store.recordNonce(user.id, nonce, ts))) throw reused();
   s.activity.touchUser(user.id, now);
-  return view ? { user, view } : { user };
+  return { user, view };
 }
 
 function banned(): DomainError {

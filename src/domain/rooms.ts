@@ -35,10 +35,14 @@ export class RoomCache {
     this.view = view ?? null;
   }
 
-  /** Every room at once: a poll asks for several, and a server has few (tokens are unique case-insensitively). */
-  async room(s: Services, token: string): Promise<Room | null> {
-    const rooms = this.rooms ?? (await this.load(s));
-    return rooms.get(token.toLowerCase()) ?? null;
+  /**
+   * Every room at once: a poll asks for several, and a server has few (tokens are unique
+   * case-insensitively). Once loaded, answered without an async step: a poll's sub-requests ask
+   * for rooms the batch has read, and each async step costs a promise and a microtask.
+   */
+  room(s: Services, token: string): Room | null | Promise<Room | null> {
+    if (this.rooms) return this.rooms.get(token.toLowerCase()) ?? null;
+    return this.load(s).then((rooms) => rooms.get(token.toLowerCase()) ?? null);
   }
 
   /** Every room, in the store's order. */
@@ -46,30 +50,22 @@ export class RoomCache {
     return [...(this.rooms ?? (await this.load(s))).values()];
   }
 
-  /**
-   * The room if the rooms are loaded already (null: no such room), undefined if they are not.
-   * A poll's sub-requests ask for rooms the batch has read: answering them without an async
-   * call saves each a promise and a microtask (several per sub-request).
-   */
-  loadedRoom(token: string): Room | null | undefined {
-    return this.rooms === null ? undefined : (this.rooms.get(token.toLowerCase()) ?? null);
-  }
-
-  /** The user's override in a room if their overrides are loaded already (null: none), else undefined. */
-  loadedOverride(roomId: number, userId: number): PermissionOverride | null | undefined {
+  /** All of the user's overrides at once: a poll asks for the same user in each of its rooms (as room()). */
+  override(s: Services, roomId: number, userId: number): PermissionOverride | null | Promise<PermissionOverride | null> {
     const mine = this.overrides.get(userId);
-    return mine === undefined ? undefined : (mine.get(roomId) ?? null);
+    if (mine !== undefined) return mine.get(roomId) ?? null;
+    return this.loadOverrides(s, userId).then((loaded) => loaded.get(roomId) ?? null);
   }
 
-  /** All of the user's overrides at once: a poll asks for the same user in each of its rooms. */
-  async override(s: Services, roomId: number, userId: number): Promise<PermissionOverride | null> {
+  private async loadOverrides(s: Services, userId: number): Promise<Map<number, PermissionOverride>> {
+    // The tree's user has theirs read together with the rooms.
     if (this.rooms === null && userId === this.userId) await this.load(s);
     let mine = this.overrides.get(userId);
     if (mine === undefined) {
       mine = await s.store.userOverrides(userId);
       this.overrides.set(userId, mine);
     }
-    return mine.get(roomId) ?? null;
+    return mine;
   }
 
   private async load(s: Services): Promise<Map<string, Room>> {
@@ -110,18 +106,16 @@ export class RoomInfoCache {
   }
 }
 
+/** Without an async step when the request's cache holds the override (see RoomCache.room). */
 export function permissionsIn(s: Services, room: Room, user: User | null): Permissions | Promise<Permissions> {
   if (!user) return effectivePermissions(room, user, null);
-  const loaded = s.roomCache?.loadedOverride(room.id, user.id);
-  if (loaded !== undefined) return effectivePermissions(room, user, loaded);
-  return (s.roomCache ? s.roomCache.override(s, room.id, user.id) : s.store.getOverride(room.id, user.id)).then((ov) => effectivePermissions(room, user, ov));
+  const ov = s.roomCache ? s.roomCache.override(s, room.id, user.id) : s.store.getOverride(room.id, user.id);
+  return ov instanceof Promise ? ov.then((o) => effectivePermissions(room, user, o)) : effectivePermissions(room, user, ov);
 }
 
-/** The room by token; without an async step when the request's cache holds it (see loadedRoom). */
+/** The room by token; without an async step when the request's cache holds it. */
 function loadRoom(s: Services, token: string): Room | null | Promise<Room | null> {
   if (!ROOM_TOKEN_RE.test(token)) return null;
-  const loaded = s.roomCache?.loadedRoom(token);
-  if (loaded !== undefined) return loaded;
   return s.roomCache ? s.roomCache.room(s, token) : s.store.getRoom(token);
 }
 
