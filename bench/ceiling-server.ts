@@ -14,7 +14,7 @@ import { x25519PublicKey } from '../src/crypto/keys';
 import { onionDecrypt, onionEncrypt, onionSymmetricKey, parseOnionRequest } from '../src/crypto/onion';
 
 /** The plaintext reply's size: about what a desktop poll's reply is while a few writers post. */
-export const CEILING_REPLY_BYTES = 3000;
+const CEILING_REPLY_BYTES = 3000;
 
 function flag(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
