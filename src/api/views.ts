@@ -24,6 +24,19 @@ function permissionFlags(perms: Permissions): { read: boolean; write: boolean; u
   return { read: allows(perms, 'read'), write: allows(perms, 'write'), upload: allows(perms, 'upload') };
 }
 
+/**
+ * Timestamps that Session Android declares as integers (Kotlin `Long`) are sent as whole seconds,
+ * truncated: room `created`, `pinned_messages[].pinned_at`, message `edited`, and the DM
+ * `posted_at`/`expires_at`. The reference sends float seconds there; Android's parser then rejects
+ * the whole room (one pinned message broke every poll and the /rooms list). iOS decodes these as
+ * `TimeInterval` (a Double, which takes an integer) and the desktop client as JS numbers, so every
+ * client accepts an integer. Message `posted` stays a float: Android declares it a Double and
+ * clients order by it. See the README's client notes.
+ */
+export function wholeSeconds(t: number): number {
+  return Math.floor(t);
+}
+
 export function activeUsersCutoff(config: Config): number {
   return Math.round(config.activeThresholdDays * 86400);
 }
@@ -37,12 +50,12 @@ export function roomJson(d: RoomDetails, config: Config): Json {
   if (room.description !== null) out['description'] = room.description;
   out['info_updates'] = room.infoUpdates;
   out['message_sequence'] = room.messageSequence;
-  out['created'] = room.created;
+  out['created'] = wholeSeconds(room.created);
   out['active_users'] = room.activeUsers;
   out['active_users_cutoff'] = activeUsersCutoff(config);
   if (room.image !== null) out['image_id'] = room.image;
   if (d.pinned.length > 0) {
-    out['pinned_messages'] = d.pinned.map((p) => ({ id: p.id, pinned_at: p.pinnedAt, pinned_by: p.pinnedBy }));
+    out['pinned_messages'] = d.pinned.map((p) => ({ id: p.id, pinned_at: wholeSeconds(p.pinnedAt), pinned_by: p.pinnedBy }));
   }
   out['moderators'] = mods.moderators;
   out['admins'] = mods.admins;
@@ -82,7 +95,7 @@ export function messageJson(m: Message, reactions: ReactionInfo[] | undefined, r
     out['data'] = m.data.toString('base64');
     out['signature'] = m.signature?.toString('base64') ?? null;
   }
-  if (m.edited !== null) out['edited'] = m.edited;
+  if (m.edited !== null) out['edited'] = wholeSeconds(m.edited);
   if (m.whisperTo !== null || m.whisperMods) {
     out['whisper'] = true;
     out['whisper_mods'] = m.whisperMods;

@@ -7,10 +7,11 @@ import type { DirectMessage } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
 import { CT_TEXT, json } from '../respond';
 import type { Ctx, Router } from '../router';
+import { wholeSeconds } from '../views';
 import type { ApiResponse } from '../types';
 
 function dmJson(m: DirectMessage, withBody: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = { id: m.id, posted_at: m.postedAt, expires_at: m.expiresAt, sender: m.sender, recipient: m.recipient };
+  const out: Record<string, unknown> = { id: m.id, posted_at: wholeSeconds(m.postedAt), expires_at: wholeSeconds(m.expiresAt), sender: m.sender, recipient: m.recipient };
   if (withBody) out['message'] = m.body.toString('base64');
   return out;
 }
