@@ -789,10 +789,24 @@ describe('ban and delete all (the desktop client’s /sequence)', () => {
     for (const id of ids) assert.equal((await t.s.store.getMessage(main.id, id))!.data, null);
     const since = (await clients.user.get(`/room/main/messages/since/0?limit=256`)).json<Json[]>();
     assert.ok(!since.some((m) => ids.includes(m['id'] as number) && m['data'] !== null));
-    // Nothing left to delete: 404.
-    assert.equal((await clients.roomMod.delete(`/room/main/all/${user.sessionId}`)).status, 404);
+    // Nothing left to delete: 200 {} (the reference answers 404, which Session Android reports as
+    // a failed "ban and delete all"); an unknown user is still 404.
+    const again = await clients.roomMod.delete(`/room/main/all/${user.sessionId}`);
+    assert.deepEqual([again.status, again.json()], [200, {}]);
     assert.equal((await clients.roomMod.delete(`/room/main/all/${Identity.random().blindedId(t.serverPubkey)}`)).status, 404);
     assert.equal((await clients.roomMod.delete(`/room/main/all/${Identity.random().sessionId}`)).status, 404, '05 ids do not match SessionID routes');
+  });
+});
+
+describe('ban and delete all of a user without posts', () => {
+  it('answers [200, 200]: the delete-all finding nothing is not a failure', async () => {
+    const { user } = await freshUser();
+    const done = await clients.roomMod.sequence([
+      { method: 'POST', path: `/user/${user.sessionId}/ban`, json: { rooms: ['main'] } },
+      { method: 'DELETE', path: `/room/main/all/${user.sessionId}` },
+    ]);
+    assert.deepEqual(done.map((r) => [r.code, r.body]), [[200, {}], [200, {}]]);
+    assert.equal(await isRoomBanned(user), true);
   });
 });
 
