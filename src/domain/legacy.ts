@@ -8,6 +8,7 @@ import { recordAudit } from './audit';
 import { banUser, unbanUser } from './bans';
 import { forbidden } from './errors';
 import { storeFile } from './files';
+import { changeRole } from './moderation';
 import { allows, type Permissions } from './permissions';
 import { applyRoomUpdate } from './room-update';
 import { permissionsIn } from './rooms';
@@ -144,6 +145,27 @@ export async function legacyBanList(s: Services, room: Room, p: LegacyPrincipal)
   if (allows(p.perms, 'moderator')) return unique;
   if (p.perms.banned) return [p.user.sessionId];
   return [];
+}
+
+function requireAdmin(p: LegacyPrincipal): void {
+  if (!allows(p.perms, 'admin')) throw forbidden('This endpoint requires room admin permission');
+}
+
+/**
+ * POST moderators (legacy.md §3.16, reference behaviour): a room admin makes the key a visible room
+ * admin. The legacy model has a single "moderator" level that may also set the room image, which
+ * needs an admin here; that is why the reference appoints an admin.
+ */
+export async function legacyAddModerator(s: Services, room: Room, p: LegacyPrincipal, sessionId: string): Promise<void> {
+  requireAdmin(p);
+  const target = await resolveTargetUser(s, sessionId);
+  await changeRole(s, p.actor, target, [room], { moderator: true, admin: true, visible: true });
+}
+
+/** DELETE moderators/:public_key (§3.17, reference): a room admin removes both powers from every row of that account. */
+export async function legacyRemoveModerator(s: Services, room: Room, p: LegacyPrincipal, sessionId: string): Promise<void> {
+  requireAdmin(p);
+  for (const t of await targetRows(s, sessionId, false)) await changeRole(s, p.actor, t, [room], { moderator: false, admin: null, visible: null });
 }
 
 /** GET moderators: visible moderators and admins (hidden ones for moderators), sorted, no system user. */

@@ -3,7 +3,7 @@
 // legacyAliasRoutes, at the user document's plain paths where they do not collide with the modern
 // API. Every reply carries `status_code` in its JSON body; errors are exactly {"status_code": N}
 // with the same HTTP status (a v3 onion reply carries only that body anyway).
-import { decodeBase64Strict, encodeBase64 } from '../../crypto/base64';
+import { encodeBase64 } from '../../crypto/base64';
 import { DomainError, badRequest, forbidden, notFound } from '../../domain/errors';
 import {
   LEGACY_MEMBER_WINDOW,
@@ -14,88 +14,25 @@ import {
   legacyCursor,
   legacyDeleteMessages,
   legacyModerators,
-  legacyPrincipal,
   legacySetRoomImage,
   legacyStoreFile,
   legacyUnban,
   type LegacyPrincipal,
 } from '../../domain/legacy';
 import { downloadFile } from '../../domain/files';
-import { challengeFor, claimToken, noToken, tokenOwner } from '../../domain/legacy-tokens';
+import { challengeFor, claimToken, noToken } from '../../domain/legacy-tokens';
 import { postMessage, requirePermission, viewerOf } from '../../domain/messages';
-import { ROOM_TOKEN_RE, accessRoom, visibleRooms } from '../../domain/rooms';
-import { ANY_SESSION_ID_RE } from '../../domain/users';
+import { accessRoom, visibleRooms } from '../../domain/rooms';
 import type { Message, Room } from '../../store/types';
 import { json, statusOf } from '../respond';
 import type { Ctx, Handler, Router } from '../router';
-import type { ApiResponse } from '../types';
+import { auth, authIn, b64, body, headerRoom, knownRoom, legacy, publicKeyField, status, stringField, type Obj } from './inputs';
+import { addModerator, removeModerator } from './moderators';
 
 /** Item cap of every legacy list (legacy.md §3.11). */
 export const LEGACY_LIMIT = 256;
 
 const U64_MAX = (1n << 64n) - 1n;
-
-type Obj = Record<string, unknown>;
-
-function status(code: number): ApiResponse {
-  return json({ status_code: code }, code);
-}
-
-/** Turns rule violations into {"status_code": N} bodies. */
-function legacy(h: Handler): Handler {
-  return async (c) => {
-    try {
-      return await h(c);
-    } catch (e) {
-      if (e instanceof DomainError) return status(statusOf(e.kind));
-      throw e;
-    }
-  };
-}
-
-// --- inputs --------------------------------------------------------------------------------------
-
-/** The room named by the `Room` header: missing or malformed 400, unknown 404 (legacy.md §2.2). */
-async function headerRoom(c: Ctx): Promise<Room> {
-  const token = c.req.headers['room'];
-  if (token === undefined || token === '') throw badRequest('Room header required');
-  return knownRoom(c, token);
-}
-
-async function knownRoom(c: Ctx, token: string): Promise<Room> {
-  const room = ROOM_TOKEN_RE.test(token) ? await c.s.store.getRoom(token) : null;
-  if (!room) throw notFound(`No such room: ${token}`);
-  return room;
-}
-
-function body(c: Ctx): Obj {
-  let v: unknown;
-  try {
-    v = JSON.parse(c.req.body.toString('utf8'));
-  } catch {
-    throw badRequest('body must be JSON');
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('body must be a JSON object');
-  return v as Obj;
-}
-
-function b64(o: Obj, name: string): Buffer {
-  const v = o[name];
-  const buf = typeof v === 'string' ? decodeBase64Strict(v) : null;
-  if (!buf) throw badRequest(`'${name}' must be base64`);
-  return buf;
-}
-
-/** A string field: its absence is a body of the wrong shape (400 before the token is checked). */
-function stringField(o: Obj, name: string): Obj {
-  if (typeof o[name] !== 'string') throw badRequest(`'${name}' must be a string`);
-  return o;
-}
-
-function publicKeyField(v: unknown): string {
-  if (typeof v !== 'string' || !ANY_SESSION_ID_RE.test(v)) throw badRequest('invalid public key');
-  return v.toLowerCase();
-}
 
 /** `limit`: absent 256, junk 400, clamped to 1..256; `from_server_id`: see cursor(). */
 function listParams(c: Ctx): { from: number | null; limit: number } {
@@ -124,30 +61,6 @@ function cursor(v: unknown): number | null {
 }
 
 // --- auth ----------------------------------------------------------------------------------------
-
-/**
- * Authenticates in `room`: X-SOGS-* (already verified by the router) wins, else the `Authorization`
- * token, which must be a claimed token of this room (missing, unknown or expired 401). A banned
- * user gets 403 unless `allowBanned`.
- */
-async function authIn(c: Ctx, room: Room, token: string | undefined, allowBanned = false): Promise<LegacyPrincipal> {
-  let sessionId: string | null = null;
-  if (!c.user) {
-    if (token === undefined || token === '') throw noToken('Authorization header required');
-    sessionId = await tokenOwner(c.s, room, token);
-    if (!sessionId) throw noToken();
-  }
-  const p = await legacyPrincipal(c.s, room, sessionId ?? c.user!.sessionId, c.user);
-  if (!allowBanned) requirePermission(p.perms, 'read');
-  const now = c.s.clock.now();
-  c.s.activity.touchRoom(room.id, p.user.id, now);
-  c.s.activity.touchUser(p.user.id, now);
-  return p;
-}
-
-function auth(c: Ctx, room: Room, allowBanned = false): Promise<LegacyPrincipal> {
-  return authIn(c, room, c.req.headers['authorization'], allowBanned);
-}
 
 // --- views ---------------------------------------------------------------------------------------
 
@@ -396,6 +309,8 @@ const ROUTES: [Method, string, Handler, boolean][] = [
   ['DELETE', 'messages/:id', deleteMessage, false],
   ['GET', 'deleted_messages', getDeletedMessages, false],
   ['GET', 'moderators', getModerators, false],
+  ['POST', 'moderators', addModerator, false],
+  ['DELETE', 'moderators/:pk', removeModerator, false],
   ['POST', 'block_list', banHandler(false), false],
   ['POST', 'ban_and_delete_all', banHandler(true), false],
   ['DELETE', 'block_list/:pk', unban, false],
