@@ -23,6 +23,17 @@ export interface OnionOptions {
   signed?: boolean;
   /** Override the lsrpc endpoint (e.g. /loki/v3/lsrpc). */
   endpointPath?: string;
+  /**
+   * The routing fields of the outer JSON, as each client's onion builder writes them (the server
+   * ignores them; tests replay the apps' exact shapes):
+   * - 'desktop' (default): host, target, method, plus protocol and port for plain-HTTP servers;
+   *   no enc_type.
+   * - 'android': host, target, method, protocol, port, always; no enc_type
+   *   (session-android libsession/.../snode/OnionRequestEncryption.kt encryptHop).
+   * - 'libsession': the same plus enc_type, always, keys sorted: libsession-util's
+   *   onionreq/builder.cpp (nlohmann::json), which the iOS app builds its requests with.
+   */
+  routing?: 'desktop' | 'android' | 'libsession';
 }
 
 export interface OnionResponse {
@@ -107,9 +118,16 @@ export async function onionRequest(client: SogsClient, inner: OnionInnerRequest,
   const path = opts.endpointPath ?? (version === 'v4' ? '/oxen/v4/lsrpc' : '/loki/v3/lsrpc');
   const url = new URL(client.baseUrl);
   // Routing fields for the last service node, as the desktop client sends them (the server ignores them).
+  const routing = opts.routing ?? 'desktop';
   const outerFields: Record<string, unknown> = { host: url.hostname, target: path, method: 'POST' };
-  if (url.protocol === 'http:') Object.assign(outerFields, { protocol: 'http', port: Number(url.port || 80) });
-  const { body: outer, key } = buildOnionRequestBody({ serverPk: client.serverPubkey, plaintext, encType, outerFields });
+  const scheme = url.protocol.replace(/:$/, '');
+  if (url.protocol === 'http:' || routing !== 'desktop') {
+    Object.assign(outerFields, { protocol: scheme, port: Number(url.port || (scheme === 'https' ? 443 : 80)) });
+  }
+  const libsession = routing === 'libsession';
+  const { body: outer, key } = buildOnionRequestBody({
+    serverPk: client.serverPubkey, plaintext, encType, outerFields, ...(libsession ? { includeEncType: true, sortKeys: true } : {}),
+  });
 
   const res = await httpRequest(client.baseUrl + path, 'POST', {}, outer);
   if (res.status !== 200) throw new OnionTransportError(res.status, res.body);

@@ -180,6 +180,8 @@ export type BuildOnionRequestOptions = {
   includeEncType?: boolean;
   /** routing fields placed before ephemeral_key, e.g. {host, target, method} as the desktop sends */
   outerFields?: Record<string, unknown>;
+  /** emit the outer JSON's keys in sorted order, as libsession-util's builder (nlohmann::json) does */
+  sortKeys?: boolean;
 };
 
 /** Client side: the body the last service node would POST to the server, plus the reply key. */
@@ -191,7 +193,8 @@ export function buildOnionRequestBody(opts: BuildOnionRequestOptions): { body: B
   const ciphertext = onionEncrypt(encType, key, opts.plaintext, opts.iv);
   const meta: Record<string, unknown> = { ...opts.outerFields, ephemeral_key: ephemeralPk.toString('hex') };
   if (opts.includeEncType ?? encType !== 'aes-gcm') meta['enc_type'] = encType;
+  const outerJson = opts.sortKeys ? Object.fromEntries(Object.entries(meta).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : meta;
   const len = Buffer.alloc(4);
   len.writeUInt32LE(ciphertext.length, 0);
-  return { body: Buffer.concat([len, ciphertext, Buffer.from(JSON.stringify(meta), 'utf8')]), key };
+  return { body: Buffer.concat([len, ciphertext, Buffer.from(JSON.stringify(outerJson), 'utf8')]), key };
 }
