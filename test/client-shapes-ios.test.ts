@@ -4,10 +4,12 @@
 //   src/onionreq/builder.cpp writes the server's routing JSON with host, target, method "POST",
 //   protocol, port, ephemeral_key and enc_type, serialised by nlohmann::json with sorted keys; the
 //   destination's encryption type is XChaCha20 (OnionRequestAPIDestination.encType);
-// - the bodies: Foundation's JSONEncoder, which escapes '/' as "\/" (base64 data, batch paths);
-//   the app's request bodies are encoded with sorted keys;
-// - the header names: mixed case, as apps write them (X-SOGS-PubKey, X-SOGS-Pubkey, ...): the
-//   server must treat names case-insensitively inside the onion request too;
+// - the bodies: Foundation's JSONEncoder, which escapes '/' as "\/" unless told otherwise (base64
+//   data, batch paths), with sorted keys as in the replayed iOS requests (the sorting itself was
+//   not confirmed in the app's source);
+// - the header names: the app writes "X-SOGS-Pubkey" etc. (SessionMessagingKit's HTTPHeader
+//   constants); the test sends other casings ("X-SOGS-PubKey", "x-sogs-timestamp", ...) to show
+//   the names are case-insensitive inside the onion request;
 // - reactions with the emoji percent-encoded in the path (a URL-built path); the signature covers
 //   the decoded path (crypto.md §3).
 import assert from 'node:assert/strict';
