@@ -19,6 +19,8 @@ export interface RunningServer {
   server: http.Server | https.Server;
   /** Prometheus metrics of this server (rendered at /metrics when the `metrics` option allows). */
   metrics: Metrics;
+  /** Admission state: the body budget and the load shedder (in flight, event-loop delay). */
+  admission: { budget: BodyBudget; shedder: LoadShedder };
   port: number;
   router: Router;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   return {
     server,
     metrics: st.metrics!,
+    admission: { budget: st.budget, shedder: st.shedder },
     port,
     router,
     close: async () => {

@@ -49,7 +49,7 @@ interface Route {
 /** What a method and path reach, decided without the body: the route with its limits, or 404/405. */
 export type RouteMatch = { route: { pattern: string; limits: RouteLimits } } | { status: 404 | 405 };
 
-/** HEAD runs the GET route of its path when no HEAD route is registered; the listener drops the body. */
+/** HEAD runs the GET route of its path (a HEAD route registered first would win); the listener drops the body. */
 function methodMatches(route: string, req: string): boolean {
   return route === req || (req === 'HEAD' && route === 'GET');
 }
@@ -143,15 +143,13 @@ export class Router {
   /** The route `method path` runs, with its match; the one lookup dispatch() and the listener share. */
   private find(method: string, path: string): { route: Route; m: RegExpExecArray } | { status: 404 | 405 } {
     let methodMismatch = false;
-    let head: { route: Route; m: RegExpExecArray } | null = null;
     for (const r of this.candidates(path)) {
       const m = r.re.exec(path);
       if (!m) continue;
-      if (r.method === method) return { route: r, m };
-      if (head === null && methodMatches(r.method, method)) head = { route: r, m };
-      else methodMismatch = true;
+      if (methodMatches(r.method, method)) return { route: r, m };
+      methodMismatch = true;
     }
-    return head ?? { status: methodMismatch ? 405 : 404 };
+    return { status: methodMismatch ? 405 : 404 };
   }
 
   /** Which route a request reaches and what body it accepts, before the body is read. */

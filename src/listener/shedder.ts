@@ -17,7 +17,7 @@ export interface ShedLimits {
 export class LoadShedder {
   /** Requests admitted and not yet finished. */
   inFlight = 0;
-  /** How late the last sample ran, in ms. */
+  /** How late the loop ran lately, in ms. */
   private delay = 0;
   private timer: NodeJS.Timeout | null = null;
 
@@ -32,7 +32,9 @@ export class LoadShedder {
     let last = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
-      this.delay = Math.max(0, now - last - SAMPLE_MS);
+      // Halved each sample rather than forgotten: one quick turn after a long stall does not
+      // reopen the doors to the queue the stall built up.
+      this.delay = Math.max(now - last - SAMPLE_MS, this.delay / 2);
       last = now;
     }, SAMPLE_MS);
     this.timer.unref();
