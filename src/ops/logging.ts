@@ -78,7 +78,8 @@ export function createLogger(
 ): Logger {
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
   let logger: Logger | null = null;
-  const o: LoggerOptions = { level: config.logLevel, base: undefined, hooks: rateLimited(config.logErrorsPerMinute ?? 0, () => logger!) };
+  const hooks = rateLimited(config.logErrorsPerMinute ?? 0, () => logger!);
+  const o: LoggerOptions = { level: config.logLevel, base: undefined, ...(hooks ? { hooks } : {}) };
   const out = opts.destination ?? process.stdout;
   logger = pretty ? pino(o, prettyStream(out)) : opts.destination ? pino(o, out) : pino(o);
   return logger;
