@@ -70,6 +70,9 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   };
   const handler = createHandler(s, router, st);
   const server = c.tls ? https.createServer({ ...serverOptions(c), ...tlsOptions(s) }, handler) : http.createServer(serverOptions(c), handler);
+  // Node would answer `Expect: 100-continue` before the handler runs, inviting bodies that
+  // admission then refuses; the handler sends the 100 itself once a body is admitted.
+  server.on('checkContinue', handler);
   limitConnections(server, c, s.log);
   st.shedder.start();
   await new Promise<void>((resolve, reject) => {

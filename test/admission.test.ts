@@ -179,3 +179,26 @@ describe('HEAD', () => {
     assert.equal((await fetch(`${t.url}/no/such/thing`, { method: 'HEAD' })).status, 404);
   });
 });
+
+describe('Expect: 100-continue', () => {
+  it('asks for an admitted body only', async () => {
+    const c = await RawConnection.open(t.port);
+    try {
+      const body = JSON.stringify([{ method: 'GET', path: '/capabilities' }]);
+      c.write(head('POST', '/batch', { 'Content-Length': Buffer.byteLength(body), 'Content-Type': 'application/json', Expect: '100-continue' }));
+      assert.equal((await within(2000, c.reply(), '100'))?.status, 100);
+      c.write(body);
+      assert.equal((await within(2000, c.reply(), 'reply'))?.status, 200);
+    } finally {
+      c.destroy();
+    }
+    const d = await RawConnection.open(t.port);
+    try {
+      d.write(head('POST', '/room/main/file', { 'Content-Length': 4000, Expect: '100-continue' }));
+      // Refused from the head: the final status comes first, no 100.
+      assert.equal((await within(2000, d.reply(), 'reply'))?.status, 401);
+    } finally {
+      d.destroy();
+    }
+  });
+});

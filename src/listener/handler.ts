@@ -96,6 +96,9 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
       try {
         let body = EMPTY;
         if (a.read) {
+          // The client waits for this before it sends the body (see server.ts 'checkContinue'):
+          // only an admitted body is asked for.
+          if (req.headers.expect?.toLowerCase() === '100-continue') res.writeContinue();
           const r = await readBody(req, {
             limit: a.limit, declared: a.declared, budget: st.budget, held, small: s.config.maxJsonBodyBytes,
             minBytesPerSecond: s.config.bodyMinBytesPerSecond, stallMs: s.config.bodyStallMs,
