@@ -93,10 +93,14 @@ describe('shedding on event-loop delay', () => {
       const r = await within(2000, c.reply(), 'reply');
       assert.equal(r?.status, 503);
       assert.equal(r?.headers['retry-after'], '1');
-      // The delay fades once the loop keeps up again.
-      await new Promise((r) => setTimeout(r, 300));
-      c.write(head('GET', '/capabilities'));
-      assert.equal((await within(2000, c.reply(), 'reply after'))?.status, 200);
+      // The delay fades once the loop keeps up again (retried: this machine may be busy).
+      let status = 0;
+      for (let i = 0; i < 30 && status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        c.write(head('GET', '/capabilities'));
+        status = (await within(2000, c.reply(), 'reply after'))?.status ?? 0;
+      }
+      assert.equal(status, 200);
     } finally {
       c.destroy();
       await t.close();

@@ -59,12 +59,12 @@ describe('timeouts', () => {
     const t = await startTestServer(TIMEOUTS);
     const c = await RawConnection.open(t.port);
     try {
-      const body = JSON.stringify([{ method: 'GET', path: '/capabilities', headers: { pad: 'x'.repeat(400) } }]);
+      const body = JSON.stringify([{ method: 'GET', path: '/capabilities', headers: { pad: 'x'.repeat(6000) } }]);
       c.write(head('POST', '/batch', { 'Content-Length': Buffer.byteLength(body), 'Content-Type': 'application/json' }));
-      // 50 bytes every 20 ms: 2,500 B/s against the 1,000 B/s minimum.
-      for (let i = 0; i < body.length; i += 50) {
-        c.write(body.slice(i, i + 50));
-        await new Promise((r) => setTimeout(r, 20));
+      // 100 bytes every 10 ms, over several stall windows: about ten times the 1,000 B/s minimum.
+      for (let i = 0; i < body.length; i += 100) {
+        c.write(body.slice(i, i + 100));
+        await new Promise((r) => setTimeout(r, 10));
       }
       const r = await within(3000, c.reply(), 'reply');
       assert.equal(r?.status, 200);
