@@ -13,6 +13,7 @@ import { startJobs, type Jobs } from './jobs';
 import { BodyBudget } from './listener/budget';
 import { limitConnections, serverOptions } from './listener/connections';
 import { createHandler, type ListenerState } from './listener/handler';
+import { admissionMetrics } from './listener/metrics';
 import { LoadShedder } from './listener/shedder';
 
 export interface RunningServer {
@@ -68,6 +69,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
     budget: new BodyBudget(c.bodyBudgetBytes),
     shedder: new LoadShedder({ maxInFlight: c.maxInFlight, delayMs: c.shedEventLoopDelayMs }),
   };
+  admissionMetrics(st.metrics!.registry, st);
   const handler = createHandler(s, router, st);
   const server = c.tls ? https.createServer({ ...serverOptions(c), ...tlsOptions(s) }, handler) : http.createServer(serverOptions(c), handler);
   // Node would answer `Expect: 100-continue` before the handler runs, inviting bodies that

@@ -25,11 +25,15 @@ async function until(cond: () => boolean): Promise<void> {
 
 describe('shedding on requests in progress', () => {
   it('heavy and anonymous requests get 503 + Retry-After from half the cap; a signed poll still runs', async () => {
-    const t = await startTestServer({ maxInFlight: 4, shedRetryAfter: 3 });
+    const t = await startTestServer({ maxInFlight: 4, shedRetryAfter: 3, metrics: 'loopback' });
     const held: RawConnection[] = [];
     try {
       for (let i = 0; i < 2; i++) held.push(await holdOne(t.port));
       await until(() => t.server.admission.shedder.inFlight === 2);
+      // /metrics is the listener's own and still answers; the scrape itself is the third request.
+      const m = await t.client(null).get('/metrics');
+      assert.equal(m.status, 200);
+      assert.match(m.text(), /^sogs_requests_in_flight 3$/m);
       const anon = await t.client(null).get('/capabilities');
       assert.equal(anon.status, 503);
       assert.equal(anon.headers['retry-after'], '3');
