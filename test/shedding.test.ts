@@ -129,3 +129,27 @@ describe('connection cap', () => {
     }
   });
 });
+
+describe('idle connections near the cap', () => {
+  it('idle keep-alive connections are closed to make room; the newcomer is served', async () => {
+    const t = await startTestServer({ maxConnections: 10 });
+    const open: RawConnection[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const c = await RawConnection.open(t.port);
+        c.write(head('GET', '/capabilities'));
+        assert.equal((await within(2000, c.reply(), 'reply'))?.status, 200);
+        open.push(c);
+      }
+      // The ninth connection makes the server crowded (90 %): the eight idle ones are closed.
+      const newcomer = await RawConnection.open(t.port);
+      open.push(newcomer);
+      await within(2000, Promise.all(open.slice(0, 8).map((c) => c.closed)), 'idle connections closed');
+      newcomer.write(head('GET', '/capabilities'));
+      assert.equal((await within(2000, newcomer.reply(), 'newcomer'))?.status, 200);
+    } finally {
+      for (const c of open) c.destroy();
+      await t.close();
+    }
+  });
+});

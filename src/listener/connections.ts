@@ -4,6 +4,7 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import type { Config } from '../config';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { onClientError } from './client-errors';
 
@@ -27,15 +28,35 @@ export function limitConnections(server: http.Server | https.Server, c: Config, 
   server.on('clientError', onClientError(log));
   if (c.maxConnections <= 0) return;
   server.maxConnections = c.maxConnections;
+  // Connections between two requests (a reply sent, the next request not begun). Node's
+  // closeIdleConnections() would also close connections that have not sent their first request
+  // yet, among them the newcomer that made the server crowded.
+  const idle = new Set<Duplex>();
+  const watched = new WeakSet<Duplex>();
+  const track = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const socket = req.socket;
+    idle.delete(socket);
+    if (!watched.has(socket)) {
+      watched.add(socket);
+      socket.once('close', () => idle.delete(socket));
+    }
+    res.once('finish', () => {
+      if (!socket.destroyed) idle.add(socket);
+    });
+  };
+  server.on('request', track);
+  server.on('checkContinue', track);
   let open = 0;
   let lastSweep = 0;
-  server.on('connection', (socket: import('node:net').Socket) => {
+  server.on('connection', (socket: Duplex) => {
     open++;
     socket.once('close', () => open--);
     const now = Date.now();
-    if (open >= c.maxConnections * CROWDED && now - lastSweep >= SWEEP_MS) {
+    if (open >= c.maxConnections * CROWDED && idle.size > 0 && now - lastSweep >= SWEEP_MS) {
       lastSweep = now;
-      server.closeIdleConnections();
+      log.debug({ open, closing: idle.size }, 'near maxConnections: closing idle keep-alive connections');
+      for (const s of idle) s.destroy();
+      idle.clear();
     }
   });
   server.on('drop', () => log.debug({ maxConnections: c.maxConnections }, 'connection dropped: too many open connections'));
