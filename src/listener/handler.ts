@@ -108,6 +108,7 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
             return;
           }
           if ('fail' in r) {
+            s.log.debug({ route: routeLabel(path, 0), status: r.fail }, 'request body stopped');
             const reply = r.fail === 413 ? tooLarge(a.limit) : r.fail === 503 ? unavailable(s.config, 'too many large request bodies in progress') : text(408, 'Request body too slow');
             send(res, reply, true);
             return;
