@@ -85,6 +85,27 @@ export interface Config {
   logRequests: boolean;
   /** Prometheus `/metrics`: 'off', 'loopback' (only from 127.0.0.1/::1) or 'on'. */
   metrics: string;
+  // Admission (the hostile internet): bounded memory, load shedding, timeouts, quiet logs.
+  /** Largest body of routes that take plain JSON (no message, file or onion payload), in bytes. */
+  maxJsonBodyBytes: number;
+  /** Request-body bytes all requests in flight may hold together; past it large bodies get 503. */
+  bodyBudgetBytes: number;
+  /** Open connections per listener (0 = no cap). */
+  maxConnections: number;
+  /** Requests in progress before new ones get 503 (heavy ones at half); 0 = no cap. */
+  maxInFlight: number;
+  /** Event-loop delay (ms) above which heavy requests get 503 (all at twice it); 0 = off. */
+  shedEventLoopDelayMs: number;
+  /** Seconds in the Retry-After of a 503 from admission. */
+  shedRetryAfter: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Least average rate of a request body within each bodyStallMs window (0 = no check). */
+  bodyMinBytesPerSecond: number;
+  bodyStallMs: number;
+  keepAliveTimeoutMs: number;
+  /** Warnings and errors logged per minute (token bucket); the excess is summarised. 0 = no cap. */
+  logErrorsPerMinute: number;
 }
 
 type Kind = 'string' | 'int' | 'float' | 'bool';
@@ -123,9 +144,9 @@ export const OPTIONS: readonly Option[] = [
   opt('requireBlindKeys', 'bool', true, 'Require blinded (15) ids for authentication; adds the `blind` capability.', 'users.require_blind_keys'),
   opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt). Per room: `sogs --rooms TOKEN --room-rate-limit POSTS/SECONDS`.', 'rooms.rate_limit_posts'),
   opt('rateLimitInterval', 'float', 16, 'Post rate-limit window in seconds.', 'rooms.rate_limit_interval'),
-  opt('maxBodyBytes', 'int', 12_000_000, 'Largest HTTP request body accepted (bytes); larger bodies get 413.', 'net.max_body_bytes'),
+  opt('maxBodyBytes', 'int', 14_000_000, 'Largest HTTP request body of any route (bytes); larger bodies get 413 before they are read. Must hold a filesMaxSize file base64-encoded (4/3 of it plus 64 KiB: /batch and legacy uploads) and maxOnionBodyBytes. Each route has its own smaller limit (see "Under attack / limits").', 'net.max_body_bytes'),
   opt('maxBatchRequests', 'int', 200, 'Most sub-requests in one /batch or /sequence; more is a 400.', 'net.max_batch_requests'),
-  opt('maxOnionBodyBytes', 'int', 10_000_000, 'Largest onion request body (/oxen/v4/lsrpc, v3) accepted (bytes); larger ones get 413 before decryption. The onion network itself caps requests near 10 MB.', 'net.max_onion_body_bytes'),
+  opt('maxOnionBodyBytes', 'int', 10_551_296, 'Largest onion request body (/oxen/v4/lsrpc, v3) accepted (bytes); larger ones get 413 before they are read. The default is what service nodes relay (10 MiB) plus 64 KiB of envelope, so a filesMaxSize upload in its onion envelope gets through and a larger file gets its 413 inside the encrypted reply.', 'net.max_onion_body_bytes'),
   opt('maxMessageBytes', 'int', 1_000_000, 'Largest message `data` accepted after base64 decoding (bytes); larger posts get 413.', 'messages.max_size'),
   opt('filesMaxSize', 'int', 10_000_000, 'Largest file upload accepted (bytes); larger uploads get 413.', 'files.max_size'),
   opt('filesExpiryDays', 'float', 15, 'Days an upload attached to a post is kept (0 = forever).', 'files.expiry'),
@@ -144,6 +165,19 @@ export const OPTIONS: readonly Option[] = [
   opt('hsts', 'string', 'auto', 'Strict-Transport-Security (max-age=63072000; includeSubDomains): auto = only when tls is on, on = always (set it behind an HTTPS reverse proxy), off = never.', 'net.hsts'),
   opt('logRequests', 'bool', false, 'Access log: one line per HTTP request with method, route pattern, status and duration (never the client IP, query or body).', 'log.requests'),
   opt('metrics', 'string', 'off', 'Prometheus metrics at `/metrics`: off, loopback (only from 127.0.0.1/::1) or on (anyone; protect it at your proxy).', 'net.metrics'),
+  // Admission (the hostile internet): see the README's "Under attack / limits".
+  opt('maxJsonBodyBytes', 'int', 65_536, 'Largest body of a route that takes plain JSON (bytes); message routes allow maxMessageBytes/maxDmBytes base64-encoded plus 64 KiB, uploads filesMaxSize, /batch and legacy uploads filesMaxSize base64-encoded plus 64 KiB, onion requests maxOnionBodyBytes. Larger bodies get 413 before they are read.', 'net.max_json_body_bytes'),
+  opt('bodyBudgetBytes', 'int', 134_217_728, 'Request-body bytes all requests in progress may hold together (128 MiB). Past it a request declaring a body over maxJsonBodyBytes gets 503 with Retry-After before it is read; a chunked body that crosses it is cut (503, connection closed).', 'net.body_budget_bytes'),
+  opt('maxConnections', 'int', 10_000, 'Open connections per listener (0 = no cap); beyond it new connections are dropped. Near it, idle keep-alive connections are closed. Onion requests all come from a few service nodes, so there is no per-IP cap.', 'net.max_connections'),
+  opt('maxInFlight', 'int', 1_024, 'Requests in progress at once (0 = no cap). Heavy requests (onion, /batch, bodies over maxJsonBodyBytes, requests without X-SOGS-* headers) get 503 with Retry-After from half of it, a signed request\'s cheap poll from all of it, before its body is read.', 'net.max_in_flight'),
+  opt('shedEventLoopDelayMs', 'int', 150, 'Load shedding: when the event loop runs this many ms late, heavy requests get 503 with Retry-After before their body is read or decrypted; at twice it every request does (0 = off).', 'net.shed_event_loop_delay_ms'),
+  opt('shedRetryAfter', 'int', 2, 'Seconds in the Retry-After header of a 503 from load shedding or the body budget.', 'net.shed_retry_after'),
+  opt('headersTimeoutMs', 'int', 10_000, 'A request\'s headers must arrive within this many ms of its first byte, else 408 and the connection is closed.', 'net.headers_timeout_ms'),
+  opt('requestTimeoutMs', 'int', 300_000, 'A whole request (headers and body) must arrive within this many ms, else 408 and the connection is closed. Generous, for a full-size upload on a slow mobile link; bodyMinBytesPerSecond cuts stalled bodies long before.', 'net.request_timeout_ms'),
+  opt('bodyMinBytesPerSecond', 'int', 4_096, 'A request body must arrive at least this fast on average in every bodyStallMs window, else 408 and the connection is closed (0 = no check).', 'net.body_min_bytes_per_second'),
+  opt('bodyStallMs', 'int', 10_000, 'The window of bodyMinBytesPerSecond: a stalled body is cut after at most twice this.', 'net.body_stall_ms'),
+  opt('keepAliveTimeoutMs', 'int', 65_000, 'Idle keep-alive connections are closed after this many ms (longer than the 60 s upstream idle time of common reverse proxies, so they never reuse a connection the server is closing).', 'net.keep_alive_timeout_ms'),
+  opt('logErrorsPerMinute', 'int', 60, 'Warnings and errors logged per minute (token bucket, bursts up to the same number); the excess is dropped and summarised as "suppressed N log lines" (0 = no cap).', 'log.errors_per_minute'),
   opt('logLevel', 'string', 'info', 'Log level: debug, info, warn, error or silent.', 'log.level'),
   opt('profanityFilter', 'bool', false, 'Filter posts and edits whose text or display name contains profanity (the `obscenity` package\'s English list, with leetspeak variants, or profanityCustom). Per room: `[room:TOKEN] profanity_filter`.', 'messages.profanity_filter'),
   opt('profanitySilent', 'bool', true, 'Profane posts are stored hidden (the poster gets 201 with `filtered: true`; edits are dropped) instead of rejected with 429. Per room: `[room:TOKEN] profanity_silent`.', 'messages.profanity_silent'),
@@ -294,8 +328,16 @@ export function validate(c: Config): void {
   if (c.fileStore === 'database' && sqlitePath(c) !== null) throw new ConfigError('fileStore = database needs a PostgreSQL dbUrl');
   if (!(c.dbPoolSize >= 1 && c.dbPoolSize <= 1000)) throw new ConfigError('dbPoolSize must be between 1 and 1000');
   if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
-  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes', 'maxDmBytes'] as const) {
+  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes', 'maxDmBytes', 'maxJsonBodyBytes', 'bodyBudgetBytes', 'headersTimeoutMs', 'bodyStallMs'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
+  }
+  for (const k of ['maxConnections', 'maxInFlight', 'shedEventLoopDelayMs', 'shedRetryAfter', 'requestTimeoutMs', 'bodyMinBytesPerSecond', 'keepAliveTimeoutMs', 'logErrorsPerMinute'] as const) {
+    if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
+  }
+  if (c.requestTimeoutMs > 0 && c.requestTimeoutMs < c.headersTimeoutMs) throw new ConfigError('requestTimeoutMs must be 0 or at least headersTimeoutMs');
+  const need = Math.max(base64Length(c.filesMaxSize) + BODY_SLACK_BYTES, c.maxOnionBodyBytes);
+  if (c.maxBodyBytes < need) {
+    throw new ConfigError(`maxBodyBytes (${c.maxBodyBytes}) must be at least ${need}: a filesMaxSize file base64-encoded in /batch plus 64 KiB, and maxOnionBodyBytes`);
   }
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
@@ -309,6 +351,14 @@ export function validate(c: Config): void {
   for (const k of ['newAccountMinutes', 'newAccountMinReads', 'newAccountPosts', 'newAccountInterval', 'raidAccountAge'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
   }
+}
+
+/** Room a JSON body needs beside its base64 payload (signature, field names, a batch's framing). */
+export const BODY_SLACK_BYTES = 65_536;
+
+/** Length of the base64 (padded) encoding of n bytes. */
+export function base64Length(n: number): number {
+  return Math.ceil(n / 3) * 4;
 }
 
 export function resolveInDataDir(c: Config, p: string): string {

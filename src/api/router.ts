@@ -5,6 +5,7 @@ import { RoomCache } from '../domain/rooms';
 import type { Services } from '../domain/services';
 import type { User } from '../store/types';
 import { authenticate } from './auth';
+import { bodyLimit, type RouteLimits } from './body-limits';
 import { errorResponse, text } from './respond';
 import type { ApiRequest, ApiResponse, AuthResult } from './types';
 
@@ -41,6 +42,16 @@ interface Route {
   re: RegExp;
   names: string[];
   handler: Handler;
+  pattern: string;
+  limits: RouteLimits;
+}
+
+/** What a method and path reach, decided without the body: the route with its limits, or 404/405. */
+export type RouteMatch = { route: { pattern: string; limits: RouteLimits } } | { status: 404 | 405 };
+
+/** HEAD runs the GET route of its path (a HEAD route registered first would win); the listener drops the body. */
+function methodMatches(route: string, req: string): boolean {
+  return route === req || (req === 'HEAD' && route === 'GET');
 }
 
 // Parameter kinds in route patterns: `:name` one segment, `:name(int)` unsigned decimal,
@@ -85,10 +96,10 @@ export class Router {
   // another length): a poll's room sub-request tested some twenty patterns before, now a few.
   private bySegments = new Map<Route[], Map<number, Route[]>>();
 
-  add(method: string, pattern: string, handler: Handler): this {
+  add(method: string, pattern: string, handler: Handler, limits: RouteLimits = {}): this {
     const seg = pattern.split('/')[1] ?? '';
     const segments = segmentCount(pattern);
-    this.routes.push({ first: seg.startsWith(':') ? null : seg, segments, rest: pattern.endsWith('(*)'), method, ...compile(pattern), handler });
+    this.routes.push({ first: seg.startsWith(':') ? null : seg, segments, rest: pattern.endsWith('(*)'), method, ...compile(pattern), handler, pattern, limits });
     this.groups = null;
     this.bySegments.clear();
     return this;
@@ -116,17 +127,35 @@ export class Router {
     return list;
   }
 
-  get(p: string, h: Handler): this {
-    return this.add('GET', p, h);
+  get(p: string, h: Handler, limits?: RouteLimits): this {
+    return this.add('GET', p, h, limits);
   }
-  post(p: string, h: Handler): this {
-    return this.add('POST', p, h);
+  post(p: string, h: Handler, limits?: RouteLimits): this {
+    return this.add('POST', p, h, limits);
   }
-  put(p: string, h: Handler): this {
-    return this.add('PUT', p, h);
+  put(p: string, h: Handler, limits?: RouteLimits): this {
+    return this.add('PUT', p, h, limits);
   }
-  delete(p: string, h: Handler): this {
-    return this.add('DELETE', p, h);
+  delete(p: string, h: Handler, limits?: RouteLimits): this {
+    return this.add('DELETE', p, h, limits);
+  }
+
+  /** The route `method path` runs, with its match; the one lookup dispatch() and the listener share. */
+  private find(method: string, path: string): { route: Route; m: RegExpExecArray } | { status: 404 | 405 } {
+    let methodMismatch = false;
+    for (const r of this.candidates(path)) {
+      const m = r.re.exec(path);
+      if (!m) continue;
+      if (methodMatches(r.method, method)) return { route: r, m };
+      methodMismatch = true;
+    }
+    return { status: methodMismatch ? 405 : 404 };
+  }
+
+  /** Which route a request reaches and what body it accepts, before the body is read. */
+  match(method: string, path: string): RouteMatch {
+    const f = this.find(method, path);
+    return 'route' in f ? { route: { pattern: f.route.pattern, limits: f.route.limits } } : f;
   }
 
   /**
@@ -143,13 +172,15 @@ export class Router {
       let who = auth ?? (await authenticate(s, req));
       // Sub-requests share their parent's cache and user; the root of the tree names the user.
       if (cache === undefined) shared.forUser(who.user?.id ?? null, who.view);
-      let methodMismatch = false;
-      for (const r of this.candidates(req.path)) {
-        const m = r.re.exec(req.path);
-        if (!m) continue;
-        if (r.method !== req.method) {
-          methodMismatch = true;
-          continue;
+      const found = this.find(req.method, req.path);
+      if ('route' in found) {
+        const { route: r, m } = found;
+        // The listener checked this before reading; bodies that came inside a batch or an onion
+        // request are checked here.
+        const kind = r.limits.body ?? 'json';
+        if (req.body.length > 0 && kind !== 'none') {
+          const limit = bodyLimit(kind, s.config);
+          if (req.body.length > limit) return text(413, `Request body too large (limit ${limit} bytes)`);
         }
         const params: Record<string, string> = {};
         for (let i = 0; i < r.names.length; i++) params[r.names[i]!] = m[i + 1]!;
@@ -170,7 +201,7 @@ export class Router {
           dispatchInner: (inner) => this.dispatch(s, inner, undefined, depth + 1),
         });
       }
-      return methodMismatch ? text(405, 'Method not allowed') : text(404, 'Not found');
+      return found.status === 405 ? text(405, 'Method not allowed') : text(404, 'Not found');
     } catch (e) {
       if (e instanceof DomainError) return errorResponse(e);
       s.log.error({ err: e, method: req.method, path: req.path }, 'unhandled error');

@@ -1,8 +1,9 @@
 // The logger: pino JSON lines (for log collectors) unless stdout is a terminal, where a tiny
 // formatter prints `HH:MM:SS LEVEL message key=value ...` instead. Nothing here adds IPs or bodies.
 import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config';
+import { LogLimiter } from './log-limit';
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -36,8 +37,50 @@ function prettyStream(out: NodeJS.WritableStream): Writable {
   });
 }
 
-export function createLogger(config: Pick<Config, 'logLevel'>, opts: { pretty?: boolean } = {}): Logger {
+/** pino's level number for warn: warnings and errors are rate-limited, debug and info lines not. */
+const WARN = 40;
+
+/**
+ * Drops warnings and errors past `perMinute` (LogLimiter) and, once there is room again, says how
+ * many were dropped: before the next line that passes, or from a timer if none comes.
+ */
+function rateLimited(perMinute: number, logger: () => Logger): LoggerOptions['hooks'] {
+  if (perMinute <= 0) return undefined;
+  const limiter = new LogLimiter(perMinute);
+  let timer: NodeJS.Timeout | null = null;
+  let reporting = false;
+  const summary = (n: number): [object, string] => [{ suppressed: n }, `suppressed ${n} warning/error log lines (logErrorsPerMinute)`];
+  const report = (): void => {
+    timer = null;
+    const n = limiter.takeDropped();
+    if (n === 0) return;
+    reporting = true;
+    logger().warn(...summary(n));
+    reporting = false;
+  };
+  return {
+    logMethod(args, method, level) {
+      if (level < WARN || reporting) return method.apply(this, args);
+      if (!limiter.allow()) {
+        if (!timer) (timer = setTimeout(report, limiter.refillMs)).unref();
+        return;
+      }
+      const n = limiter.takeDropped();
+      if (n > 0) method.apply(this, summary(n) as unknown as Parameters<typeof method>);
+      method.apply(this, args);
+    },
+  };
+}
+
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'logErrorsPerMinute'>>,
+  opts: { pretty?: boolean; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const pretty = opts.pretty ?? Boolean(process.stdout.isTTY);
-  const o = { level: config.logLevel, base: undefined };
-  return pretty ? pino(o, prettyStream(process.stdout)) : pino(o);
+  let logger: Logger | null = null;
+  const hooks = rateLimited(config.logErrorsPerMinute ?? 0, () => logger!);
+  const o: LoggerOptions = { level: config.logLevel, base: undefined, ...(hooks ? { hooks } : {}) };
+  const out = opts.destination ?? process.stdout;
+  logger = pretty ? pino(o, prettyStream(out)) : opts.destination ? pino(o, out) : pino(o);
+  return logger;
 }

@@ -169,9 +169,9 @@ const favicon: Handler = async () => asset('favicon.svg')!;
 
 /** Registers the web pages; call last, after every API route. */
 export function webRoutes(r: Router): void {
+  // HEAD is answered by the GET route (Router), without the body (the listener).
   const get = (pattern: string, h: Handler): void => {
     r.get(pattern, h);
-    r.add('HEAD', pattern, h);
   };
   get('/', index);
   get('/static/:file', staticFile);

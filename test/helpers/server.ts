@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { closeServices, openServices } from '../../src/app';
 import { defaultConfig, type Config } from '../../src/config';
 import { ManualClock, type Clock } from '../../src/domain/clock';
@@ -73,15 +74,19 @@ export async function dropPgSchema(schema: string): Promise<void> {
 export async function startTestServer(
   overrides: Partial<Config> = {},
   /** jobs: run the background job timer (every config.jobInterval s); off by default, tests call runCleanup. */
-  opts: { clock?: Clock; dataDir?: string; jobs?: boolean } = {},
+  opts: { clock?: Clock; dataDir?: string; jobs?: boolean; log?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
   const dbUrl = testDbUrl(dataDir);
   const config: Config = {
-    ...defaultConfig(), dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', ...(dbUrl ? { dbUrl } : {}), ...overrides,
+    ...defaultConfig(), dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', ...(dbUrl ? { dbUrl } : {}),
+    // Tests run their clients in the server's process on a shared machine: the event loop is late
+    // because of the test itself, not because the server is overloaded. Shedding tests turn it on.
+    shedEventLoopDelayMs: 0,
+    ...overrides,
   };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };
-  const s = await openServices(config, { clock, activityFlushMs: 0 });
+  const s = await openServices(config, { clock, activityFlushMs: 0, log: opts.log });
   const server = await startServer(s, { port: 0, host: '127.0.0.1', jobs: opts.jobs ?? false });
   const url = `http://127.0.0.1:${server.port}`;
   return {

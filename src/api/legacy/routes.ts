@@ -25,6 +25,7 @@ import { postMessage, requirePermission, viewerOf } from '../../domain/messages'
 import { accessRoom, visibleRooms } from '../../domain/rooms';
 import type { Message, Room } from '../../store/types';
 import { json, statusOf } from '../respond';
+import type { RouteLimits } from '../body-limits';
 import type { Ctx, Handler, Router } from '../router';
 import { auth, authIn, b64, body, headerRoom, knownRoom, legacy, publicKeyField, status, stringField, type Obj } from './inputs';
 import { addModerator, removeModerator } from './moderators';
@@ -318,6 +319,14 @@ const ROUTES: [Method, string, Handler, boolean][] = [
   ['GET', 'member_count', memberCount, false],
 ];
 
+/** Body limits of the endpoints that take more than plain JSON (legacy uploads carry base64). */
+const LIMITS: Record<string, RouteLimits> = {
+  'POST rooms/:room/image': { body: 'file-base64', credentials: 'legacy-token' },
+  'POST files': { body: 'file-base64', credentials: 'legacy-token' },
+  'POST messages': { body: 'message', credentials: 'legacy-token' },
+};
+const limitsOf = (method: Method, path: string): RouteLimits | undefined => LIMITS[`${method} ${path}`];
+
 /** First path segments of the plain-path aliases (not room pages). */
 export const LEGACY_PLAIN_SEGMENTS: readonly string[] = [...new Set(ROUTES.filter((r) => !r[3]).map((r) => r[1].split('/')[0]!))];
 
@@ -333,11 +342,13 @@ const unknownEndpoint: Handler = async (c) => {
   return status(KNOWN_PATHS.some((re) => re.test(endpoint)) ? 405 : 404);
 };
 const ANY_METHOD = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
+/** The catch-alls answer without looking at a body: the listener never reads one. */
+const NO_BODY: RouteLimits = { body: 'none' };
 
 /** Every legacy endpoint under /legacy/... (v3 onion requests without a leading '/' land here). */
 export function legacyRoutes(r: Router): void {
-  for (const [method, path, h] of ROUTES) r.add(method, `/legacy/${path}`, legacy(h));
-  for (const m of ANY_METHOD) r.add(m, '/legacy/:rest(*)', unknownEndpoint);
+  for (const [method, path, h] of ROUTES) r.add(method, `/legacy/${path}`, legacy(h), limitsOf(method, path));
+  for (const m of ANY_METHOD) r.add(m, '/legacy/:rest(*)', unknownEndpoint, NO_BODY);
 }
 
 /**
@@ -345,11 +356,11 @@ export function legacyRoutes(r: Router): void {
  * owns the path (GET /rooms: use /legacy/rooms). Register after the modern routes, before the web pages.
  */
 export function legacyAliasRoutes(r: Router): void {
-  for (const [method, path, h, collides] of ROUTES) if (!collides) r.add(method, `/${path}`, legacy(h));
+  for (const [method, path, h, collides] of ROUTES) if (!collides) r.add(method, `/${path}`, legacy(h), limitsOf(method, path));
   // Unmatched paths under the legacy words answer in legacy JSON too; /rooms/... is shared with the
   // modern API (DELETE /rooms/all/ID), so it keeps the modern 404.
   for (const seg of LEGACY_PLAIN_SEGMENTS) {
     if (seg === 'rooms') continue;
-    for (const m of ANY_METHOD) r.add(m, `/${seg}`, unknownEndpoint).add(m, `/${seg}/:rest(*)`, unknownEndpoint);
+    for (const m of ANY_METHOD) r.add(m, `/${seg}`, unknownEndpoint, NO_BODY).add(m, `/${seg}/:rest(*)`, unknownEndpoint, NO_BODY);
   }
 }

@@ -102,6 +102,9 @@ async function run(c: Ctx, stopOnFailure: boolean): Promise<ApiResponse> {
 }
 
 export function batchRoutes(r: Router): void {
-  r.post('/batch', (c) => run(c, false));
-  r.post('/sequence', (c) => run(c, true));
+  // Enough for a filesMaxSize upload base64-encoded in a `b64` sub-request (how Android uploads);
+  // only writes carry bodies that large, and writes need a signed user.
+  const limits = { body: 'file-base64', credentials: 'sogs' } as const;
+  r.post('/batch', (c) => run(c, false), limits);
+  r.post('/sequence', (c) => run(c, true), limits);
 }

@@ -44,7 +44,7 @@ async function deleteInbox(c: Ctx) {
 }
 
 export function dmRoutes(r: Router): void {
-  r.post('/inbox/:sid', send);
+  r.post('/inbox/:sid', send, { body: 'message', credentials: 'sogs' });
   r.get('/inbox', listing('inbox', false));
   r.get('/outbox', listing('outbox', false));
   r.get('/inbox/since/:id(int)', listing('inbox', true));

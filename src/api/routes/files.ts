@@ -18,7 +18,7 @@ async function download(c: Ctx) {
 }
 
 export function fileRoutes(r: Router): void {
-  r.post('/room/:token/file', upload);
+  r.post('/room/:token/file', upload, { body: 'file', credentials: 'sogs' });
   r.get('/room/:token/file/:id(fileid)', download);
   // The trailing filename is ignored (clients add it for nicer URLs).
   r.get('/room/:token/file/:id(fileid)/:filename(*)', download);

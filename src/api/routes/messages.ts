@@ -143,7 +143,7 @@ export function messageRoutes(r: Router): void {
   r.get('/room/:token/messages/before/:id(int)', recent);
   r.get('/room/:token/messages/since/:seqno(int)', since);
   r.get('/room/:token/message/:id(int)', getOne);
-  r.put('/room/:token/message/:id(int)', edit);
+  r.put('/room/:token/message/:id(int)', edit, { body: 'message', credentials: 'sogs' });
   r.delete('/room/:token/message/:id(int)', remove);
-  r.post('/room/:token/message', post);
+  r.post('/room/:token/message', post, { body: 'message', credentials: 'sogs' });
 }

@@ -12,8 +12,6 @@ type Version = 'v3' | 'v4';
 
 /** Decrypts the outer blob; a plain-text error response when no reply key can be had (§4.7). */
 function open(c: Ctx): { encType: OnionCipher; key: Buffer; plaintext: Buffer } | ApiResponse {
-  const limit = c.s.config.maxOnionBodyBytes;
-  if (c.req.body.length > limit) return text(413, `Onion request too large (limit ${limit} bytes)`);
   const parsed = parseOnionRequest(c.req.body);
   if (!parsed) return text(400, 'Invalid onion request: bad framing, JSON, ephemeral_key or enc_type');
   let key: Buffer;
@@ -58,7 +56,9 @@ function handler(version: Version) {
 }
 
 export function onionRoutes(r: Router): void {
-  r.post('/oxen/v4/lsrpc', handler('v4'));
-  r.post('/oxen/v3/lsrpc', handler('v3'));
-  r.post('/loki/v3/lsrpc', handler('v3'));
+  // The body limit (maxOnionBodyBytes) is the route's: the listener answers 413 before reading.
+  const limits = { body: 'onion' } as const;
+  r.post('/oxen/v4/lsrpc', handler('v4'), limits);
+  r.post('/oxen/v3/lsrpc', handler('v3'), limits);
+  r.post('/loki/v3/lsrpc', handler('v3'), limits);
 }

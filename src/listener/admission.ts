@@ -1,0 +1,103 @@
+// Admission before work: from the method, path and headers alone (nothing of the body read yet)
+// decide whether a request is served, how much body it may send, and what it is refused with.
+// The route and its body limit come from the router's own match, so there is one route table.
+import type http from 'node:http';
+import { bodyLimit, hasCredentials, type BodyKind, type RouteLimits } from '../api/body-limits';
+import { json, text } from '../api/respond';
+import type { Router } from '../api/router';
+import type { ApiResponse } from '../api/types';
+import type { Config } from '../config';
+import type { BodyBudget } from './budget';
+import type { LoadShedder } from './shedder';
+
+export interface Admitted {
+  admit: true;
+  kind: BodyKind;
+  /** Whether the body is read at all (never for 404/405 and catch-all endpoints). */
+  read: boolean;
+  limit: number;
+  /** Content-Length, or null for a chunked body. */
+  declared: number | null;
+  /** Bytes taken from the budget for the declared body. */
+  held: number;
+  /** Close the connection after the reply: a large body left unread must not be drained. */
+  close: boolean;
+}
+
+export interface Refused {
+  admit: false;
+  response: ApiResponse;
+  /** Close the connection after the reply: the rest of a large or chunked body is not read. */
+  close: boolean;
+}
+
+export interface AdmissionState {
+  config: Config;
+  router: Router;
+  budget: BodyBudget;
+  shedder: LoadShedder;
+}
+
+/** The listener's own endpoints (ops/): cheap, bodiless, and never shed for being anonymous. */
+const OPS_PATHS = new Set(['/healthz', '/metrics']);
+
+/** A 503 that tells the client when to come back. */
+export function unavailable(c: Config, why: string): ApiResponse {
+  const r = text(503, `Service unavailable: ${why}; retry later`);
+  r.headers['retry-after'] = String(c.shedRetryAfter);
+  return r;
+}
+
+export function tooLarge(limit: number): ApiResponse {
+  return text(413, `Request body too large (limit ${limit} bytes)`);
+}
+
+function declaredLength(req: http.IncomingMessage): number | null {
+  // Node's parser has already refused a malformed Content-Length and a request with both headers.
+  if (req.headers['transfer-encoding'] !== undefined) return null;
+  return Number(req.headers['content-length'] ?? 0);
+}
+
+function routeOf(st: AdmissionState, method: string, path: string): RouteLimits {
+  if (OPS_PATHS.has(path)) return { body: 'none' };
+  const m = st.router.match(method, path);
+  // An unknown route or method never has its body read.
+  return 'route' in m ? m.route.limits : { body: 'none' };
+}
+
+/** Heavy work is shed first: decryption, many sub-requests, large bodies, the anonymous. */
+function isHeavy(kind: BodyKind, path: string, declared: number | null, small: number, headers: http.IncomingHttpHeaders): boolean {
+  if (OPS_PATHS.has(path)) return false;
+  if (kind === 'onion' || kind === 'file-base64' || kind === 'file') return true;
+  if (declared === null || declared > small) return true;
+  return !hasCredentials('sogs', headers);
+}
+
+export function admit(st: AdmissionState, req: http.IncomingMessage, method: string, path: string): Admitted | Refused {
+  const c = st.config;
+  const small = c.maxJsonBodyBytes;
+  const declared = declaredLength(req);
+  const big = declared === null || declared > small;
+  const limits = routeOf(st, method, path);
+  const kind = limits.body ?? 'json';
+
+  const overload = st.shedder.refuse(isHeavy(kind, path, declared, small, req.headers));
+  if (overload) return { admit: false, response: unavailable(c, overload), close: big };
+
+  if (kind === 'none') return { admit: true, kind, read: false, limit: 0, declared, held: 0, close: big };
+
+  let limit = bodyLimit(kind, c);
+  if (limits.credentials && !hasCredentials(limits.credentials, req.headers)) {
+    // Only an authenticated user can use a large body here: an anonymous one is refused unread.
+    if (declared !== null && declared > small) {
+      const response = limits.credentials === 'legacy-token' ? json({ status_code: 401 }, 401) : text(401, 'A body this large needs X-SOGS-* authentication');
+      return { admit: false, response, close: true };
+    }
+    limit = Math.min(limit, small);
+  }
+  if (declared !== null && declared > limit) return { admit: false, response: tooLarge(limit), close: big };
+  if (declared !== null && declared > 0 && !st.budget.take(declared, !big)) {
+    return { admit: false, response: unavailable(c, 'too many large request bodies in progress'), close: true };
+  }
+  return { admit: true, kind, read: true, limit, declared, held: declared ?? 0, close: false };
+}

@@ -1,0 +1,19 @@
+// Admission's state as Prometheus gauges, read at scrape time: what load shedding and the body
+// budget see (refusals themselves are counted as 503s in sogs_http_requests_total).
+import client from 'prom-client';
+import type { BodyBudget } from './budget';
+import type { LoadShedder } from './shedder';
+
+export function admissionMetrics(registry: client.Registry, a: { budget: BodyBudget; shedder: LoadShedder }): void {
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new client.Gauge({
+      name, help, registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  gauge('sogs_requests_in_flight', 'Requests admitted and not yet answered', () => a.shedder.inFlight);
+  gauge('sogs_request_body_budget_bytes', 'Request-body bytes held by requests in progress (limit: bodyBudgetBytes)', () => a.budget.inUse);
+  gauge('sogs_event_loop_delay_ms', 'How late the event loop runs, as load shedding sees it (0 when shedEventLoopDelayMs is off)', () => a.shedder.eventLoopDelayMs);
+}
