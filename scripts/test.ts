@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { DEFAULT_TEST_PG_URL, postgresForTests, type TestPostgres } from './postgres-for-tests';
 
 type Pass = 'sqlite' | 'postgres';
@@ -15,14 +16,33 @@ const NAME: Record<Pass, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
 let running: ChildProcess | undefined;
 
-function runPass(pass: Pass, pgUrl: string, flags: string[], files: string[]): Promise<number> {
+interface PassResult {
+  code: number;
+  /** The runner's closing counts, read from its output when that is not a terminal. */
+  counts?: { pass: number; fail: number };
+}
+
+function runPass(pass: Pass, pgUrl: string, flags: string[], files: string[]): Promise<PassResult> {
   return new Promise((resolve) => {
+    // On a terminal the runner keeps it (and its colours); otherwise its output passes through us
+    // so the closing counts of both passes can be added up on the last line.
+    const tty = process.stdout.isTTY === true;
     const child = (running = spawn(process.execPath, ['--test', '--test-concurrency=2', ...flags, ...files], {
-      stdio: 'inherit',
+      stdio: ['inherit', tty ? 'inherit' : 'pipe', 'inherit'],
       env: { ...process.env, SOGS_TEST_DB: pass, SOGS_TEST_PG_URL: pgUrl },
     }));
-    child.on('error', () => resolve(1));
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    const counts: Partial<Record<'pass' | 'fail', number>> = {};
+    if (child.stdout) {
+      child.stdout.pipe(process.stdout, { end: false });
+      readline.createInterface({ input: child.stdout }).on('line', (line) => {
+        // The tap reporter's "# pass 3", the spec reporter's "ℹ pass 3"; top level only.
+        const m = /^(?:#|ℹ) (pass|fail) (\d+)$/.exec(line);
+        if (m) counts[m[1] as 'pass' | 'fail'] = Number(m[2]);
+      });
+    }
+    const known = (): PassResult['counts'] => (counts.pass !== undefined && counts.fail !== undefined ? { pass: counts.pass, fail: counts.fail } : undefined);
+    child.on('error', () => resolve({ code: 1 }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), counts: known() }));
   });
 }
 
@@ -49,6 +69,7 @@ async function main(): Promise<number> {
     console.error(`npm test: no PostgreSQL for the run: ${noServer}`);
   }
   const results: [Pass, string][] = [];
+  const counts: PassResult['counts'][] = [];
   let interrupted = false;
   // A signal to this script alone (a process manager, CI's timeout) also ends the running pass;
   // the run then ends as after a failure, closing the server below.
@@ -65,14 +86,19 @@ async function main(): Promise<number> {
         continue;
       }
       console.log(`\nnpm test: ${NAME[pass]} pass (${files.length} files)`);
-      const code = await runPass(pass, server?.url ?? process.env['SOGS_TEST_PG_URL'] ?? DEFAULT_TEST_PG_URL, flags, files);
-      results.push([pass, code === 0 ? 'ok' : `FAILED (exit ${code})`]);
+      const r = await runPass(pass, server?.url ?? process.env['SOGS_TEST_PG_URL'] ?? DEFAULT_TEST_PG_URL, flags, files);
+      results.push([pass, r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`]);
+      counts.push(r.counts);
     }
   } finally {
     await server?.close();
   }
   const failed = results.filter(([, r]) => r !== 'ok');
   console.log(`\nnpm test: ${results.map(([p, r]) => `${NAME[p]} pass ${r}`).join(', ')}`);
+  if (counts.length > 0 && counts.every((c) => c !== undefined)) {
+    const sum = (k: 'pass' | 'fail'): number => counts.reduce((n, c) => n + c![k], 0);
+    console.log(`total: ${sum('pass')} passed, ${sum('fail')} failed`);
+  }
   return failed.length === 0 && !interrupted ? 0 : 1;
 }
 
