@@ -144,7 +144,8 @@ async function startEmbedded(): Promise<TestPostgres> {
     const sweep = (): void => {
       try {
         const pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-        if (pid > 0) process.kill(pid, 'SIGQUIT');
+        // Only if that pid is still this server (a stale file's pid may belong to anything now).
+        if (pid > 0 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) process.kill(pid, 'SIGQUIT');
       } catch {
         // no server running
       }
