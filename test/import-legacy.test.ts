@@ -16,11 +16,11 @@ import { defaultConfig } from '../src/config';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy-token';
 import { importLegacy } from '../src/import/legacy';
 import { runCli } from './helpers/cli';
+import { fixturePath } from './helpers/fixtures';
 import { dirChecksum, sqlAll, targetChecksum } from './helpers/store-sql';
 import { ManualClock, dropTestDb, startTestServer, testDbUrl, type TestServer } from './helpers/server';
 
-const FIXTURE = '/work/shared/fixtures/legacy-volume';
-const HAVE_FIXTURE = fs.existsSync(path.join(FIXTURE, 'expected.json'));
+const FIXTURE = fixturePath('legacy-volume');
 
 interface Rec {
   method: string;
@@ -83,13 +83,13 @@ function copyFixture(): string {
   return d;
 }
 
-describe('import a legacy server volume', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('import a legacy server volume', () => {
   let dataDir: string;
   let t: TestServer;
   let expected: { captured: { start: number }; server_pubkey: string; time_dependent_fields: Record<string, string>; records: Rec[]; legacy_records: LegacyRec[] };
   let ids: Record<string, { seed: string }>;
   let out = '';
-  const volumeBefore = HAVE_FIXTURE ? dirChecksum(FIXTURE) : '';
+  const volumeBefore = dirChecksum(FIXTURE);
 
   before(async () => {
     expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
@@ -324,7 +324,7 @@ const EXCEPTIONS: { reason: string; applies(r: LegacyRec): boolean; expect(r: Le
   },
 ];
 
-describe('legacy import: auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('legacy import: auth tokens', () => {
   it('carries over the claimed tokens still valid at import time; they work in their room only', async () => {
     const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
     const dataDir = tmp('sogs-legacy-tokens-');
@@ -359,7 +359,7 @@ describe('legacy import: auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing
   });
 });
 
-describe('legacy import: expired auth tokens', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('legacy import: expired auth tokens', () => {
   it('are counted per room in a note, not listed one by one among the skipped rows', async () => {
     const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
     const dataDir = tmp('sogs-legacy-old-tokens-');
@@ -374,7 +374,7 @@ describe('legacy import: expired auth tokens', { skip: !HAVE_FIXTURE && 'fixture
   });
 });
 
-describe('legacy import: refusals and bad input leave the target untouched', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('legacy import: refusals and bad input leave the target untouched', () => {
   let target: string;
   let before0: string;
 

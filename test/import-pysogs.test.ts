@@ -15,11 +15,11 @@ import { Identity, SogsClient } from '../client';
 import { defaultConfig } from '../src/config';
 import { importPysogs } from '../src/import/pysogs';
 import { runCli } from './helpers/cli';
+import { fixturePath } from './helpers/fixtures';
 import { ManualClock, TEST_DB, TEST_PG_URL, dropPgSchema, dropTestDb, pgSchemaUrl, startTestServer, type TestServer } from './helpers/server';
 import { sqlAll, sqliteBools, targetChecksum, targetSql } from './helpers/store-sql';
 
-const FIXTURE = '/work/shared/fixtures/pysogs';
-const HAVE_FIXTURE = fs.existsSync(path.join(FIXTURE, 'expected.json'));
+const FIXTURE = fixturePath('pysogs');
 
 interface Rec {
   method: string;
@@ -117,7 +117,7 @@ function loosen(v: unknown): unknown {
   return v;
 }
 
-describe('import a PySOGS data folder', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('import a PySOGS data folder', () => {
   let dataDir: string;
   let t: TestServer;
   let expected: { captured: { start: number }; server_pubkey: string; records: Rec[] };
@@ -250,7 +250,7 @@ describe('import a PySOGS data folder', { skip: !HAVE_FIXTURE && 'fixture missin
   });
 });
 
-describe('PySOGS import: refusals and bad input leave the target untouched', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('PySOGS import: refusals and bad input leave the target untouched', () => {
   let target: string;
   let before0: string;
 
@@ -370,7 +370,7 @@ describe('PySOGS import: refusals and bad input leave the target untouched', { s
   });
 });
 
-describe('PySOGS import: progress bar', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('PySOGS import: progress bar', () => {
   it('draws a progress bar on stderr when asked (by default: a terminal and a large import)', async () => {
     const dataDir = tmp('sogs-pysogs-progress-');
     const writes: string[] = [];
@@ -392,7 +392,7 @@ describe('PySOGS import: progress bar', { skip: !HAVE_FIXTURE && 'fixture missin
   });
 });
 
-describe('import a PySOGS that ran on PostgreSQL (--import-db postgres://…)', { skip: !HAVE_FIXTURE && 'fixture missing' }, () => {
+describe('import a PySOGS that ran on PostgreSQL (--import-db postgres://…)', () => {
   const schema = `pysogs_src_${process.pid}`;
   const srcUrl = pgSchemaUrl(schema);
 

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { downloadFile, randomContent, uploadFileId, type SogsClient } from '../client';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { runCli } from './helpers/cli';
+import { fixturePath } from './helpers/fixtures';
 import { dropTestDb, startTestServer, tempDataDir, type TestServer } from './helpers/server';
 import { targetChecksum } from './helpers/store-sql';
 
@@ -110,7 +111,7 @@ describe('import one of our own data folders', () => {
     const pysogs = tempDataDir();
     const nothing = tempDataDir();
     try {
-      fs.copyFileSync('/work/shared/fixtures/pysogs/sogs.db', `${pysogs}/sogs.db`);
+      fs.copyFileSync(fixturePath('pysogs', 'sogs.db'), `${pysogs}/sogs.db`);
       const sum = await targetChecksum(target);
       const r = await runCli(target, '--import-sqlite', pysogs, '--force');
       assert.equal(r.code, 1);
