@@ -3,8 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import { joinUrl } from '../app';
-import { publicBaseUrl } from '../config';
+import { joinUrl, joinUrlLines, recordedPublicUrl } from '../app';
+import { describePublicUrl } from '../config';
 import { DomainError } from '../domain/errors';
 import { createRoom } from '../domain/rooms';
 import type { Services } from '../domain/services';
@@ -111,6 +111,7 @@ export async function changeModerators(s: Services, cmd: ModeratorCommand): Prom
   const global = cmd.rooms.includes('+');
   if ((global || cmd.rooms.includes('*')) && cmd.rooms.length > 1) throw new CliError('* and + cannot be combined with other rooms');
   const rooms = global ? 'global' : cmd.rooms.includes('*') ? await s.store.listRooms() : await Promise.all(cmd.rooms.map((t) => findRoom(s, t)));
+  await checkSessionIds(s, cmd.ids);
   const lines: string[] = [];
   for (const id of cmd.ids) {
     let user;
@@ -131,12 +132,37 @@ export async function changeModerators(s: Services, cmd: ModeratorCommand): Prom
   return lines.join('\n');
 }
 
-export function printUrl(s: Services, rooms: Room[]): string {
-  return [
-    'Users can join rooms on this open group server using the following URL format:',
-    `${publicBaseUrl(s.config)}/[room_id]?public_key=${s.keys.publicKeyHex}`,
-    ...rooms.map((r) => joinUrl(s.config, s.keys, r.token)),
-  ].join('\n');
+/**
+ * --print-url: what the running server printed at start. The server records its public base URL
+ * in the database (recordPublicUrl), so this command's own flags and environment, which may differ
+ * from the server's, cannot change the answer; before the server's first start, the URL this
+ * command's configuration derives, with a note on stderr.
+ */
+export async function printUrl(s: Services, rooms: Room[]): Promise<string> {
+  const recorded = await recordedPublicUrl(s);
+  const own = describePublicUrl(s.config);
+  if (recorded === null) {
+    console.error(`Note: the server has not started on this database yet, so this is the URL derived from this command's configuration. ${own.warning ?? ''}`.trim());
+  } else if (s.config.baseUrl && own.url !== recorded) {
+    console.error(`Note: the server last started with ${recorded}; this command's baseUrl ${own.url} applies once the server is restarted with it.`);
+  }
+  return joinUrlLines(s.config, s.keys, rooms.map((r) => r.token), recorded ?? own.url).join('\n');
+}
+
+/**
+ * Resolves every session id before anything changes, so that a bad id listed last does not leave
+ * the ones before it applied. Creates nothing (findTargetUser), and turns an id that is no Session
+ * id (wrong length, or a 05 key that is not a curve point) into one line saying what is expected.
+ */
+export async function checkSessionIds(s: Services, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await findTargetUser(s, id);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new CliError(`invalid session id '${id}' (${why}): expected 66 hex digits, 05 + a Session account's public key or 15 + a blinded id`);
+    }
+  }
 }
 
 // --- moderation commands (issue 5) ----------------------------------------------------------
@@ -218,6 +244,7 @@ export async function changePermissions(s: Services, cmd: PermsCommand): Promise
     return lines.join('\n');
   }
   for (const p of clear) change[p] = null;
+  await checkSessionIds(s, cmd.users);
   const unschedule = (['read', 'write', 'upload'] as const).filter((k) => change[k] !== undefined);
   if (cmd.timeout !== undefined && (change.accessible === true || change.accessible === false)) {
     throw new CliError('--timeout cannot revert the accessible permission (only read, write, upload can be scheduled)');
@@ -260,6 +287,7 @@ export async function banCommand(s: Services, ids: string[], rooms: string[] | u
   const scope = await roomsArg(s, rooms, true);
   const actor = await systemActor(s);
   const where = scope === 'global' ? 'globally' : `from ${scope.map((r) => r.token).join(', ')}`;
+  await checkSessionIds(s, ids);
   const lines: string[] = [];
   for (const id of ids) {
     const user = await cliErrors(resolveTargetUser(s, id));
@@ -307,6 +335,7 @@ export async function listModeratorsCommand(s: Services, rooms: string[] | undef
 export async function deleteAllPostsCommand(s: Services, ids: string[], rooms: string[] | undefined): Promise<string> {
   const scope = await roomsArg(s, rooms, false);
   if (scope === 'global') throw new CliError('--rooms + is not valid here');
+  await checkSessionIds(s, ids);
   const actor = await systemActor(s);
   const lines: string[] = [];
   for (const id of ids) {
