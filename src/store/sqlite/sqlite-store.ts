@@ -76,6 +76,24 @@ export interface SqliteStoreOptions {
   mustExist?: boolean;
 }
 
+/**
+ * Refuses another server's database through a read-only connection first: closing the last
+ * read-write connection of a WAL database checkpoints it and removes its -wal and -shm files.
+ */
+function checkReadOnly(file: string): void {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return; // unreadable this way (e.g. a WAL database in a read-only folder): checked again below
+  }
+  try {
+    assertOwnSqlite(db, path.resolve(file));
+  } finally {
+    db.close();
+  }
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
@@ -90,6 +108,7 @@ export class SqliteStore implements Store {
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.mustExist && !fs.existsSync(opts.file)) throw new DatabaseRefusedError(`there is no database ${path.resolve(opts.file)}`, 'missing');
+    if (opts.file !== ':memory:' && fs.existsSync(opts.file)) checkReadOnly(opts.file);
     if (opts.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     this.file = opts.file;
     this.db = new Database(opts.file);
