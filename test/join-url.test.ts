@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import type os from 'node:os';
 import { describe, it } from 'node:test';
+import { httpRequest } from '../client';
 import { defaultConfig, describePublicUrl, loadConfig, primaryAddress, type Config } from '../src/config';
+import { qrPng } from '../src/web/qr';
+import { startTestServer } from './helpers/server';
 
 type Ifaces = NodeJS.Dict<os.NetworkInterfaceInfo[]>;
 
@@ -70,5 +73,22 @@ describe('nonceRetention below 48 h', () => {
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /nonceRetention 86400 is below the minimum of 172800.*using 172800/);
     assert.deepEqual(loadConfig(['--nonce-retention', '200000'], {}).warnings, []);
+  });
+});
+
+describe('the room web page and its QR code', () => {
+  it('show the join URL the server prints (publicPort included)', async () => {
+    const t = await startTestServer({ publicPort: 9999 });
+    try {
+      const want = `http://127.0.0.1:9999/main?public_key=${t.s.keys.publicKeyHex}`;
+      const page = await httpRequest(`${t.url}/r/main`, 'GET', { accept: 'text/html' });
+      assert.equal(page.status, 200);
+      assert.ok(page.body.toString('utf8').includes(want), 'page shows the join URL');
+      const png = await httpRequest(`${t.url}/r/main/invite.png`, 'GET', {});
+      assert.equal(png.status, 200);
+      assert.deepEqual(png.body, qrPng(want));
+    } finally {
+      await t.close();
+    }
   });
 });
