@@ -188,6 +188,10 @@ describe('CLI errors and multi-target edits', () => {
       const banned = await runCli(t.dataDir, '--rooms', 'main', 'lounge', '--ban', good.sessionId, NOT_A_POINT);
       assert.equal(banned.code, 1);
       assert.equal((await good.get('/room/main')).status, 200, 'not banned');
+      // Several commands in one run: the room is not created when an id of a later command is bad.
+      const both = await runCli(t.dataDir, '--add-room', 'later', '--rooms', 'later', '--add-moderators', NOT_A_POINT);
+      assert.equal(both.code, 1);
+      assert.equal(await t.s.store.getRoom('later'), null);
       const ok = await runCli(t.dataDir, '--rooms', 'main', 'lounge', '--add-moderators', good.sessionId);
       assert.equal(ok.code, 0, ok.err);
       assert.deepEqual([await mods('main'), await mods('lounge')], [[good.sessionId], [good.sessionId]]);

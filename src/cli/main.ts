@@ -14,6 +14,7 @@ import {
   banCommand,
   changeModerators,
   changePermissions,
+  checkSessionIds,
   deleteAllPostsCommand,
   deleteRoom,
   listBansCommand,
@@ -157,6 +158,9 @@ async function runAdmin(config: Config, f: Flags): Promise<string[]> {
   const s = await openExisting(config);
   const out: string[] = [];
   try {
+    // Every id of every command first: one bad id must not leave the commands before it applied.
+    const ids = [f.addModerators, f.removeModerators, f.addModerator?.slice(0, 1), f.deleteModerator?.slice(0, 1), f.users, f.ban, f.unban, f.deleteAllPosts];
+    await checkSessionIds(s, ids.flatMap((x) => x ?? []));
     if (f.addRoom) {
       const [token, seedName, ...extra] = f.addRoom;
       if (extra.length > 0) throw new CliError('--add-room takes TOKEN [NAME]; quote names with spaces');
