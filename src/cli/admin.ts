@@ -3,8 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
-import { joinUrl, joinUrlLines, recordedPublicUrl } from '../app';
-import { describePublicUrl } from '../config';
+import { joinUrl } from '../app';
 import { DomainError } from '../domain/errors';
 import { createRoom } from '../domain/rooms';
 import type { Services } from '../domain/services';
@@ -26,7 +25,8 @@ import { permissionsIn, stripControl } from '../domain/rooms';
 import { applyRoomUpdate, cleanDescription } from '../domain/room-update';
 import { storeFile } from '../domain/files';
 
-export class CliError extends Error {}
+export { CliError } from './errors';
+import { CliError, checkSessionIds } from './errors';
 
 async function findRoom(s: Services, token: string): Promise<Room> {
   const r = await s.store.getRoom(token);
@@ -130,39 +130,6 @@ export async function changeModerators(s: Services, cmd: ModeratorCommand): Prom
     lines.push(cmd.remove ? `Removed ${id} as ${where} moderator/admin` : `Added ${id} as ${where} ${visible ? '' : 'hidden '}${role}`);
   }
   return lines.join('\n');
-}
-
-/**
- * --print-url: what the running server printed at start. The server records its public base URL
- * in the database (recordPublicUrl), so this command's own flags and environment, which may differ
- * from the server's, cannot change the answer; before the server's first start, the URL this
- * command's configuration derives, with a note on stderr.
- */
-export async function printUrl(s: Services, rooms: Room[]): Promise<string> {
-  const recorded = await recordedPublicUrl(s);
-  const own = describePublicUrl(s.config);
-  if (recorded === null) {
-    console.error(`Note: the server has not started on this database yet, so this is the URL derived from this command's configuration. ${own.warning ?? ''}`.trim());
-  } else if (s.config.baseUrl && own.url !== recorded) {
-    console.error(`Note: the server last started with ${recorded}; this command's baseUrl ${own.url} applies once the server is restarted with it.`);
-  }
-  return joinUrlLines(s.config, s.keys, rooms.map((r) => r.token), recorded ?? own.url).join('\n');
-}
-
-/**
- * Resolves every session id before anything changes, so that a bad id listed last does not leave
- * the ones before it applied. Creates nothing (findTargetUser), and turns an id that is no Session
- * id (wrong length, or a 05 key that is not a curve point) into one line saying what is expected.
- */
-export async function checkSessionIds(s: Services, ids: string[]): Promise<void> {
-  for (const id of ids) {
-    try {
-      await findTargetUser(s, id);
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new CliError(`invalid session id '${id}' (${why}): expected 66 hex digits, 05 + a Session account's public key or 15 + a blinded id`);
-    }
-  }
 }
 
 // --- moderation commands (issue 5) ----------------------------------------------------------

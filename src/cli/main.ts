@@ -14,18 +14,18 @@ import {
   banCommand,
   changeModerators,
   changePermissions,
-  checkSessionIds,
   deleteAllPostsCommand,
   deleteRoom,
   listBansCommand,
   listGlobalMods,
   listModeratorsCommand,
   listRooms,
-  printUrl,
   raidModeCommand,
   roomRateLimitCommand,
   roomSettingsCommand,
 } from './admin';
+import { checkSessionIds } from './errors';
+import { printUrl } from './print-url';
 import { serve } from './serve';
 import { runImport } from '../import/cli';
 
