@@ -113,7 +113,7 @@ const opt = (key: keyof Config, kind: Kind, dflt: Config[keyof Config], doc: str
 });
 
 export const OPTIONS: readonly Option[] = [
-  opt('dataDir', 'string', './data', 'Folder for the database, key file and uploads (created on first start).'),
+  opt('dataDir', 'string', './data', 'Folder for the database, key file and uploads (created by the server\'s first start and the imports; admin commands never create it).'),
   opt('host', 'string', '0.0.0.0', 'Address to listen on.', 'net.host'),
   opt('port', 'int', 9999, 'TCP port to listen on (unprivileged by default; the Docker image maps it).', 'net.port'),
   opt('baseUrl', 'string', '', 'Public base URL for join links, web pages and QR codes, e.g. https://sogs.example.org. Empty = http://ADDRESS:PORT, where ADDRESS is `host`, or when that is 0.0.0.0/:: the machine\'s first non-loopback address (a warning at start says so): set it.', 'net.base_url'),
