@@ -41,8 +41,8 @@ function untilSignal(): Promise<string> {
 
 async function runSingle(config: Config, printBanner: boolean, jobs: boolean): Promise<number> {
   const s = await openServices(config);
-  if (printBanner) await recordPublicUrl(s);
   const server = await startServer(s, { jobs });
+  if (printBanner) await recordPublicUrl(s);
   if (printBanner) announce(config, s, server.port, (await s.store.listRooms()).map((r) => r.token));
   const signal = await untilSignal();
   s.log.info({ signal }, 'shutting down');
