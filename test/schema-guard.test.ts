@@ -137,6 +137,14 @@ describe('other databases', () => {
       const r = await c.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'schema_version']);
       assert.equal(r.rowCount, 0);
       await assert.rejects(PgStore.open({ url: pgSchemaUrl(`${schema}_none`), poolSize: 1, mustExist: true }), (e: unknown) => e instanceof DatabaseRefusedError && e.reason === 'missing');
+      // Another application's `users` table in a shared schema: refused, not called PySOGS.
+      await c.query(`DROP TABLE ${schema}.rooms, ${schema}.messages; CREATE TABLE ${schema}.users (id BIGINT PRIMARY KEY)`);
+      await assert.rejects(PgStore.open({ url: pgSchemaUrl(schema), poolSize: 1 }), /holds tables of another program \(users\).*\?schema=NAME/);
+      // Unrelated tables alone do not stand in the way on PostgreSQL.
+      await c.query(`DROP TABLE ${schema}.users; CREATE TABLE ${schema}.invoices (id BIGINT PRIMARY KEY)`);
+      const ok = await PgStore.open({ url: pgSchemaUrl(schema), poolSize: 1 });
+      assert.equal(ok.freshlyCreated, true);
+      await ok.close();
     } finally {
       await c.end();
       await dropPgSchema(schema);

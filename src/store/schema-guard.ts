@@ -37,11 +37,16 @@ export function assertOwnSchema(where: string, tables: readonly string[], versio
   if (legacy.length > 0 && (has.has('main') || has.has('block_list')) && !has.has('rooms')) {
     throw new DatabaseRefusedError(`${where} is a legacy (pre-0.2) server database (tables ${legacy.join(', ')}), not one of this server's. ${IMPORT_HINT}`, 'foreign');
   }
-  if (pysogs.length > 0) {
+  if (has.has('rooms') && has.has('messages')) {
     throw new DatabaseRefusedError(`${where} is a PySOGS database (tables ${pysogs.join(', ')} without this server's schema_version), not one of this server's. ${IMPORT_HINT}`, 'foreign');
   }
   const other = [...has].filter((t) => t !== 'schema_version' && !t.startsWith('sqlite_'));
-  if (strict && other.length > 0) {
-    throw new DatabaseRefusedError(`${where} holds tables of another program (${other.slice(0, 5).join(', ')}), not this server's schema; point dbUrl at a new file or an empty database.`, 'foreign');
+  if (pysogs.length > 0 || (strict && other.length > 0)) {
+    // e.g. a shared PostgreSQL schema whose `users` table belongs to another application.
+    const names = pysogs.length > 0 ? pysogs : other;
+    throw new DatabaseRefusedError(
+      `${where} holds tables of another program (${names.slice(0, 5).join(', ')}), not this server's schema; point dbUrl at a new SQLite file, an empty PostgreSQL database or a schema of its own (postgres://…?schema=NAME).`,
+      'foreign',
+    );
   }
 }
