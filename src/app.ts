@@ -67,20 +67,20 @@ export async function loadServerKey(config: Config, store: Store, create = true)
   const candidate = fromFile ?? (await store.getSetting(SERVER_KEY_SETTING)) ?? generateX25519SecretKey();
   const stored = await store.initSetting(SERVER_KEY_SETTING, candidate);
   const onDisk = fromFile ?? writeKeyFile(file, stored);
-  if (!onDisk.equals(stored)) {
-    throw new Error(
-      `${file} holds a different server key (public key ${keysOf(onDisk).publicKeyHex}) than the database ` +
-        `(${keysOf(stored).publicKeyHex}). Copy the database's key to every host, or remove the file to have it written from the database.`,
-    );
-  }
+  if (!onDisk.equals(stored)) throw keyMismatch(file, onDisk, stored);
   return keysOf(stored);
+}
+
+function keyMismatch(file: string, onDisk: Buffer, stored: Buffer): Error {
+  return new Error(
+    `${file} holds a different server key (public key ${keysOf(onDisk).publicKeyHex}) than the database ` +
+      `(${keysOf(stored).publicKeyHex}). Copy the database's key to every host, or remove the file to have it written from the database.`,
+  );
 }
 
 /** The key of an existing server, for commands that must not make one: nothing is written. */
 function existingServerKey(file: string, fromFile: Buffer | null, stored: Buffer | null): ServerKeys {
-  if (fromFile && stored && !fromFile.equals(stored)) {
-    throw new Error(`${file} holds a different server key than the database; start the server once to see which, or fix the key file`);
-  }
+  if (fromFile && stored && !fromFile.equals(stored)) throw keyMismatch(file, fromFile, stored);
   const key = fromFile ?? stored;
   if (!key) throw new DatabaseRefusedError(`there is no server key: neither ${file} nor the database holds one`, 'missing');
   return keysOf(key);

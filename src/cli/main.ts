@@ -1,8 +1,8 @@
 // The `sogs` / `session-open-group-server` command: without an admin flag it runs the server;
 // with one it runs that command against the data folder (also while a server runs) and exits.
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { closeServices, openServices } from '../app';
-import path from 'node:path';
 import { OPTIONS, loadConfig, sqlitePath, type Config } from '../config';
 import type { Services } from '../domain/services';
 import { DatabaseRefusedError } from '../store/schema-guard';
