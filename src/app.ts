@@ -13,7 +13,8 @@ import { RoomInfoCache } from './domain/rooms';
 import { systemClock, type Clock } from './domain/clock';
 import type { ServerKeys, Services } from './domain/services';
 import { SqliteStore } from './store/sqlite/sqlite-store';
-import { SERVER_KEY_SETTING, type Store } from './store/types';
+import { PUBLIC_URL_SETTING, SERVER_KEY_SETTING, type Store } from './store/types';
+import { DatabaseRefusedError } from './store/schema-guard';
 import { DiskBlobs, type FileBlobs } from './store/blobs';
 import { PgBlobs } from './store/postgres/pg-blobs';
 import { PgStore } from './store/postgres/pg-store';
@@ -59,26 +60,40 @@ function keysOf(secret: Buffer): ServerKeys {
  * written from the database. A key file that disagrees with the database is refused: serving one
  * database under two public keys would break every join URL on one of the hosts.
  */
-export async function loadServerKey(config: Config, store: Store): Promise<ServerKeys> {
+export async function loadServerKey(config: Config, store: Store, create = true): Promise<ServerKeys> {
   const file = resolveInDataDir(config, config.keyFile);
   const fromFile = readKeyFile(file);
+  if (!create) return existingServerKey(file, fromFile, await store.getSetting(SERVER_KEY_SETTING));
   const candidate = fromFile ?? (await store.getSetting(SERVER_KEY_SETTING)) ?? generateX25519SecretKey();
   const stored = await store.initSetting(SERVER_KEY_SETTING, candidate);
   const onDisk = fromFile ?? writeKeyFile(file, stored);
-  if (!onDisk.equals(stored)) {
-    throw new Error(
-      `${file} holds a different server key (public key ${keysOf(onDisk).publicKeyHex}) than the database ` +
-        `(${keysOf(stored).publicKeyHex}). Copy the database's key to every host, or remove the file to have it written from the database.`,
-    );
-  }
+  if (!onDisk.equals(stored)) throw keyMismatch(file, onDisk, stored);
   return keysOf(stored);
 }
 
-/** Opens the configured database: SQLite (the default) or PostgreSQL. */
-export async function openStore(config: Config): Promise<Store> {
+function keyMismatch(file: string, onDisk: Buffer, stored: Buffer): Error {
+  return new Error(
+    `${file} holds a different server key (public key ${keysOf(onDisk).publicKeyHex}) than the database ` +
+      `(${keysOf(stored).publicKeyHex}). Copy the database's key to every host, or remove the file to have it written from the database.`,
+  );
+}
+
+/** The key of an existing server, for commands that must not make one: nothing is written. */
+function existingServerKey(file: string, fromFile: Buffer | null, stored: Buffer | null): ServerKeys {
+  if (fromFile && stored && !fromFile.equals(stored)) throw keyMismatch(file, fromFile, stored);
+  const key = fromFile ?? stored;
+  if (!key) throw new DatabaseRefusedError(`there is no server key: neither ${file} nor the database holds one`, 'missing');
+  return keysOf(key);
+}
+
+/**
+ * Opens the configured database: SQLite (the default) or PostgreSQL. `mustExist`: only one that
+ * already has our schema (DatabaseRefusedError 'missing' otherwise), creating nothing.
+ */
+export async function openStore(config: Config, mustExist = false): Promise<Store> {
   const file = sqlitePath(config);
-  if (file !== null) return new SqliteStore({ file });
-  return PgStore.open({ url: config.dbUrl, poolSize: config.dbPoolSize });
+  if (file !== null) return new SqliteStore({ file, mustExist });
+  return PgStore.open({ url: config.dbUrl, poolSize: config.dbPoolSize, mustExist });
 }
 
 /** Where uploads live (config fileStore): the database on PostgreSQL by default, else the data folder. */
@@ -95,14 +110,20 @@ export interface OpenOptions {
   log?: Logger;
   /** Milliseconds between activity flushes (0 = only on explicit flush). */
   activityFlushMs?: number;
+  /**
+   * Admin commands: open an existing server's data folder and database only; create no folder,
+   * database, key or default room (DatabaseRefusedError 'missing' when there is none).
+   */
+  existingOnly?: boolean;
 }
 
 export async function openServices(config: Config, opts: OpenOptions = {}): Promise<Services> {
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore(config);
+  const create = !opts.existingOnly;
+  if (create) fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = await openStore(config, !create);
   let keys: ServerKeys;
   try {
-    keys = await loadServerKey(config, store);
+    keys = await loadServerKey(config, store, create);
   } catch (e) {
     await store.close();
     throw e;
@@ -115,7 +136,7 @@ export async function openServices(config: Config, opts: OpenOptions = {}): Prom
     roomInfo: new RoomInfoCache(),
   };
   await ensureSystemUser(s);
-  if (store.freshlyCreated && !(await store.getRoom(DEFAULT_ROOM.token))) {
+  if (create && store.freshlyCreated && !(await store.getRoom(DEFAULT_ROOM.token))) {
     await store.createRoom({ ...DEFAULT_ROOM, now: clock.now() });
   }
   return s;
@@ -133,6 +154,28 @@ export async function closeServices(s: Services): Promise<void> {
   await s.store.close();
 }
 
-export function joinUrl(config: Config, keys: ServerKeys, token: string): string {
-  return `${publicBaseUrl(config)}/${token}?public_key=${keys.publicKeyHex}`;
+/** A room's join link (banner, --print-url, web page, QR code): the one place it is spelled. */
+export function joinUrl(config: Config, keys: ServerKeys, token: string, baseUrl = publicBaseUrl(config)): string {
+  return `${baseUrl}/${token}?public_key=${keys.publicKeyHex}`;
+}
+
+/** The join-URL lines the server prints at start and `--print-url` prints, for one base URL. */
+export function joinUrlLines(config: Config, keys: ServerKeys, tokens: string[], baseUrl = publicBaseUrl(config)): string[] {
+  return [
+    'Users can join rooms on this open group server using the following URL format:',
+    `  ${baseUrl}/[room_id]?public_key=${keys.publicKeyHex}`,
+    ...tokens.slice(0, 20).map((t) => `  ${joinUrl(config, keys, t, baseUrl)}`),
+    ...(tokens.length > 20 ? [`  (and ${tokens.length - 20} more rooms: sogs --list-rooms)`] : []),
+  ];
+}
+
+/** Records the public base URL the server runs with, for `sogs --print-url` (any process, any host). */
+export async function recordPublicUrl(s: Services): Promise<void> {
+  await s.store.setSetting(PUBLIC_URL_SETTING, Buffer.from(publicBaseUrl(s.config), 'utf8'));
+}
+
+/** The base URL the server last started with, or null when it never ran on this database. */
+export async function recordedPublicUrl(s: Services): Promise<string | null> {
+  const v = await s.store.getSetting(PUBLIC_URL_SETTING);
+  return v === null ? null : v.toString('utf8');
 }

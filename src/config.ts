@@ -2,6 +2,7 @@
 // file (the reference server's sogs.ini keys, plus our own), SOGS_* environment variables and
 // command-line flags. Every option is listed in OPTIONS so that docs and parsing cannot drift.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import ini from 'ini';
 
@@ -12,6 +13,8 @@ export interface Config {
   port: number;
   /** Public base URL used in join links; empty = derived from host and port. */
   baseUrl: string;
+  /** Port in the derived join URL when baseUrl is empty; 0 = `port` (the Docker image publishes 80 as 9999). */
+  publicPort: number;
   /** Web pages: show the index of public rooms at `/` (api.md §4.12 http_show_index). */
   httpShowIndex: boolean;
   /** Web pages: show a public room's recent messages on its page (http_show_recent). */
@@ -131,10 +134,11 @@ const opt = (key: keyof Config, kind: Kind, dflt: Config[keyof Config], doc: str
 });
 
 export const OPTIONS: readonly Option[] = [
-  opt('dataDir', 'string', './data', 'Folder for the database, key file and uploads (created on first start).'),
+  opt('dataDir', 'string', './data', 'Folder for the database, key file and uploads (created by the server\'s first start and the imports; admin commands never create it).'),
   opt('host', 'string', '0.0.0.0', 'Address to listen on.', 'net.host'),
   opt('port', 'int', 9999, 'TCP port to listen on (unprivileged by default; the Docker image maps it).', 'net.port'),
-  opt('baseUrl', 'string', '', 'Public base URL for join links, e.g. https://sogs.example.org; empty = http://HOST:PORT.', 'net.base_url'),
+  opt('baseUrl', 'string', '', 'Public base URL for join links, web pages and QR codes, e.g. https://sogs.example.org. Empty = http://ADDRESS:PORT, where ADDRESS is `host`, or when that is 0.0.0.0/:: the machine\'s first non-loopback address (a warning at start says so): set it.', 'net.base_url'),
+  opt('publicPort', 'int', 0, 'Port in the derived join URL when baseUrl is empty (0 = `port`); e.g. the port a container\'s listening port is published as.', 'net.public_port'),
   opt('httpShowIndex', 'bool', true, 'Show a list of the public rooms to browsers at `/` (off: 403). Room pages (`/TOKEN`, `/r/TOKEN`) are shown either way.', 'net.http_show_index'),
   opt('httpShowRecent', 'bool', true, 'Show the most recent messages on the web page of a publicly readable room.', 'net.http_show_recent'),
   opt('dbUrl', 'string', 'sqlite:///sogs.db', 'Database: sqlite:///FILE (relative to dataDir; four slashes for an absolute path) or postgres://USER@HOST:PORT/DB, optionally with ?schema=NAME (created if missing) to keep the tables out of `public`.', 'db.url'),
@@ -155,7 +159,7 @@ export const OPTIONS: readonly Option[] = [
   opt('historyPruneThresholdDays', 'float', 30, 'Days of message edit/deletion history kept.', 'messages.history_prune_threshold'),
   opt('dmExpiryDays', 'float', 15, 'Days a direct message is kept.', 'direct_messages.expiry'),
   opt('maxDmBytes', 'int', 1_000_000, 'Largest direct message (`/inbox`) body accepted after base64 decoding (bytes); larger ones get 413.', 'direct_messages.max_size'),
-  opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered (at least 48 h to cover the ±24 h timestamp window).'),
+  opt('nonceRetention', 'int', 172_800, 'Seconds a used request nonce is remembered: at least 172800 (48 h, the ±24 h timestamp window); a smaller value is raised to it with a warning at start.'),
   opt('jobInterval', 'float', 10, 'Seconds between background job runs (cleanup, expiry, active users).'),
   opt('legacyTokenDays', 'float', 7, 'Days a legacy (v1 API) auth token stays valid after it is claimed, as on the legacy server; then it gives 401, the background job deletes it, and the client signs in to that room again.'),
   opt('workers', 'int', 1, 'Server processes sharing the port (0 = one per CPU core). Each opens the database; on SQLite writes are serialised by the database lock.', 'net.workers'),
@@ -299,7 +303,7 @@ export function readFlags(argv: string[]): { config: Partial<Config>; rest: stri
  * Builds the effective config. The config file is `--config`, else $SOGS_CONFIG, else
  * `sogs.ini` in the data folder or the working directory if present.
  */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; rest: string[] } {
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): { config: Config; rest: string[]; warnings: string[] } {
   const flags = readFlags(argv);
   const envConf = readEnv(env);
   let file = flags.configFile ?? (env['SOGS_CONFIG'] || undefined);
@@ -316,12 +320,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const fileConf = file ? readIniFile(file) : {};
   const config: Config = { ...defaultConfig(), ...fileConf, ...envConf, ...flags.config };
   if (file !== undefined) config.configFile = path.resolve(file);
-  validate(config);
-  return { config, rest: flags.rest };
+  const warnings = validate(config);
+  return { config, rest: flags.rest, warnings };
 }
 
-export function validate(c: Config): void {
+const MIN_NONCE_RETENTION = 172_800;
+
+/** Checks the config; throws ConfigError on what cannot work, adjusts and returns warnings for what can. */
+export function validate(c: Config): string[] {
+  const warnings: string[] = [];
   if (c.port < 0 || c.port > 65535) throw new ConfigError(`port ${c.port} is out of range`);
+  if (c.publicPort < 0 || c.publicPort > 65535) throw new ConfigError(`publicPort ${c.publicPort} is out of range (0 = the same as port)`);
   if (c.baseUrl && !/^https?:\/\/./.test(c.baseUrl)) throw new ConfigError('baseUrl must start with http:// or https://');
   if (!/^(sqlite:\/\/\/|postgres(ql)?:\/\/)/.test(c.dbUrl)) throw new ConfigError('dbUrl must start with sqlite:/// or postgres://');
   if (!['auto', 'disk', 'database'].includes(c.fileStore)) throw new ConfigError(`fileStore must be auto, disk or database, not '${c.fileStore}'`);
@@ -342,8 +351,13 @@ export function validate(c: Config): void {
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
   if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);
-  // A request may be stamped up to 24 h ahead and is accepted up to 24 h after its stamp: 48 h in all.
-  if (c.nonceRetention < 172_800) throw new ConfigError('nonceRetention must be at least 172800 seconds (48 h: the ±24 h timestamp window)');
+  // A request may be stamped up to 24 h ahead and is accepted up to 24 h after its stamp: 48 h in
+  // all. Less would reopen the replay gap; older configs say 86400 (the reference's day), so it is
+  // raised to the minimum with a warning instead of refusing to start.
+  if (!(c.nonceRetention >= MIN_NONCE_RETENTION)) {
+    warnings.push(`nonceRetention ${c.nonceRetention} is below the minimum of ${MIN_NONCE_RETENTION} seconds (48 h: the ±24 h timestamp window); using ${MIN_NONCE_RETENTION}`);
+    c.nonceRetention = MIN_NONCE_RETENTION;
+  }
   if (!(c.legacyTokenDays > 0)) throw new ConfigError('legacyTokenDays must be positive');
   for (const a of c.alphabetFilters.split(/[\s,]+/).filter(Boolean)) {
     if (!['arabic', 'cyrillic', 'persian'].includes(a.toLowerCase())) throw new ConfigError(`alphabetFilters: unknown alphabet '${a}' (use arabic, cyrillic, persian)`);
@@ -351,6 +365,7 @@ export function validate(c: Config): void {
   for (const k of ['newAccountMinutes', 'newAccountMinReads', 'newAccountPosts', 'newAccountInterval', 'raidAccountAge'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
   }
+  return warnings;
 }
 
 /** Room a JSON body needs beside its base64 payload (signature, field names, a batch's framing). */
@@ -377,9 +392,42 @@ export function blobsInDatabase(c: Config): boolean {
   return sqlitePath(c) === null && c.fileStore !== 'disk';
 }
 
-/** Public base URL for join links. */
+/** The machine's first non-internal IPv4 address, else its first global IPv6 address, else null. */
+export function primaryAddress(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): string | null {
+  const all = Object.values(ifaces).flatMap((list) => list ?? []).filter((a) => !a.internal);
+  const v4 = all.find((a) => a.family === 'IPv4');
+  if (v4) return v4.address;
+  // Link-local IPv6 (fe80::/10) needs a zone id that no client has: not an address to hand out.
+  return all.find((a) => a.family === 'IPv6' && !/^fe[89ab]/i.test(a.address))?.address ?? null;
+}
+
+export interface PublicUrl {
+  /** Base of every join link, web page link and QR code (no trailing slash). */
+  url: string;
+  /** What to tell the operator at start when the URL is a guess (baseUrl not set), else null. */
+  warning: string | null;
+}
+
+/**
+ * The public base URL: baseUrl, or one derived from the listening address (the machine's primary
+ * address when listening on all of them) and publicPort/port. `localhost` is a last resort:
+ * Session's join parser refuses a host without a dot, and no other device could reach it anyway.
+ */
+export function describePublicUrl(c: Config, ifaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>): PublicUrl {
+  if (c.baseUrl) return { url: c.baseUrl.replace(/\/+$/, ''), warning: null };
+  const wildcard = c.host === '0.0.0.0' || c.host === '::' || c.host === '';
+  const found = wildcard ? primaryAddress(ifaces) : c.host;
+  const host = found ?? 'localhost';
+  const url = `${c.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${c.publicPort || c.port}`;
+  const how = 'set the address users reach this server at with --base-url URL, SOGS_BASE_URL or base_url in the [net] section of sogs.ini (e.g. https://sogs.example.org)';
+  const warning =
+    found === null
+      ? `baseUrl is not set and this machine has no network address besides loopback: join links use ${url}, which Session clients refuse and no other device can reach; ${how}`
+      : `baseUrl is not set: join links use ${url}, derived from ${wildcard ? "this machine's first network address" : 'host'}; ${how}`;
+  return { url, warning };
+}
+
+/** Public base URL for join links, web pages and QR codes. */
 export function publicBaseUrl(c: Config): string {
-  if (c.baseUrl) return c.baseUrl.replace(/\/+$/, '');
-  const host = c.host === '0.0.0.0' || c.host === '::' ? 'localhost' : c.host;
-  return `${c.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${c.port}`;
+  return describePublicUrl(c).url;
 }

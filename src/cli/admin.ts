@@ -4,7 +4,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { joinUrl } from '../app';
-import { publicBaseUrl } from '../config';
 import { DomainError } from '../domain/errors';
 import { createRoom } from '../domain/rooms';
 import type { Services } from '../domain/services';
@@ -26,7 +25,8 @@ import { permissionsIn, stripControl } from '../domain/rooms';
 import { applyRoomUpdate, cleanDescription } from '../domain/room-update';
 import { storeFile } from '../domain/files';
 
-export class CliError extends Error {}
+export { CliError } from './errors';
+import { CliError, checkSessionIds } from './errors';
 
 async function findRoom(s: Services, token: string): Promise<Room> {
   const r = await s.store.getRoom(token);
@@ -111,6 +111,7 @@ export async function changeModerators(s: Services, cmd: ModeratorCommand): Prom
   const global = cmd.rooms.includes('+');
   if ((global || cmd.rooms.includes('*')) && cmd.rooms.length > 1) throw new CliError('* and + cannot be combined with other rooms');
   const rooms = global ? 'global' : cmd.rooms.includes('*') ? await s.store.listRooms() : await Promise.all(cmd.rooms.map((t) => findRoom(s, t)));
+  await checkSessionIds(s, cmd.ids);
   const lines: string[] = [];
   for (const id of cmd.ids) {
     let user;
@@ -129,14 +130,6 @@ export async function changeModerators(s: Services, cmd: ModeratorCommand): Prom
     lines.push(cmd.remove ? `Removed ${id} as ${where} moderator/admin` : `Added ${id} as ${where} ${visible ? '' : 'hidden '}${role}`);
   }
   return lines.join('\n');
-}
-
-export function printUrl(s: Services, rooms: Room[]): string {
-  return [
-    'Users can join rooms on this open group server using the following URL format:',
-    `${publicBaseUrl(s.config)}/[room_id]?public_key=${s.keys.publicKeyHex}`,
-    ...rooms.map((r) => joinUrl(s.config, s.keys, r.token)),
-  ].join('\n');
 }
 
 // --- moderation commands (issue 5) ----------------------------------------------------------
@@ -218,6 +211,7 @@ export async function changePermissions(s: Services, cmd: PermsCommand): Promise
     return lines.join('\n');
   }
   for (const p of clear) change[p] = null;
+  await checkSessionIds(s, cmd.users);
   const unschedule = (['read', 'write', 'upload'] as const).filter((k) => change[k] !== undefined);
   if (cmd.timeout !== undefined && (change.accessible === true || change.accessible === false)) {
     throw new CliError('--timeout cannot revert the accessible permission (only read, write, upload can be scheduled)');
@@ -260,6 +254,7 @@ export async function banCommand(s: Services, ids: string[], rooms: string[] | u
   const scope = await roomsArg(s, rooms, true);
   const actor = await systemActor(s);
   const where = scope === 'global' ? 'globally' : `from ${scope.map((r) => r.token).join(', ')}`;
+  await checkSessionIds(s, ids);
   const lines: string[] = [];
   for (const id of ids) {
     const user = await cliErrors(resolveTargetUser(s, id));
@@ -307,6 +302,7 @@ export async function listModeratorsCommand(s: Services, rooms: string[] | undef
 export async function deleteAllPostsCommand(s: Services, ids: string[], rooms: string[] | undefined): Promise<string> {
   const scope = await roomsArg(s, rooms, false);
   if (scope === 'global') throw new CliError('--rooms + is not valid here');
+  await checkSessionIds(s, ids);
   const actor = await systemActor(s);
   const lines: string[] = [];
   for (const id of ids) {

@@ -1,8 +1,12 @@
 // The `sogs` / `session-open-group-server` command: without an admin flag it runs the server;
 // with one it runs that command against the data folder (also while a server runs) and exits.
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { closeServices, openServices } from '../app';
-import { ConfigError, OPTIONS, loadConfig, type Config } from '../config';
+import { OPTIONS, loadConfig, sqlitePath, type Config } from '../config';
+import type { Services } from '../domain/services';
+import { DatabaseRefusedError } from '../store/schema-guard';
+import { withoutPassword } from '../store/postgres/connect';
 import {
   CliError,
   addRoom,
@@ -16,11 +20,12 @@ import {
   listGlobalMods,
   listModeratorsCommand,
   listRooms,
-  printUrl,
   raidModeCommand,
   roomRateLimitCommand,
   roomSettingsCommand,
 } from './admin';
+import { checkSessionIds } from './errors';
+import { printUrl } from './print-url';
 import { serve } from './serve';
 import { runImport } from '../import/cli';
 
@@ -129,10 +134,33 @@ function pair(args: string[] | undefined, flag: string): [string, string] | null
   return [args[0]!, args[1]!];
 }
 
+/**
+ * Admin commands work on the data folder (and database) of a server that exists: one run from the
+ * wrong folder must say where it looked, not make a second server with its own key and room.
+ */
+async function openExisting(config: Config): Promise<Services> {
+  try {
+    return await openServices(config, { activityFlushMs: 0, existingOnly: true });
+  } catch (e) {
+    if (!(e instanceof DatabaseRefusedError) || e.reason !== 'missing') throw e;
+    const dir = path.resolve(config.dataDir);
+    const db = sqlitePath(config);
+    const where = db === null ? `the database ${withoutPassword(config.dbUrl)} (data folder ${dir})` : `the data folder ${dir}`;
+    throw new CliError(
+      `no server found in ${where}: ${e.message}. Point this command at the server's data folder with --data-dir DIR, ` +
+        `SOGS_DATA_DIR=DIR or --config FILE (the server's sogs.ini; also $SOGS_CONFIG)` +
+        `${config.configFile ? `; the configuration read was ${config.configFile}` : ''}. Admin commands never create a server: start it once (sogs) to make one.`,
+    );
+  }
+}
+
 async function runAdmin(config: Config, f: Flags): Promise<string[]> {
-  const s = await openServices(config, { activityFlushMs: 0 });
+  const s = await openExisting(config);
   const out: string[] = [];
   try {
+    // Every id of every command first: one bad id must not leave the commands before it applied.
+    const ids = [f.addModerators, f.removeModerators, f.addModerator?.slice(0, 1), f.deleteModerator?.slice(0, 1), f.users, f.ban, f.unban, f.deleteAllPosts];
+    await checkSessionIds(s, ids.flatMap((x) => x ?? []));
     if (f.addRoom) {
       const [token, seedName, ...extra] = f.addRoom;
       if (extra.length > 0) throw new CliError('--add-room takes TOKEN [NAME]; quote names with spaces');
@@ -177,7 +205,7 @@ async function runAdmin(config: Config, f: Flags): Promise<string[]> {
     if (f.auditLog) out.push(await auditLogCommand(s, f.rooms, f.limit === undefined ? 50 : numberArg(f.limit, '--limit')));
     if (f.listRooms) out.push(await listRooms(s));
     if (f.listGlobalMods) out.push(await listGlobalMods(s));
-    if (f.printUrl) out.push(printUrl(s, await s.store.listRooms()));
+    if (f.printUrl) out.push(await printUrl(s, await s.store.listRooms()));
   } finally {
     await closeServices(s);
   }
@@ -196,9 +224,15 @@ function numberArg(v: string, flag: string): number {
   return n;
 }
 
+function oneLine(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/\s*\n\s*/g, ' ').trim() || (e instanceof Error ? e.name : 'unknown error');
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { config, rest } = loadConfig(argv);
+    const { config, rest, warnings } = loadConfig(argv);
+    for (const w of warnings) console.error(`Warning: ${w}`);
     const p = program();
     p.parse(rest, { from: 'user' });
     const flags = p.opts<Flags & { deleteModerators?: string[] }>();
@@ -217,10 +251,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof CliError || e instanceof ConfigError) {
-      console.error(`Error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    // Every failure is one line saying what is wrong (and, where the message can, what is
+    // expected), and a non-zero exit: an operator reads it, a script tests the exit code.
+    console.error(`Error: ${oneLine(e)}`);
+    if (process.env['SOGS_DEBUG'] && e instanceof Error && e.stack) console.error(e.stack);
+    return 1;
   }
 }

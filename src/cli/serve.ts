@@ -3,8 +3,9 @@
 // (node:cluster); only the first worker runs the background jobs.
 import cluster from 'node:cluster';
 import os from 'node:os';
-import { closeServices, joinUrl, openServices } from '../app';
-import { ConfigError, type Config } from '../config';
+import path from 'node:path';
+import { closeServices, joinUrlLines, openServices, recordPublicUrl } from '../app';
+import { ConfigError, describePublicUrl, type Config } from '../config';
 import { checkFilterConfig } from '../domain/filters';
 import type { Services } from '../domain/services';
 import { startServer } from '../server';
@@ -14,11 +15,17 @@ const JOBS_ENV = 'SOGS_RUN_JOBS';
 function banner(config: Config, s: Services, port: number, tokens: string[]): string {
   return [
     `Session Community server listening on ${config.host}:${port}` + (config.workers === 1 ? '' : ` with ${workerCount(config)} workers`),
-    `Data folder: ${config.dataDir}`,
+    `Data folder: ${path.resolve(config.dataDir)}`,
     `Server public key: ${s.keys.publicKeyHex}`,
-    'Users can join rooms on this open group server using the following URL format:',
-    ...tokens.slice(0, 20).map((t) => `  ${joinUrl(config, s.keys, t)}`),
+    ...joinUrlLines(config, s.keys, tokens),
   ].join('\n');
+}
+
+/** Prints the banner (and, when baseUrl is not set, how to set it) once the server listens. */
+function announce(config: Config, s: Services, port: number, tokens: string[]): void {
+  console.log(banner(config, s, port, tokens));
+  const { warning } = describePublicUrl(config);
+  if (warning !== null) console.error(`Warning: ${warning}`);
 }
 
 function workerCount(config: Config): number {
@@ -35,7 +42,8 @@ function untilSignal(): Promise<string> {
 async function runSingle(config: Config, printBanner: boolean, jobs: boolean): Promise<number> {
   const s = await openServices(config);
   const server = await startServer(s, { jobs });
-  if (printBanner) console.log(banner(config, s, server.port, (await s.store.listRooms()).map((r) => r.token)));
+  if (printBanner) await recordPublicUrl(s);
+  if (printBanner) announce(config, s, server.port, (await s.store.listRooms()).map((r) => r.token));
   const signal = await untilSignal();
   s.log.info({ signal }, 'shutting down');
   await server.close();
@@ -48,6 +56,7 @@ async function runSingle(config: Config, printBanner: boolean, jobs: boolean): P
 async function runPrimary(config: Config): Promise<number> {
   // Open once here so that key, schema and default room exist before workers race for them.
   const s = await openServices(config);
+  await recordPublicUrl(s);
   const tokens = (await s.store.listRooms()).map((r) => r.token);
   const n = workerCount(config);
   let ready = 0;
@@ -55,7 +64,7 @@ async function runPrimary(config: Config): Promise<number> {
   const fork = (jobs: boolean): void => {
     const w = cluster.fork({ [JOBS_ENV]: jobs ? '1' : '0' });
     w.on('listening', () => {
-      if (++ready === n) console.log(banner(config, s, config.port, tokens));
+      if (++ready === n) announce(config, s, config.port, tokens);
     });
     w.on('exit', (code) => {
       if (stopping) return;

@@ -64,7 +64,13 @@ export async function legacyPrincipal(s: Services, room: Room, sessionId: string
  */
 export async function legacyCursor(s: Services, room: Room, from: number): Promise<number> {
   const map = await s.store.legacyMessageIdMap(room.id);
-  return map !== null && from <= map.oldMessageIdMax ? from + map.messageIdOffset : from;
+  if (map === null || from > map.oldMessageIdMax) return from;
+  // A negative offset (the reference's, for a room whose old ids lie above those imported before
+  // it) puts the ids of later posts, above the imported ones (oldMax + offset), inside the old
+  // range. There, an id of one of this room's own messages is such a new id: moved by the offset,
+  // the cursor would fall back and the client be sent the room's history on every poll.
+  if (map.messageIdOffset < 0 && from > map.oldMessageIdMax + map.messageIdOffset && (await s.store.getMessage(room.id, from)) !== null) return from;
+  return from + map.messageIdOffset;
 }
 
 /** Whether a 05 id (or the same account's blinded id) is banned in the room; creates no users row. */

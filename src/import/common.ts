@@ -242,9 +242,18 @@ export class Staging {
       trash.push(aside);
     };
     try {
+      // The key goes into place first, the old one kept beside it until the end: whichever
+      // database a crash leaves behind (the committed new one, or the old one), its key is on
+      // disk, the new one as the key file and the old one as key_x25519.import-old-*. Swapped
+      // after the PostgreSQL commit, a crash between the two left a database whose key only a
+      // temporary file held (removed by the next import's clean-up) and a server refusing to
+      // start on the old key file.
       const keyTmp = `${t.keyFile}.import-${tag}.tmp`;
       fs.mkdirSync(path.dirname(t.keyFile), { recursive: true });
       fs.writeFileSync(keyTmp, key, { mode: 0o400 });
+      moveAside(t.keyFile);
+      fs.renameSync(keyTmp, t.keyFile);
+      undo.push(() => fs.renameSync(t.keyFile, keyTmp));
       trash.push(keyTmp);
       if (!t.blobsInDb) {
         moveAside(t.uploadsDir);
@@ -261,8 +270,6 @@ export class Staging {
         fs.renameSync(this.dbTmp, dbFile);
         undo.push(() => fs.renameSync(dbFile, this.dbTmp));
       }
-      moveAside(t.keyFile);
-      fs.renameSync(keyTmp, t.keyFile);
       this.committed = true;
     } catch (e) {
       for (const u of undo.reverse()) {
@@ -288,10 +295,10 @@ export class Staging {
     }
     this.db = null;
     for (const p of [this.dbTmp, `${this.dbTmp}-journal`, this.uploadsTmp]) fs.rmSync(p, { recursive: true, force: true });
-    const keyDir = path.dirname(this.t.keyFile);
-    for (const f of fs.existsSync(keyDir) ? fs.readdirSync(keyDir) : []) {
-      if (f.startsWith(path.basename(this.t.keyFile) + '.import-')) fs.rmSync(path.join(keyDir, f), { force: true });
-    }
+    // Only this import's temporary key: a key_x25519.import-old-* of an import that crashed may be
+    // the only copy of the key its database holds.
+    const tag = path.basename(this.uploadsTmp).replace('.import-uploads-', '');
+    fs.rmSync(`${this.t.keyFile}.import-${tag}.tmp`, { force: true });
   }
 }
 

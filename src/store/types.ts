@@ -131,6 +131,8 @@ export class StoreConflict extends Error {}
 
 /** The settings key under which the database keeps the server's X25519 secret. */
 export const SERVER_KEY_SETTING = 'server_x25519_secret';
+/** The public base URL (UTF-8) the server last started with: what `sogs --print-url` prints. */
+export const PUBLIC_URL_SETTING = 'public_base_url';
 
 /** What authentication learns from Store.lookupAndRecordNonce. */
 export interface NonceLookup {
@@ -344,6 +346,8 @@ export interface Store {
   getSetting(key: string): Promise<Buffer | null>;
   /** Stores the value unless the key is set already; returns the value stored now (first writer wins). */
   initSetting(key: string, value: Buffer): Promise<Buffer>;
+  /** Stores the value, replacing what was there (last writer wins). */
+  setSetting(key: string, value: Buffer): Promise<void>;
   /**
    * Claims one tick of a background job: true for exactly one caller per (name, tick) across every
    * process and host on this database, false once that tick (or a later one) was claimed. Ticks

@@ -4,6 +4,7 @@
 // an index on lower(token); the two scheduled-change tables and user_reactions carry an identity
 // column where the SQLite store relies on rowid order.
 import type pg from 'pg';
+import { DatabaseRefusedError, assertOwnSchema } from '../schema-guard';
 
 const NOW = 'extract(epoch from now())';
 
@@ -335,9 +336,25 @@ CREATE TRIGGER rooms_version AFTER INSERT OR DELETE OR UPDATE OF token, name, de
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */
 const MIGRATION_LOCK = 0x50675f6d; // "PG_m"
 
-export async function migratePg(client: pg.PoolClient): Promise<{ from: number; to: number }> {
+/** Our schema version in the connection's schema (0: none) and the tables there, without writing anything. */
+export async function pgSchemaState(client: pg.ClientBase): Promise<{ version: number; tables: string[] }> {
+  const r = await client.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()');
+  const tables = r.rows.map((x) => x.table_name);
+  if (!tables.includes('schema_version')) return { version: 0, tables };
+  const v = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
+  return { version: v.rows[0]?.v ?? 0, tables };
+}
+
+/**
+ * Creates or migrates our schema; `where` names the database in errors. Refuses (DatabaseRefusedError)
+ * another server's tables, and with `mustExist` a database without our schema.
+ */
+export async function migratePg(client: pg.PoolClient, where = 'the database', mustExist = false): Promise<{ from: number; to: number }> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
   try {
+    const state = await pgSchemaState(client);
+    assertOwnSchema(where, state.tables, state.version, false);
+    if (mustExist && state.version === 0) throw new DatabaseRefusedError(`${where} holds no database of this server (no schema_version table)`, 'missing');
     await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
     const current = r.rows[0]?.v ?? 0;

@@ -51,7 +51,7 @@ import {
   type User,
   type Viewer,
 } from '../types';
-import { createPool, ensureSchema, parsePgUrl } from './connect';
+import { createPool, ensureSchema, parsePgUrl, withoutPassword } from './connect';
 import { migratePg } from './migrations';
 import { TurnBatch } from '../turn-batch';
 
@@ -77,6 +77,8 @@ export interface PgStoreOptions {
   url: string;
   /** Connections in the pool (per process). */
   poolSize: number;
+  /** Open only a database that has our schema already (admin commands): create nothing. */
+  mustExist?: boolean;
 }
 
 export class PgStore implements Store {
@@ -98,13 +100,13 @@ export class PgStore implements Store {
   /** Connects, creates the schema if needed and migrates it. */
   static async open(opts: PgStoreOptions): Promise<PgStore> {
     const target = parsePgUrl(opts.url);
-    await ensureSchema(target);
+    if (!opts.mustExist) await ensureSchema(target);
     const pool = createPool(target, opts.poolSize);
     try {
       const client = await pool.connect();
       let from: number;
       try {
-        from = (await migratePg(client)).from;
+        from = (await migratePg(client, withoutPassword(opts.url), opts.mustExist)).from;
       } finally {
         client.release();
       }
@@ -1270,6 +1272,10 @@ export class PgStore implements Store {
   async initSetting(key: string, value: Buffer): Promise<Buffer> {
     await this.q('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING', [key, value]);
     return (await this.getSetting(key))!;
+  }
+
+  async setSetting(key: string, value: Buffer): Promise<void> {
+    await this.q('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
   }
 
   async claimJobTick(name: string, tick: number): Promise<boolean> {

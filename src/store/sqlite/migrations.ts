@@ -2,6 +2,7 @@
 // imported PySOGS database maps one to one; the trigger semantics live in the store's code instead
 // of SQL triggers so that the PostgreSQL store can share the same reasoning.
 import type Database from 'better-sqlite3';
+import { assertOwnSchema } from '../schema-guard';
 
 const NOW = `((julianday('now') - 2440587.5) * 86400.0)`;
 
@@ -322,7 +323,21 @@ CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_ver
   },
 ];
 
-export function migrate(db: Database.Database): { from: number; to: number } {
+/** Our schema version of the database (0: none), without writing anything. */
+export function schemaVersion(db: Database.Database): number {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (!has) return 0;
+  return (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+}
+
+/** Refuses (DatabaseRefusedError) a database that holds another server's schema instead of ours. */
+export function assertOwnSqlite(db: Database.Database, where: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  assertOwnSchema(where, tables, schemaVersion(db), true);
+}
+
+export function migrate(db: Database.Database, where = 'the database'): { from: number; to: number } {
+  assertOwnSqlite(db, where);
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
   const current = row.v ?? 0;

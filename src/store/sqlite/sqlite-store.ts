@@ -9,7 +9,8 @@ import { b, int, nb, groupReactions, toAuditEntry, toDirectMessage, toFile, toFu
 import { blindedAbs } from '../../crypto/ids';
 import { TurnBatch } from '../turn-batch';
 import { WalCheckpointer } from './checkpointer';
-import { migrate } from './migrations';
+import { assertOwnSqlite, migrate, schemaVersion } from './migrations';
+import { DatabaseRefusedError } from '../schema-guard';
 import {
   StoreConflict,
   type ActivityTouch,
@@ -71,6 +72,26 @@ export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   file: string;
   readonly?: boolean;
+  /** Open only a database that exists with our schema (admin commands): never create one. */
+  mustExist?: boolean;
+}
+
+/**
+ * Refuses another server's database through a read-only connection first: closing the last
+ * read-write connection of a WAL database checkpoints it and removes its -wal and -shm files.
+ */
+function checkReadOnly(file: string): void {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch {
+    return; // unreadable this way (e.g. a WAL database in a read-only folder): checked again below
+  }
+  try {
+    assertOwnSqlite(db, path.resolve(file));
+  } finally {
+    db.close();
+  }
 }
 
 export class SqliteStore implements Store {
@@ -86,9 +107,19 @@ export class SqliteStore implements Store {
   private rooms: { version: number; rooms: Room[] } | null = null;
 
   constructor(opts: SqliteStoreOptions) {
+    if (opts.mustExist && !fs.existsSync(opts.file)) throw new DatabaseRefusedError(`there is no database ${path.resolve(opts.file)}`, 'missing');
+    if (opts.file !== ':memory:' && fs.existsSync(opts.file)) checkReadOnly(opts.file);
     if (opts.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     this.file = opts.file;
     this.db = new Database(opts.file);
+    try {
+      // Before any pragma: journal_mode = WAL alone would rewrite another server's database file.
+      assertOwnSqlite(this.db, path.resolve(opts.file));
+      if (opts.mustExist && schemaVersion(this.db) === 0) throw new DatabaseRefusedError(`${path.resolve(opts.file)} is empty: no database of this server`, 'missing');
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a commit survives a crash of this process; only an OS crash or power
     // loss can roll back the last moments. FULL would fsync on every poll's nonce insert.
@@ -96,7 +127,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // The admin CLI writes to the same file while the server runs.
     this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.freshlyCreated = migrate(this.db).from === 0;
+    this.freshlyCreated = migrate(this.db, path.resolve(opts.file)).from === 0;
   }
 
   private q(sql: string): Database.Statement {
@@ -1111,6 +1142,10 @@ export class SqliteStore implements Store {
   async initSetting(key: string, value: Buffer): Promise<Buffer> {
     this.q('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING').run(key, value);
     return (await this.getSetting(key))!;
+  }
+
+  async setSetting(key: string, value: Buffer): Promise<void> {
+    this.q('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   async claimJobTick(name: string, tick: number): Promise<boolean> {
