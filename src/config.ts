@@ -148,7 +148,7 @@ export const OPTIONS: readonly Option[] = [
   opt('requireBlindKeys', 'bool', true, 'Require blinded (15) ids for authentication; adds the `blind` capability.', 'users.require_blind_keys'),
   opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt). Per room: `sogs --rooms TOKEN --room-rate-limit POSTS/SECONDS`.', 'rooms.rate_limit_posts'),
   opt('rateLimitInterval', 'float', 16, 'Post rate-limit window in seconds.', 'rooms.rate_limit_interval'),
-  opt('maxBodyBytes', 'int', 14_000_000, 'Largest HTTP request body of any route (bytes); larger bodies get 413 before they are read. Must hold a filesMaxSize file base64-encoded (4/3 of it plus 64 KiB: /batch and legacy uploads) and maxOnionBodyBytes. Each route has its own smaller limit (see "Under attack / limits").', 'net.max_body_bytes'),
+  opt('maxBodyBytes', 'int', 14_000_000, 'Largest HTTP request body of any route (bytes); larger bodies get 413 before they are read. Must hold a filesMaxSize file base64-encoded (4/3 of it plus 64 KiB: /batch and legacy uploads) and maxOnionBodyBytes; a smaller value (older configs) is raised to that with a warning at start. Each route has its own smaller limit (see "Under attack / limits").', 'net.max_body_bytes'),
   opt('maxBatchRequests', 'int', 200, 'Most sub-requests in one /batch or /sequence; more is a 400.', 'net.max_batch_requests'),
   opt('maxOnionBodyBytes', 'int', 10_551_296, 'Largest onion request body (/oxen/v4/lsrpc, v3) accepted (bytes); larger ones get 413 before they are read. The default is what service nodes relay (10 MiB) plus 64 KiB of envelope, so a filesMaxSize upload in its onion envelope gets through and a larger file gets its 413 inside the encrypted reply.', 'net.max_onion_body_bytes'),
   opt('maxMessageBytes', 'int', 1_000_000, 'Largest message `data` accepted after base64 decoding (bytes); larger posts get 413.', 'messages.max_size'),
@@ -345,8 +345,11 @@ export function validate(c: Config): string[] {
   }
   if (c.requestTimeoutMs > 0 && c.requestTimeoutMs < c.headersTimeoutMs) throw new ConfigError('requestTimeoutMs must be 0 or at least headersTimeoutMs');
   const need = Math.max(base64Length(c.filesMaxSize) + BODY_SLACK_BYTES, c.maxOnionBodyBytes);
+  // Older configs say 12000000 (our earlier default): raised with a warning rather than refusing
+  // to start, since a smaller ceiling would turn away uploads the clients allow.
   if (c.maxBodyBytes < need) {
-    throw new ConfigError(`maxBodyBytes (${c.maxBodyBytes}) must be at least ${need}: a filesMaxSize file base64-encoded in /batch plus 64 KiB, and maxOnionBodyBytes`);
+    warnings.push(`maxBodyBytes ${c.maxBodyBytes} cannot hold a filesMaxSize file base64-encoded in /batch plus 64 KiB, or maxOnionBodyBytes; using ${need}`);
+    c.maxBodyBytes = need;
   }
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);

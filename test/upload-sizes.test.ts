@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Identity, buildV4Plaintext, httpRequest, onionRequest, type SubResponse } from '../client';
 import { decodeBase64Strict } from '../src/crypto/base64';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy-token';
-import { ConfigError, defaultConfig, validate } from '../src/config';
+import { defaultConfig, validate } from '../src/config';
 import { startTestServer, type TestServer } from './helpers/server';
 
 /** What the client's file limit and a service node's relay limit are. */
@@ -70,10 +70,14 @@ describe('uploads at the clients\' sizes (default limits)', () => {
     assert.equal(up.status, 200, up.body.toString('utf8').slice(0, 200));
   });
 
-  it('the defaults hold these sizes; a maxBodyBytes too small for them is a configuration error', () => {
+  it('the defaults hold these sizes; a maxBodyBytes too small for them (an older config) is raised with a warning', () => {
     const c = defaultConfig();
-    validate(c);
+    assert.deepEqual(validate(c), []);
     assert.ok(c.maxOnionBodyBytes > RELAY_MAX);
-    assert.throws(() => validate({ ...c, maxBodyBytes: 12_000_000 }), ConfigError);
+    const old = { ...c, maxBodyBytes: 12_000_000 };
+    const warnings = validate(old);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /maxBodyBytes 12000000 .* using \d+/);
+    assert.ok(old.maxBodyBytes >= Math.ceil(c.filesMaxSize / 3) * 4 && old.maxBodyBytes >= c.maxOnionBodyBytes);
   });
 });
