@@ -1,6 +1,7 @@
 // Parsing request inputs with the spec's rules: integers (absent = default, junk = 400, out of
 // range clamped), JSON bodies (400 when malformed), strict base64.
 import { decodeBase64Strict } from '../crypto/base64';
+import { JsonDepthError, parseJson } from '../crypto/json';
 import { badRequest } from '../domain/errors';
 import type { Query } from './router';
 import type { ApiRequest } from './types';
@@ -20,10 +21,16 @@ export type JsonObject = Record<string, unknown>;
 
 export function jsonBody(req: ApiRequest): unknown {
   if (req.body.length === 0) throw badRequest('request body must be JSON');
+  return untrustedJson(req.body, 'request body');
+}
+
+/** Parses JSON from a client (nesting limited): 400 naming `what` when it is malformed or too deep. */
+export function untrustedJson(text: Buffer | string, what: string): unknown {
   try {
-    return JSON.parse(req.body.toString('utf8'));
-  } catch {
-    throw badRequest('request body is not valid JSON');
+    return parseJson(text);
+  } catch (e) {
+    if (e instanceof JsonDepthError) throw badRequest(`${what} is refused: ${e.message}`);
+    throw badRequest(`${what} is not valid JSON`);
   }
 }
 

@@ -26,6 +26,7 @@ import { postMessage, requirePermission, viewerOf } from '../../domain/messages'
 import { ROOM_TOKEN_RE, accessRoom, visibleRooms } from '../../domain/rooms';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
 import type { Message, Room } from '../../store/types';
+import { untrustedJson } from '../parse';
 import { json, statusOf } from '../respond';
 import type { Ctx, Handler, Router } from '../router';
 import type { ApiResponse } from '../types';
@@ -69,12 +70,7 @@ async function knownRoom(c: Ctx, token: string): Promise<Room> {
 }
 
 function body(c: Ctx): Obj {
-  let v: unknown;
-  try {
-    v = JSON.parse(c.req.body.toString('utf8'));
-  } catch {
-    throw badRequest('body must be JSON');
-  }
+  const v = untrustedJson(c.req.body, 'body');
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('body must be a JSON object');
   return v as Obj;
 }
