@@ -17,8 +17,9 @@ import type { ApiResponse } from './types';
 /**
  * 429 rather than 413: a client treats a failed sub-request of its poll as "ask again next
  * time", and 429 ("too much at once, retry later") says exactly that; 413 names the request as
- * too large, which a client may take as final (and mark an upload it batched as failed). Every
- * Session client handles sub-request errors slot by slot, so the rest of its poll is unaffected.
+ * too large, which a client may take as final (and mark an upload it batched as failed). Clients
+ * read a batch reply slot by slot (each element has its own code), so the rest of a poll is used
+ * as usual and the skipped rooms are asked for again on the next poll.
  */
 export const OVER_BUDGET_STATUS = 429;
 
