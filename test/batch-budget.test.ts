@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { onionRequest, padMessage, type SubRequest } from '../client';
 import { BatchBudget, OVER_BUDGET_STATUS, overBudgetResponse } from '../src/api/batch-budget';
 import { subResponseText } from '../src/api/routes/batch';
-import { MIN_BATCH_REQUEST_COST, defaultConfig } from '../src/config';
+import { MIN_BATCH_REQUEST_COST, defaultConfig, validate } from '../src/config';
 import type { Room } from '../src/store/types';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -65,6 +65,18 @@ describe('BatchBudget', () => {
   it('refuses up front a batch whose sub-requests alone need more than the budget', () => {
     assert.throws(() => new BatchBudget(10_000, 500, 20), /over budget/);
     assert.doesNotThrow(() => new BatchBudget(10_000, 500, 19));
+  });
+});
+
+describe('settings', () => {
+  it('refuse a per-request cost too small for the 429 element, a budget below two requests, a negative count cap', () => {
+    const c = defaultConfig();
+    assert.doesNotThrow(() => validate(c));
+    assert.throws(() => validate({ ...c, batchRequestCost: MIN_BATCH_REQUEST_COST - 1 }), /batchRequestCost/);
+    assert.throws(() => validate({ ...c, batchReplyBytes: 2 * c.batchRequestCost - 1 }), /batchReplyBytes/);
+    assert.throws(() => validate({ ...c, maxBatchRequests: -1 }), /maxBatchRequests/);
+    assert.equal(c.maxBatchRequests, 0, 'no count cap by default');
+    assert.ok(c.batchReplyBytes <= 10 * 1024 * 1024);
   });
 });
 
