@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { onionRequest, padMessage, type SubRequest } from '../client';
-import { BatchBudget, OVER_BUDGET_STATUS, overBudgetResponse } from '../src/api/batch-budget';
+import { onionRequest, padMessage, signedMessage, type SubRequest } from '../client';
+import { BatchBudget, OVER_BUDGET_STATUS, carriedOutResponse, overBudgetResponse } from '../src/api/batch-budget';
 import { subResponseText } from '../src/api/routes/batch';
 import { MIN_BATCH_REQUEST_COST, defaultConfig, validate } from '../src/config';
 import type { Room } from '../src/store/types';
@@ -57,9 +57,11 @@ describe('BatchBudget', () => {
     }
   });
 
-  it('the 429 element fits the smallest allowed per-request share', () => {
-    const el = subResponseText(overBudgetResponse(Number.MAX_SAFE_INTEGER));
-    assert.ok(Buffer.byteLength(el) <= MIN_BATCH_REQUEST_COST, `${Buffer.byteLength(el)} bytes`);
+  it('the 429 and carried-out elements fit the smallest allowed per-request share', () => {
+    for (const r of [overBudgetResponse(Number.MAX_SAFE_INTEGER), carriedOutResponse(201, Number.MAX_SAFE_INTEGER)]) {
+      const el = subResponseText(r);
+      assert.ok(Buffer.byteLength(el) <= MIN_BATCH_REQUEST_COST, `${Buffer.byteLength(el)} bytes`);
+    }
   });
 
   it('refuses up front a batch whose sub-requests alone need more than the budget', () => {
@@ -101,7 +103,7 @@ describe('with the default settings', () => {
     // The first one that did not fit and every later one: 429, not run.
     for (const s of replies.slice(ok)) {
       assert.equal(s.code, OVER_BUDGET_STATUS);
-      assert.match(text(s), /Batch reply budget \(10485760 bytes\) used up/);
+      assert.match(text(s), /Batch reply budget \(10485760 bytes\) used up: no reply; send it again later/);
     }
   });
 
@@ -148,15 +150,36 @@ describe('with a small budget', () => {
 
   const listing = { method: 'GET', path: '/room/big/messages/recent?limit=256' } as const;
 
+  async function isPosted(data: string): Promise<boolean> {
+    const r = await t.client(null).get('/room/main/messages/recent?limit=256');
+    return r.json<{ data: string }[]>().some((x) => x.data === data);
+  }
+
   it('sub-requests past the budget are not run: a later post does not happen', async () => {
     const c = t.client();
-    const subs: SubRequest[] = [listing, listing, listing, listing, { method: 'POST', path: '/room/main/message', json: { data: 'AA==', signature: 'AA==' } }];
+    const m = signedMessage(c.identity!, c.serverPubkey, crypto.randomBytes(32));
+    const json = { data: m.data.toString('base64'), signature: m.signature.toString('base64') };
+    const subs: SubRequest[] = [listing, listing, listing, listing, { method: 'POST', path: '/room/main/message', json }];
     const r = await c.post('/batch', subs);
     assert.ok(r.body.length <= 64 * 1024);
-    const codes = r.json<Sub[]>().map((s) => s.code);
-    assert.equal(codes[0], 200);
-    assert.equal(codes.at(-1), OVER_BUDGET_STATUS, codes.join());
-    assert.ok(codes.includes(OVER_BUDGET_STATUS));
+    const replies = r.json<Sub[]>();
+    assert.equal(replies[0]!.code, 200);
+    assert.equal(replies.at(-1)!.code, OVER_BUDGET_STATUS, replies.map((s) => s.code).join());
+    assert.match(text(replies.at(-1)!), /used up: no reply; send it again later/);
+    assert.equal(await isPosted(json.data), false);
+  });
+
+  it('a write whose own reply does not fit was carried out: its status stands, the reply is left out', async () => {
+    const c = t.client();
+    // The post's reply echoes its 45 KB of data: more than is left after one listing.
+    const m = signedMessage(c.identity!, c.serverPubkey, crypto.randomBytes(45_000));
+    const json = { data: m.data.toString('base64'), signature: m.signature.toString('base64') };
+    const r = await c.post('/batch', [listing, { method: 'POST', path: '/room/main/message', json }, listing]);
+    assert.ok(r.body.length <= 64 * 1024);
+    const replies = r.json<Sub[]>();
+    assert.deepEqual(replies.map((s) => s.code), [200, 201, OVER_BUDGET_STATUS]);
+    assert.match(text(replies[1]!), /^Carried out; its reply did not fit the batch reply budget/);
+    assert.equal(await isPosted(json.data), true);
   });
 
   it('/sequence stops at the first sub-request past the budget and ends with its 429', async () => {

@@ -9,7 +9,10 @@
 //
 // Every slot keeps a reservation of batchRequestCost bytes until it is filled, so the reply can
 // always name, in their own slots, the sub-requests that no longer fit: once the budget is used
-// up, they are not run and each answers 429 (see OVER_BUDGET_STATUS).
+// up, they are not run and each answers 429 (see OVER_BUDGET_STATUS). A read whose reply did not
+// fit answers the same 429 (it changed nothing). A write whose reply did not fit was carried out:
+// it keeps its real status, with a short text body saying so instead of the reply, so that its
+// client does not send it again (a post twice).
 import { DomainError } from '../domain/errors';
 import { CT_TEXT } from './respond';
 import type { ApiResponse } from './types';
@@ -24,8 +27,14 @@ import type { ApiResponse } from './types';
 export const OVER_BUDGET_STATUS = 429;
 
 export function overBudgetResponse(replyBytes: number): ApiResponse {
-  const message = `Batch reply budget (${replyBytes} bytes) used up: not run; send it again later`;
+  const message = `Batch reply budget (${replyBytes} bytes) used up: no reply; send it again later`;
   return { status: OVER_BUDGET_STATUS, headers: { 'content-type': CT_TEXT }, body: Buffer.from(message, 'utf8') };
+}
+
+/** In place of a write's reply that did not fit: its status stands, the reply is left out. */
+export function carriedOutResponse(status: number, replyBytes: number): ApiResponse {
+  const message = `Carried out; its reply did not fit the batch reply budget (${replyBytes} bytes)`;
+  return { status, headers: { 'content-type': CT_TEXT }, body: Buffer.from(message, 'utf8') };
 }
 
 export class BatchBudget {
@@ -71,7 +80,7 @@ export class BatchBudget {
     return true;
   }
 
-  /** Counts an over-budget element in its slot (it always fits the slot's reservation). */
+  /** Counts an over-budget or carried-out element in its slot (it always fits the slot's reservation). */
   fill(element: string): void {
     this.used += Math.max(Buffer.byteLength(element, 'utf8'), this.requestCost) + 1;
     this.remainingSlots--;

@@ -4,7 +4,7 @@
 import { decodeBase64Strict } from '../../crypto/base64';
 import { badRequest } from '../../domain/errors';
 import { decodePath, splitTarget } from '../paths';
-import { BatchBudget, overBudgetResponse } from '../batch-budget';
+import { BatchBudget, carriedOutResponse, overBudgetResponse } from '../batch-budget';
 import { jsonBody } from '../parse';
 import { CT_JSON, CT_OCTET, bodyOf, headersJson, jsonText, jsonTextOf } from '../respond';
 import type { Ctx, Router } from '../router';
@@ -98,20 +98,18 @@ async function run(c: Ctx, stopOnFailure: boolean): Promise<ApiResponse> {
   const budget = new BatchBudget(batchReplyBytes, batchRequestCost, subs.length);
   const results: string[] = [];
   for (const sub of subs) {
-    let r: ApiResponse | null = null;
-    if (budget.open) {
-      r = await c.dispatchSub(sub);
-      const element = subResponseText(r);
-      if (budget.take(element)) results.push(element);
-      else r = null;
-    }
-    if (r === null) {
-      r = overBudgetResponse(batchReplyBytes);
-      const element = subResponseText(r);
+    const r = budget.open ? await c.dispatchSub(sub) : null;
+    let element = r === null ? '' : subResponseText(r);
+    let status = r === null ? 0 : r.status;
+    if (r === null || !budget.take(element)) {
+      // See batch-budget.ts: a read (or anything not run) is a 429; a write done keeps its status.
+      const stand = r === null || sub.method === 'GET' ? overBudgetResponse(batchReplyBytes) : carriedOutResponse(r.status, batchReplyBytes);
+      element = subResponseText(stand);
+      status = stand.status;
       budget.fill(element);
-      results.push(element);
     }
-    if (stopOnFailure && (r.status < 200 || r.status > 299)) break;
+    results.push(element);
+    if (stopOnFailure && (status < 200 || status > 299)) break;
   }
   return jsonText(`[${results.join(',')}]`);
 }
