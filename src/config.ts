@@ -33,8 +33,13 @@ export interface Config {
   rateLimitInterval: number;
   /** Largest HTTP request body accepted, in bytes. */
   maxBodyBytes: number;
-  /** Most sub-requests one /batch or /sequence may carry. */
+  // Batch budget (api/batch-budget.ts): what one /batch or /sequence may cost.
+  /** Most sub-requests one /batch or /sequence may carry; 0 = no count limit (the budget bounds them). */
   maxBatchRequests: number;
+  /** Largest /batch or /sequence reply, in bytes; sub-requests past it answer 429 in their slot. */
+  batchReplyBytes: number;
+  /** Bytes of batchReplyBytes each sub-request counts at the least (its reply's size when larger). */
+  batchRequestCost: number;
   /** Largest onion request body (framed ciphertext) accepted, in bytes. */
   maxOnionBodyBytes: number;
   /** Largest message `data` (decoded, padded) accepted, in bytes. */
@@ -149,7 +154,9 @@ export const OPTIONS: readonly Option[] = [
   opt('rateLimitPosts', 'int', 5, 'Posts allowed per user per room within rateLimitInterval (0 = no limit; room and global admins are exempt). Per room: `sogs --rooms TOKEN --room-rate-limit POSTS/SECONDS`.', 'rooms.rate_limit_posts'),
   opt('rateLimitInterval', 'float', 16, 'Post rate-limit window in seconds.', 'rooms.rate_limit_interval'),
   opt('maxBodyBytes', 'int', 14_000_000, 'Largest HTTP request body of any route (bytes); larger bodies get 413 before they are read. Must hold a filesMaxSize file base64-encoded (4/3 of it plus 64 KiB: /batch and legacy uploads) and maxOnionBodyBytes; a smaller value (older configs) is raised to that with a warning at start. Each route has its own smaller limit (see "Under attack / limits").', 'net.max_body_bytes'),
-  opt('maxBatchRequests', 'int', 200, 'Most sub-requests in one /batch or /sequence; more is a 400.', 'net.max_batch_requests'),
+  opt('maxBatchRequests', 'int', 0, 'Most sub-requests in one /batch or /sequence, more is a 400; 0 = no count limit (the default: batchReplyBytes and batchRequestCost bound a batch, so a client polling every room of the server in one batch always fits).', 'net.max_batch_requests'),
+  opt('batchReplyBytes', 'int', 10_485_760, 'Batch budget: the largest reply of one /batch or /sequence (direct or in an onion request), in bytes. Once a reply does not fit, the rest are not run and answer 429 in their own slots (as does a read whose reply did not fit), and a client asks for them again in its next request; a write whose reply did not fit keeps its status with a short text body in place of the reply. A poll of every room is far smaller; download large files with a direct request.', 'net.batch_reply_bytes'),
+  opt('batchRequestCost', 'int', 512, 'Batch budget: bytes of batchReplyBytes each sub-request counts at the least (its reply\'s size when larger), so a batch may carry at most batchReplyBytes / (batchRequestCost + 1) sub-requests (default 20,440: a poll of 10,000 rooms); more is a 413. At least 256.', 'net.batch_request_cost'),
   opt('maxOnionBodyBytes', 'int', 10_551_296, 'Largest onion request body (/oxen/v4/lsrpc, v3) accepted (bytes); larger ones get 413 before they are read. The default is what service nodes relay (10 MiB) plus 64 KiB of envelope, so a filesMaxSize upload in its onion envelope gets through and a larger file gets its 413 inside the encrypted reply.', 'net.max_onion_body_bytes'),
   opt('maxMessageBytes', 'int', 1_000_000, 'Largest message `data` accepted after base64 decoding (bytes); larger posts get 413.', 'messages.max_size'),
   opt('filesMaxSize', 'int', 10_000_000, 'Largest file upload accepted (bytes); larger uploads get 413.', 'files.max_size'),
@@ -195,6 +202,9 @@ export const OPTIONS: readonly Option[] = [
   opt('newAccountInterval', 'float', 60, 'Anti-raid: the window in seconds for newAccountPosts.', 'users.new_account_interval'),
   opt('raidAccountAge', 'float', 60, 'Anti-raid: while a room is in raid mode (`sogs --rooms TOKEN --raid-mode on`), accounts first seen less than this many minutes before raid mode began, or later, may not post there.', 'rooms.raid_account_age'),
 ];
+
+/** An over-budget sub-request's 429 element (some 220 bytes) must fit the share of the batch budget its slot reserves. */
+export const MIN_BATCH_REQUEST_COST = 256;
 
 export function defaultConfig(): Config {
   const c = {} as Record<string, unknown>;
@@ -337,7 +347,7 @@ export function validate(c: Config): string[] {
   if (c.fileStore === 'database' && sqlitePath(c) !== null) throw new ConfigError('fileStore = database needs a PostgreSQL dbUrl');
   if (!(c.dbPoolSize >= 1 && c.dbPoolSize <= 1000)) throw new ConfigError('dbPoolSize must be between 1 and 1000');
   if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
-  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxBatchRequests', 'maxOnionBodyBytes', 'maxDmBytes', 'maxJsonBodyBytes', 'bodyBudgetBytes', 'headersTimeoutMs', 'bodyStallMs'] as const) {
+  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxOnionBodyBytes', 'maxDmBytes', 'maxJsonBodyBytes', 'bodyBudgetBytes', 'headersTimeoutMs', 'bodyStallMs'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
   for (const k of ['maxConnections', 'maxInFlight', 'shedEventLoopDelayMs', 'shedRetryAfter', 'requestTimeoutMs', 'bodyMinBytesPerSecond', 'keepAliveTimeoutMs', 'logErrorsPerMinute'] as const) {
@@ -351,6 +361,9 @@ export function validate(c: Config): string[] {
     warnings.push(`maxBodyBytes ${c.maxBodyBytes} cannot hold a filesMaxSize file base64-encoded in /batch plus 64 KiB, or maxOnionBodyBytes; using ${need}`);
     c.maxBodyBytes = need;
   }
+  if (!(c.maxBatchRequests >= 0)) throw new ConfigError('maxBatchRequests must not be negative (0 = no count limit)');
+  if (!(c.batchRequestCost >= MIN_BATCH_REQUEST_COST)) throw new ConfigError(`batchRequestCost must be at least ${MIN_BATCH_REQUEST_COST} bytes`);
+  if (!(c.batchReplyBytes >= 2 * c.batchRequestCost)) throw new ConfigError('batchReplyBytes must be at least twice batchRequestCost');
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
   if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);

@@ -118,6 +118,20 @@ describe('adding and removing', () => {
     assert.equal(await seq(), before);
   });
 
+  it('rejects a reaction holding NUL with 400 on every store (PostgreSQL text cannot hold it; found by the fuzzer)', async () => {
+    const m = await post(alice);
+    const before = await seq();
+    for (const r of ['\0', 'a\0b']) {
+      const res = await react(bob, 'main', m.id, r);
+      assert.equal(res.status, 400, r);
+      assert.match(res.text(), /must not contain NUL/);
+      assert.equal((await unreact(bob, 'main', m.id, r)).status, 400);
+      assert.equal((await reactors(anon, 'main', m.id, r)).status, 400);
+    }
+    assert.equal((await mod.delete(`/room/main/reactions/${m.id}/%00`)).status, 400);
+    assert.equal(await seq(), before);
+  });
+
   it('404s for missing, deleted, whispered and other-room messages; 401 anonymous; 403 without read', async () => {
     const m = await post(alice);
     assert.equal((await react(anon, 'main', m.id, '👍')).status, 401);

@@ -73,6 +73,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   unsupported: 412,
   'too-large': 413,
+  'unsupported-media-type': 415,
   'too-early': 425,
   'rate-limited': 429,
 };

@@ -57,13 +57,16 @@ export function blindingFactor(serverPk: Buffer): Buffer {
   return Buffer.from(k);
 }
 
-/** n·P without clamping; throws on small-order/invalid points (as PySOGS does). */
+/** A key that is not a usable Ed25519 point: callers holding untrusted ids turn it into a 400. */
+export class InvalidPointError extends Error {}
+
+/** n·P without clamping; throws InvalidPointError on small-order/invalid points (as PySOGS does). */
 export function scalarMultNoClamp(n: Buffer, point: Buffer): Buffer {
   const out = Buffer.alloc(32);
   try {
     sodium.crypto_scalarmult_ed25519_noclamp(out, n, point);
   } catch {
-    throw new Error('invalid Ed25519 point for scalar multiplication');
+    throw new InvalidPointError('invalid Ed25519 point for scalar multiplication');
   }
   return out;
 }

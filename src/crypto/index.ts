@@ -2,6 +2,7 @@ export * from './base64';
 export * from './hash';
 export * from './hex';
 export * from './hex-or-base64';
+export * from './json';
 export * from './ids';
 export * from './keys';
 export * from './sign';

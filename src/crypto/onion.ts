@@ -4,6 +4,7 @@ import { decodeBase64Strict } from './base64';
 import { blake2b, hmacSha256 } from './hash';
 import { decodeHex } from './hex';
 import { x25519PublicKey, x25519SharedSecret } from './keys';
+import { parseJson } from './json';
 
 export { bencodeList, bdecodeList } from './bencode';
 
@@ -158,7 +159,7 @@ export function parseOnionRequest(body: Buffer): ParsedOnionRequest | null {
   if (!frame) return null;
   let meta: unknown;
   try {
-    meta = JSON.parse(frame.meta.toString('utf8'));
+    meta = parseJson(frame.meta);
   } catch {
     return null;
   }

@@ -10,6 +10,8 @@ export type ErrorKind =
   | 'rate-limited'
   | 'too-early'
   | 'unsupported'
+  /** 415: a body declared as something other than what the endpoint reads (a form where JSON is due). */
+  | 'unsupported-media-type'
   /** 406: a referenced resource is unusable here (e.g. a room image that is not a file of the room). */
   | 'not-acceptable';
 

@@ -10,10 +10,14 @@ import type { Services } from './services';
 
 export const MAX_REACTION_CODEPOINTS = 12;
 
-/** 1-12 Unicode code points (not bytes, not grapheme clusters). */
+/**
+ * 1-12 Unicode code points (not bytes, not grapheme clusters), without NUL: PostgreSQL text cannot
+ * hold U+0000 (the insert failed with a 500 there), and both stores must answer alike.
+ */
 export function validateReaction(reaction: string): string {
   const n = [...reaction].length;
   if (n < 1 || n > MAX_REACTION_CODEPOINTS) throw badRequest(`a reaction must be 1-${MAX_REACTION_CODEPOINTS} code points, got ${n}`);
+  if (reaction.includes('\0')) throw badRequest('a reaction must not contain NUL (U+0000)');
   return reaction;
 }
 

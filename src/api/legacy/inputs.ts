@@ -8,6 +8,7 @@ import { requirePermission } from '../../domain/messages';
 import { ROOM_TOKEN_RE } from '../../domain/rooms';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
 import type { Room } from '../../store/types';
+import { untrustedJson } from '../parse';
 import { json, statusOf } from '../respond';
 import type { Ctx, Handler } from '../router';
 import type { ApiResponse } from '../types';
@@ -46,12 +47,7 @@ export async function knownRoom(c: Ctx, token: string): Promise<Room> {
 }
 
 export function body(c: Ctx): Obj {
-  let v: unknown;
-  try {
-    v = JSON.parse(c.req.body.toString('utf8'));
-  } catch {
-    throw badRequest('body must be JSON');
-  }
+  const v = untrustedJson(c.req.body, 'body');
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest('body must be a JSON object');
   return v as Obj;
 }

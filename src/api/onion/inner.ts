@@ -1,5 +1,6 @@
 // Pieces shared by the v3 and v4 inner-request parsers: turning a client-supplied endpoint and
 // header object into the ApiRequest the router dispatches.
+import { parseJson } from '../../crypto/json';
 import { decodePath, splitTarget } from '../paths';
 
 /** `endpoint` split at the first '?', the path percent-decoded; null when the escapes are bad. */
@@ -34,11 +35,11 @@ export function lowerCaseHeaders(v: unknown): Record<string, string> | null {
   return out;
 }
 
-/** Parses a JSON object, or null for anything else (bad UTF-8 becomes U+FFFD and then bad JSON). */
+/** Parses a JSON object, or null for anything else (bad UTF-8 becomes U+FFFD and then bad JSON; too deep). */
 export function parseJsonObject(b: Buffer): Record<string, unknown> | null {
   let v: unknown;
   try {
-    v = JSON.parse(b.toString('utf8'));
+    v = parseJson(b);
   } catch {
     return null;
   }

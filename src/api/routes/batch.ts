@@ -1,8 +1,10 @@
 // POST /batch and POST /sequence (api.md §4.1): sub-requests run in order through the same router,
-// inheriting the outer request's user. Every element is validated before any of them runs.
+// inheriting the outer request's user. Every element is validated before any of them runs; the
+// reply is held to a budget (api/batch-budget.ts).
 import { decodeBase64Strict } from '../../crypto/base64';
 import { badRequest } from '../../domain/errors';
 import { decodePath, splitTarget } from '../paths';
+import { BatchBudget, carriedOutResponse, overBudgetResponse } from '../batch-budget';
 import { jsonBody } from '../parse';
 import { CT_JSON, CT_OCTET, bodyOf, headersJson, jsonText, jsonTextOf } from '../respond';
 import type { Ctx, Router } from '../router';
@@ -22,7 +24,7 @@ function invalid(i: number, why: string): Error {
 export function parseSubRequests(c: Ctx): ApiRequest[] {
   const list = jsonBody(c.req);
   if (!Array.isArray(list)) throw badRequest('Invalid batch request: body must be a JSON array');
-  if (list.length > c.s.config.maxBatchRequests) {
+  if (c.s.config.maxBatchRequests > 0 && list.length > c.s.config.maxBatchRequests) {
     throw badRequest(`Invalid batch request: ${list.length} sub-requests; the limit is ${c.s.config.maxBatchRequests}`);
   }
   return list.map((e: unknown, i) => {
@@ -92,11 +94,22 @@ export function subResponseText(r: ApiResponse): string {
 
 async function run(c: Ctx, stopOnFailure: boolean): Promise<ApiResponse> {
   const subs = parseSubRequests(c);
+  const { batchReplyBytes, batchRequestCost } = c.s.config;
+  const budget = new BatchBudget(batchReplyBytes, batchRequestCost, subs.length);
   const results: string[] = [];
   for (const sub of subs) {
-    const r = await c.dispatchSub(sub);
-    results.push(subResponseText(r));
-    if (stopOnFailure && (r.status < 200 || r.status > 299)) break;
+    const r = budget.open ? await c.dispatchSub(sub) : null;
+    let element = r === null ? '' : subResponseText(r);
+    let status = r === null ? 0 : r.status;
+    if (r === null || !budget.take(element)) {
+      // See batch-budget.ts: a read (or anything not run) is a 429; a write done keeps its status.
+      const stand = r === null || sub.method === 'GET' ? overBudgetResponse(batchReplyBytes) : carriedOutResponse(r.status, batchReplyBytes);
+      element = subResponseText(stand);
+      status = stand.status;
+      budget.fill(element);
+    }
+    results.push(element);
+    if (stopOnFailure && (status < 200 || status > 299)) break;
   }
   return jsonText(`[${results.join(',')}]`);
 }
