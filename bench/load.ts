@@ -30,12 +30,12 @@ export interface LoadResult {
   generatorUsPerRequest: number;
 }
 
-interface Wire {
+export interface Wire {
   bytes: Buffer;
   check?: Prepared['check'];
 }
 
-function serialise(base: URL, p: Prepared): Wire {
+export function serialise(base: URL, p: Prepared): Wire {
   const lines = [`${p.method} ${p.path} HTTP/1.1`, `host: ${base.host}`, 'connection: keep-alive'];
   for (const [k, v] of Object.entries(p.headers)) lines.push(`${k}: ${v}`);
   lines.push(`content-length: ${p.body?.length ?? 0}`);

@@ -1,20 +1,22 @@
 // `npm run bench`: runs the benchmark scenarios against the real server in its own process and
 // prints requests/s, latency percentiles, server CPU and peak memory. Not a test: numbers vary
-// by machine. Options: --quick (smaller runs), --only since|desktop, --workers N[,M],
+// by machine. Options: --quick (smaller runs), --only since|desktop|attack, --workers N[,M],
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
 // postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
 // --write-rate N (posts per second by the desktop scenario's writers, default 2),
-// --profile DIR (V8 CPU profiles of the server processes, written when they stop). The desktop
-// scenario first runs its polls against a ceiling server that does only their cryptography.
+// --profile DIR (V8 CPU profiles of the server processes, written when they stop), --rss-cap MiB
+// (the attack scenario kills a server whose memory passes it, default 4096). The desktop
+// scenario first runs its polls against a ceiling server that does only their cryptography;
+// the attack scenario (bench/attack.ts) measures the server under hostile load against targets.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
+import { attackScenario } from './attack';
 import { measureCryptoFloor } from './crypto-floor';
 import { fixedRate, percentile, saturate, type LoadResult, type Prepared } from './load';
-import { makeClients, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
-import type { SogsClient } from '../client';
+import { makeClients, currentRooms, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
 import { CEILING_BIN, startServerProcess, type ServerProcess } from './server-process';
 import { buildData, type BenchData } from './setup';
 
@@ -25,16 +27,19 @@ interface Args {
   stores: string[];
   /** Posts per second, in all, by the writers of the desktop poll scenario. */
   writeRate: number;
+  /** The attack scenario's safety cap on the server's memory, in MiB. */
+  rssCapMiB: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2 };
+  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') a.quick = true;
     else if (argv[i] === '--only') a.only = argv[++i] ?? null;
     else if (argv[i] === '--workers') a.workers = (argv[++i] ?? '1').split(',').map(Number);
     else if (argv[i] === '--stores') a.stores = (argv[++i] ?? 'sqlite').split(',');
     else if (argv[i] === '--write-rate') a.writeRate = Number(argv[++i] ?? 2);
+    else if (argv[i] === '--rss-cap') a.rssCapMiB = Number(argv[++i] ?? 4096);
     else if (argv[i] === '--profile') process.env['SOGS_BENCH_PROFILE_DIR'] = argv[++i] ?? 'profiles';
   }
   return a;
@@ -146,13 +151,6 @@ async function desktopScenario(args: Args): Promise<void> {
   }
 }
 
-/** The rooms' sequence numbers now, as a client that just polled knows them. */
-async function currentRooms(c: SogsClient, rooms: BenchData['rooms']): Promise<BenchData['rooms']> {
-  return Promise.all(
-    rooms.map(async (r) => ({ ...r, seqno: (await c.get(`/room/${r.token}`)).json<{ message_sequence: number }>().message_sequence })),
-  );
-}
-
 /** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
 async function copyToPostgres(data: BenchData): Promise<{ url: string; drop(): Promise<void> }> {
   const base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -260,6 +258,7 @@ async function main(): Promise<void> {
   );
   if (!args.only || args.only === 'since') await sinceScenario(args);
   if (!args.only || args.only === 'desktop') await desktopScenario(args);
+  if (!args.only || args.only === 'attack') await attackScenario({ quick: args.quick, rssCapMiB: args.rssCapMiB, port: () => nextPort++ });
 }
 
 main().catch((e) => {

@@ -11,6 +11,12 @@ export interface ServerProcess {
   cpuSeconds(): number;
   /** Peak resident memory in MiB, summed over the server's processes. */
   peakRssMiB(): number;
+  /** Resident memory now (VmRSS) and the peak so far (VmHWM), in MiB, summed over its processes. */
+  memory(): { rssMiB: number; hwmMiB: number };
+  /** Whether the server's main process has exited (or was killed). */
+  exited(): boolean;
+  /** SIGKILL at once (the attack scenario's safety stop); stop() afterwards returns at once. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -40,14 +46,16 @@ function cpuOf(pid: number): number {
   }
 }
 
-function hwmOf(pid: number): number {
+function statusOf(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
     return 0;
   }
 }
+
+const hwmOf = (pid: number): number => statusOf(pid, 'VmHWM');
 
 export async function startServerProcess(dataDir: string, port: number, extra: string[] = [], bin = BIN): Promise<ServerProcess> {
   // `npm run bench -- --profile DIR`: V8 CPU profiles of the server process(es), for DevTools.
@@ -83,8 +91,24 @@ export async function startServerProcess(dataDir: string, port: number, extra: s
       sample();
       return [...peak.values()].reduce((a, b) => a + b, 0);
     },
+    memory: () => {
+      const all = pids(child.pid!);
+      return { rssMiB: all.reduce((a, p) => a + statusOf(p, 'VmRSS'), 0), hwmMiB: all.reduce((a, p) => a + hwmOf(p), 0) };
+    },
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    kill: () => {
+      clearInterval(timer);
+      for (const p of pids(child.pid!).reverse()) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
     stop: async () => {
       clearInterval(timer);
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
