@@ -26,6 +26,10 @@ export interface LoadResult {
   seconds: number;
   perSecond: number;
   latenciesMs: number[];
+  /** Fixed rate only: when each request of latenciesMs was sent, in ms from the start of the run. */
+  sentAtMs?: number[];
+  /** Fixed rate only: connections opened (at most MAX_FIXED_RATE_CONNECTIONS, plus replacements). */
+  connections?: number;
   /** CPU time the load generator itself used, per request, in microseconds. */
   generatorUsPerRequest: number;
 }
@@ -166,6 +170,7 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   const all: Connection[] = [];
   const waiting: { w: Wire; due: number }[] = [];
   const latencies: number[] = [];
+  const sentAt: number[] = [];
   let failures = 0;
   const interval = 1000 / perSecond;
   const inflight: Promise<void>[] = [];
@@ -185,11 +190,13 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
         (r) => {
           if (failed(w, r)) failures++;
           latencies.push(performance.now() - from);
+          sentAt.push(from - start);
           release(c);
         },
         () => {
           failures++;
           latencies.push(performance.now() - from);
+          sentAt.push(from - start);
           if (waiting.length === 0) return;
           // The connection is gone: a new one takes its place for the requests waiting for one
           // (which fail in turn if the server is gone).
@@ -218,7 +225,14 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   for (const c of all) c.close();
-  return result(wires.length, failures, seconds, latencies, cpu);
+  return { ...result(wires.length, failures, seconds, latencies, cpu), sentAtMs: sentAt, connections: all.length };
+}
+
+/** The p50 of the requests sent in each second of a fixed-rate run: a queue growing shows as a rise. */
+export function p50BySecond(r: LoadResult): number[] {
+  const bins: number[][] = [];
+  r.sentAtMs?.forEach((t, i) => (bins[Math.floor(t / 1000)] ??= []).push(r.latenciesMs[i]!));
+  return Array.from(bins, (b) => percentile(b ?? [], 50));
 }
 
 export function percentile(values: number[], p: number): number {

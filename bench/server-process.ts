@@ -9,6 +9,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** CPU seconds (user + system) used so far by the server and its workers. */
   cpuSeconds(): number;
+  /** Seconds on a CPU and waiting for one so far, summed over the main threads of its processes. */
+  mainThreads(): { run: number; wait: number };
   /** Peak resident memory in MiB, summed over the server's processes. */
   peakRssMiB(): number;
   /** Resident memory now (VmRSS) and the peak so far (VmHWM), in MiB, summed over its processes. */
@@ -36,7 +38,21 @@ function pids(root: number): number[] {
   return out;
 }
 
-function cpuOf(pid: number): number {
+/**
+ * Seconds a thread has spent on a CPU and waiting in the run queue for one (/proc schedstat):
+ * the wait is the time it was ready to run but the machine's cores were busy with others.
+ */
+export function schedOf(pid: number, tid = pid): { run: number; wait: number } {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { run: run! / 1e9, wait: wait! / 1e9 };
+  } catch {
+    return { run: 0, wait: 0 };
+  }
+}
+
+/** CPU seconds (user + system) a process has used, 0 once it is gone. */
+export function cpuOf(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -87,6 +103,8 @@ export async function startServerProcess(dataDir: string, port: number, extra: s
     url: `http://127.0.0.1:${port}`,
     child,
     cpuSeconds: () => pids(child.pid!).reduce((a, p) => a + cpuOf(p), 0),
+    mainThreads: () =>
+      pids(child.pid!).map((p) => schedOf(p)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 }),
     peakRssMiB: () => {
       sample();
       return [...peak.values()].reduce((a, b) => a + b, 0);
