@@ -80,25 +80,33 @@ export class RawConnection {
     p?.({ status: r.status, bytes: r.length, start: Buffer.concat(r.start).toString('utf8', 0, Math.min(KEEP, r.length)), close: r.close });
   }
 
-  /** Sends bytes (a whole request, or the head of one whose body follows) and awaits the reply. */
-  async request(bytes: Buffer, timeoutMs: number): Promise<Reply> {
-    await this.connected;
+  /**
+   * Sends bytes (a whole request, or the head of one whose body follows) and awaits the reply.
+   * The timeout counts from the call, so a connection the server is slow to accept counts too.
+   */
+  request(bytes: Buffer, timeoutMs: number): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      if (this.closed) {
-        reject(this.closed);
-        return;
-      }
       const timer = setTimeout(() => {
         this.pending = null;
         this.socket.destroy();
         reject(new TimeoutError());
       }, timeoutMs);
-      this.pending = (r) => {
+      const fail = (e: Error): void => {
         clearTimeout(timer);
-        if (r instanceof Error) reject(r);
-        else resolve(r);
+        reject(e);
       };
-      if (bytes.length > 0) this.socket.write(bytes);
+      this.connected.then(() => {
+        if (this.closed) {
+          fail(this.closed);
+          return;
+        }
+        this.pending = (r) => {
+          clearTimeout(timer);
+          if (r instanceof Error) reject(r);
+          else resolve(r);
+        };
+        if (bytes.length > 0) this.socket.write(bytes);
+      }, fail);
     });
   }
 
@@ -220,13 +228,15 @@ export interface OpenLoopResult {
   outcomes: Outcomes;
   /** Latency of the replies that passed `admitted` (from the send). */
   admittedMs: number[];
+  /** Requests sent but neither answered nor failed nor timed out when the run ended. */
+  unfinished: number;
 }
 
 /**
  * Open loop over a fixed pool of `connections` keep-alive connections: request i is due at
  * i / perSecond; it goes out on a free connection, or waits for one. A request unanswered after
- * `timeoutMs` counts as a timeout and its connection is replaced. After the last is due, the
- * run waits at most `timeoutMs` more; requests still waiting for a connection then were never sent.
+ * `timeoutMs` counts as a timeout and its connection is replaced. Requests still waiting for a
+ * connection when the last is due are never sent; the run then waits for those in flight.
  */
 export async function openLoop(
   url: string,
@@ -298,9 +308,12 @@ export async function openLoop(
     }
     await new Promise((r) => setTimeout(r, 2));
   }
-  const end = performance.now() + timeoutMs;
-  while ((inflight > 0 || queue.length > 0) && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+  // Requests still waiting for a connection once the last is due are never sent: sending them
+  // later would keep offering load after the run's window. Those in flight answer or time out.
+  queue.length = 0;
+  const end = performance.now() + timeoutMs + 1000;
+  while (inflight > 0 && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - start) / 1000;
   for (const c of all) c.close();
-  return { offered: wires.length, sent, seconds, outcomes: out, admittedMs };
+  return { offered: wires.length, sent, seconds, outcomes: out, admittedMs, unfinished: inflight };
 }

@@ -6,7 +6,8 @@
 // --write-rate N (posts per second by the desktop scenario's writers, default 2), --fixed-rate N
 // (polls per second of its fixed-rate phase, default 1000),
 // --profile DIR (V8 CPU profiles of the server processes, written when they stop), --rss-cap MiB
-// (the attack scenario kills a server whose memory passes it, default 4096). The desktop
+// (the attack scenario kills a server whose memory passes it, default 4096), --parts abc (which
+// of the attack scenario's parts run). The desktop
 // scenario first runs its polls against a ceiling server that does only their cryptography;
 // the attack scenario (bench/attack.ts) measures the server under hostile load against targets.
 import fs from 'node:fs';
@@ -32,10 +33,12 @@ interface Args {
   rssCapMiB: number;
   /** Polls per second of the desktop scenario's fixed-rate phase. */
   fixedRate: number;
+  /** The attack scenario's parts to run (letters a, b, c). */
+  attackParts: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000 };
+  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000, attackParts: 'abc' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') a.quick = true;
     else if (argv[i] === '--only') a.only = argv[++i] ?? null;
@@ -43,6 +46,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--stores') a.stores = (argv[++i] ?? 'sqlite').split(',');
     else if (argv[i] === '--write-rate') a.writeRate = Number(argv[++i] ?? 2);
     else if (argv[i] === '--fixed-rate') a.fixedRate = Number(argv[++i] ?? 1000);
+    else if (argv[i] === '--parts') a.attackParts = argv[++i] ?? 'abc';
     else if (argv[i] === '--rss-cap') a.rssCapMiB = Number(argv[++i] ?? 4096);
     else if (argv[i] === '--profile') process.env['SOGS_BENCH_PROFILE_DIR'] = argv[++i] ?? 'profiles';
   }
@@ -327,7 +331,7 @@ async function main(): Promise<void> {
   );
   if (!args.only || args.only === 'since') await sinceScenario(args);
   if (!args.only || args.only === 'desktop') await desktopScenario(args);
-  if (!args.only || args.only === 'attack') await attackScenario({ quick: args.quick, rssCapMiB: args.rssCapMiB, port: () => nextPort++ });
+  if (!args.only || args.only === 'attack') await attackScenario({ quick: args.quick, parts: args.attackParts, rssCapMiB: args.rssCapMiB, port: () => nextPort++ });
 }
 
 main().catch((e) => {
