@@ -162,7 +162,12 @@ export async function saturate(url: string, requests: Prepared[], concurrency: n
  */
 const MAX_FIXED_RATE_CONNECTIONS = 256;
 
-export async function fixedRate(url: string, requests: Prepared[], perSecond: number): Promise<LoadResult> {
+/**
+ * Open loop at `perSecond`, sent `burst` at a time (every burst / perSecond seconds): with bursts,
+ * requests reach the server together, as they do from many clients behind one onion path, and
+ * more of them share each turn of its event loop.
+ */
+export async function fixedRate(url: string, requests: Prepared[], perSecond: number, burst = 1): Promise<LoadResult> {
   const base = new URL(url);
   const wires = requests.map((p) => serialise(base, p));
   // Idle connections are reused; a new one opens only when every open one is busy.
@@ -208,7 +213,7 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < wires.length; i++) {
-    const due = start + i * interval;
+    const due = start + Math.floor(i / burst) * burst * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const w = wires[i]!;

@@ -4,7 +4,7 @@
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
 // postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
 // --write-rate N (posts per second by the desktop scenario's writers, default 2), --fixed-rate N
-// (polls per second of its fixed-rate phase, default 1000),
+// (polls per second of its fixed-rate phase, default 1000), --fixed-burst N (sent N at a time),
 // --profile DIR (V8 CPU profiles of the server processes, written when they stop), --rss-cap MiB
 // (the attack scenario kills a server whose memory passes it, default 4096), --parts abc (which
 // of the attack scenario's parts run). The desktop
@@ -31,14 +31,15 @@ interface Args {
   writeRate: number;
   /** The attack scenario's safety cap on the server's memory, in MiB. */
   rssCapMiB: number;
-  /** Polls per second of the desktop scenario's fixed-rate phase. */
+  /** Polls per second of the desktop scenario's fixed-rate phase, and how many are sent at once. */
   fixedRate: number;
+  fixedBurst: number;
   /** The attack scenario's parts to run (letters a, b, c). */
   attackParts: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000, attackParts: 'abc' };
+  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000, fixedBurst: 1, attackParts: 'abc' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') a.quick = true;
     else if (argv[i] === '--only') a.only = argv[++i] ?? null;
@@ -46,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--stores') a.stores = (argv[++i] ?? 'sqlite').split(',');
     else if (argv[i] === '--write-rate') a.writeRate = Number(argv[++i] ?? 2);
     else if (argv[i] === '--fixed-rate') a.fixedRate = Number(argv[++i] ?? 1000);
+    else if (argv[i] === '--fixed-burst') a.fixedBurst = Number(argv[++i] ?? 1);
     else if (argv[i] === '--parts') a.attackParts = argv[++i] ?? 'abc';
     else if (argv[i] === '--rss-cap') a.rssCapMiB = Number(argv[++i] ?? 4096);
     else if (argv[i] === '--profile') process.env['SOGS_BENCH_PROFILE_DIR'] = argv[++i] ?? 'profiles';
@@ -274,11 +276,11 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
     rooms = await currentRooms(clients[0]!, data.rooms);
     const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
     const at2 = await schedNow(server, db);
-    const fixed = await measured(server, () => fixedRate(server.url, rate, args.fixedRate));
+    const fixed = await measured(server, () => fixedRate(server.url, rate, args.fixedRate, args.fixedBurst));
     const at3 = await schedNow(server, db);
     const posted = await stopWriters();
     report(`${label}, saturation (64 conns)`, r, cpu);
-    report(`${label}, fixed ${fmt(args.fixedRate)} polls/s`, fixed.r, fixed.cpu);
+    report(`${label}, fixed ${fmt(args.fixedRate)} polls/s${args.fixedBurst > 1 ? ` x${args.fixedBurst}` : ''}`, fixed.r, fixed.cpu);
     if (fixed.r.perSecond < 0.95 * args.fixedRate) console.log(`  (the fixed rate was not reached: ${fmt(fixed.r.perSecond)} polls/s; latencies include queueing)`);
     // A p50 that rises second by second is a queue growing: the rate offered is above what the
     // server (with the generator and the database beside it) serves at that moment.
@@ -288,8 +290,8 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
     const starved = Math.max(starvation(at0, at1), starvation(at2, at3));
     if (starved > 0.2) {
       console.log(
-        `  !! the server's main thread waited for a CPU ${fmt(100 * starved)}% of a phase: other processes on this machine took its cores, ` +
-          'so these figures measure the machine, not the server (run again when it is quiet)',
+        `  !! the server's main thread waited for a CPU ${fmt(100 * starved)}% of a phase: other processes took its cores (the database's ` +
+          "backends and the generator, above, or others on this machine), so these figures are not the server's alone",
       );
     }
     const cores = Math.min(workers, os.availableParallelism());
