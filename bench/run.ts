@@ -7,9 +7,9 @@
 // (polls per second of its fixed-rate phase, default 1000), --fixed-burst N (sent N at a time),
 // --profile DIR (V8 CPU profiles of the server processes, written when they stop), --rss-cap MiB
 // (the attack scenario kills a server whose memory passes it, default 4096), --parts abc (which
-// of the attack scenario's parts run). The desktop
-// scenario first runs its polls against a ceiling server that does only their cryptography;
-// the attack scenario (bench/attack.ts) measures the server under hostile load against targets.
+// of the attack scenario's parts run). The desktop scenario first runs its polls against a
+// ceiling server that does only their cryptography; the attack scenario (bench/attack.ts)
+// measures the server under hostile load against targets.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -161,7 +161,6 @@ async function desktopScenario(args: Args): Promise<void> {
   }
 }
 
-/** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
 interface BenchDb {
   url: string;
   /** Seconds on a CPU and waiting for one so far, of the database backends serving the server (on this machine). */
@@ -169,12 +168,13 @@ interface BenchDb {
   drop(): Promise<void>;
 }
 
+/** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
 async function copyToPostgres(data: BenchData): Promise<BenchDb> {
   const base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `bench_${process.pid}`;
   const u = new URL(base);
   u.searchParams.set('schema', schema);
-  // Names the server's connections, so that their CPU can be told from other clients' (dbCpu).
+  // Names the server's connections, so that their CPU can be told from other clients' (cpu()).
   u.searchParams.set('application_name', schema);
   const url = u.toString();
   await replaceWithSqlite(url, { sqliteFile: path.join(data.dataDir, 'sogs.db'), key: fs.readFileSync(path.join(data.dataDir, 'key_x25519')), blobs: null });
@@ -195,7 +195,6 @@ async function copyToPostgres(data: BenchData): Promise<BenchDb> {
     },
   };
 }
-
 
 interface Sched {
   run: number;
