@@ -26,16 +26,20 @@ export interface LoadResult {
   seconds: number;
   perSecond: number;
   latenciesMs: number[];
+  /** Fixed rate only: when each request of latenciesMs was sent, in ms from the start of the run. */
+  sentAtMs?: number[];
+  /** Fixed rate only: connections opened (at most MAX_FIXED_RATE_CONNECTIONS, plus replacements). */
+  connections?: number;
   /** CPU time the load generator itself used, per request, in microseconds. */
   generatorUsPerRequest: number;
 }
 
-interface Wire {
+export interface Wire {
   bytes: Buffer;
   check?: Prepared['check'];
 }
 
-function serialise(base: URL, p: Prepared): Wire {
+export function serialise(base: URL, p: Prepared): Wire {
   const lines = [`${p.method} ${p.path} HTTP/1.1`, `host: ${base.host}`, 'connection: keep-alive'];
   for (const [k, v] of Object.entries(p.headers)) lines.push(`${k}: ${v}`);
   lines.push(`content-length: ${p.body?.length ?? 0}`);
@@ -158,7 +162,12 @@ export async function saturate(url: string, requests: Prepared[], concurrency: n
  */
 const MAX_FIXED_RATE_CONNECTIONS = 256;
 
-export async function fixedRate(url: string, requests: Prepared[], perSecond: number): Promise<LoadResult> {
+/**
+ * Open loop at `perSecond`, sent `burst` at a time (every burst / perSecond seconds): with bursts,
+ * requests reach the server together, as they do from many clients behind one onion path, and
+ * more of them share each turn of its event loop.
+ */
+export async function fixedRate(url: string, requests: Prepared[], perSecond: number, burst = 1): Promise<LoadResult> {
   const base = new URL(url);
   const wires = requests.map((p) => serialise(base, p));
   // Idle connections are reused; a new one opens only when every open one is busy.
@@ -166,6 +175,7 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   const all: Connection[] = [];
   const waiting: { w: Wire; due: number }[] = [];
   const latencies: number[] = [];
+  const sentAt: number[] = [];
   let failures = 0;
   const interval = 1000 / perSecond;
   const inflight: Promise<void>[] = [];
@@ -185,11 +195,13 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
         (r) => {
           if (failed(w, r)) failures++;
           latencies.push(performance.now() - from);
+          sentAt.push(from - start);
           release(c);
         },
         () => {
           failures++;
           latencies.push(performance.now() - from);
+          sentAt.push(from - start);
           if (waiting.length === 0) return;
           // The connection is gone: a new one takes its place for the requests waiting for one
           // (which fail in turn if the server is gone).
@@ -201,7 +213,7 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   for (let i = 0; i < wires.length; i++) {
-    const due = start + i * interval;
+    const due = start + Math.floor(i / burst) * burst * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const w = wires[i]!;
@@ -218,7 +230,14 @@ export async function fixedRate(url: string, requests: Prepared[], perSecond: nu
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
   for (const c of all) c.close();
-  return result(wires.length, failures, seconds, latencies, cpu);
+  return { ...result(wires.length, failures, seconds, latencies, cpu), sentAtMs: sentAt, connections: all.length };
+}
+
+/** The p50 of the requests sent in each second of a fixed-rate run: a queue growing shows as a rise. */
+export function p50BySecond(r: LoadResult): number[] {
+  const bins: number[][] = [];
+  r.sentAtMs?.forEach((t, i) => (bins[Math.floor(t / 1000)] ??= []).push(r.latenciesMs[i]!));
+  return Array.from(bins, (b) => percentile(b ?? [], 50));
 }
 
 export function percentile(values: number[], p: number): number {

@@ -1,21 +1,25 @@
 // `npm run bench`: runs the benchmark scenarios against the real server in its own process and
 // prints requests/s, latency percentiles, server CPU and peak memory. Not a test: numbers vary
-// by machine. Options: --quick (smaller runs), --only since|desktop, --workers N[,M],
+// by machine. Options: --quick (smaller runs), --only since|desktop|attack, --workers N[,M],
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
 // postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
-// --write-rate N (posts per second by the desktop scenario's writers, default 2),
-// --profile DIR (V8 CPU profiles of the server processes, written when they stop). The desktop
-// scenario first runs its polls against a ceiling server that does only their cryptography.
+// --write-rate N (posts per second by the desktop scenario's writers, default 2), --fixed-rate N
+// (polls per second of its fixed-rate phase, default 1000), --fixed-burst N (sent N at a time),
+// --profile DIR (V8 CPU profiles of the server processes, written when they stop), --rss-cap MiB
+// (the attack scenario kills a server whose memory passes it, default 4096), --parts abc (which
+// of the attack scenario's parts run). The desktop scenario first runs its polls against a
+// ceiling server that does only their cryptography; the attack scenario (bench/attack.ts)
+// measures the server under hostile load against targets.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
+import { attackScenario } from './attack';
 import { measureCryptoFloor } from './crypto-floor';
-import { fixedRate, percentile, saturate, type LoadResult, type Prepared } from './load';
-import { makeClients, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
-import type { SogsClient } from '../client';
-import { CEILING_BIN, startServerProcess, type ServerProcess } from './server-process';
+import { fixedRate, p50BySecond, percentile, saturate, type LoadResult, type Prepared } from './load';
+import { makeClients, currentRooms, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
+import { CEILING_BIN, schedOf, startServerProcess, type ServerProcess } from './server-process';
 import { buildData, type BenchData } from './setup';
 
 interface Args {
@@ -25,16 +29,27 @@ interface Args {
   stores: string[];
   /** Posts per second, in all, by the writers of the desktop poll scenario. */
   writeRate: number;
+  /** The attack scenario's safety cap on the server's memory, in MiB. */
+  rssCapMiB: number;
+  /** Polls per second of the desktop scenario's fixed-rate phase, and how many are sent at once. */
+  fixedRate: number;
+  fixedBurst: number;
+  /** The attack scenario's parts to run (letters a, b, c). */
+  attackParts: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2 };
+  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000, fixedBurst: 1, attackParts: 'abc' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') a.quick = true;
     else if (argv[i] === '--only') a.only = argv[++i] ?? null;
     else if (argv[i] === '--workers') a.workers = (argv[++i] ?? '1').split(',').map(Number);
     else if (argv[i] === '--stores') a.stores = (argv[++i] ?? 'sqlite').split(',');
     else if (argv[i] === '--write-rate') a.writeRate = Number(argv[++i] ?? 2);
+    else if (argv[i] === '--fixed-rate') a.fixedRate = Number(argv[++i] ?? 1000);
+    else if (argv[i] === '--fixed-burst') a.fixedBurst = Number(argv[++i] ?? 1);
+    else if (argv[i] === '--parts') a.attackParts = argv[++i] ?? 'abc';
+    else if (argv[i] === '--rss-cap') a.rssCapMiB = Number(argv[++i] ?? 4096);
     else if (argv[i] === '--profile') process.env['SOGS_BENCH_PROFILE_DIR'] = argv[++i] ?? 'profiles';
   }
   return a;
@@ -136,7 +151,7 @@ async function desktopScenario(args: Args): Promise<void> {
     for (const store of args.stores) {
       const db = store === 'postgres' ? await copyToPostgres(data) : null;
       try {
-        for (const workers of args.workers) await desktopRun(args, data, store, workers, db?.url ?? null);
+        for (const workers of args.workers) await desktopRun(args, data, store, workers, db);
       } finally {
         await db?.drop();
       }
@@ -146,23 +161,32 @@ async function desktopScenario(args: Args): Promise<void> {
   }
 }
 
-/** The rooms' sequence numbers now, as a client that just polled knows them. */
-async function currentRooms(c: SogsClient, rooms: BenchData['rooms']): Promise<BenchData['rooms']> {
-  return Promise.all(
-    rooms.map(async (r) => ({ ...r, seqno: (await c.get(`/room/${r.token}`)).json<{ message_sequence: number }>().message_sequence })),
-  );
+interface BenchDb {
+  url: string;
+  /** Seconds on a CPU and waiting for one so far, of the database backends serving the server (on this machine). */
+  cpu(): Promise<Sched>;
+  drop(): Promise<void>;
 }
 
 /** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
-async function copyToPostgres(data: BenchData): Promise<{ url: string; drop(): Promise<void> }> {
+async function copyToPostgres(data: BenchData): Promise<BenchDb> {
   const base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `bench_${process.pid}`;
   const u = new URL(base);
   u.searchParams.set('schema', schema);
+  // Names the server's connections, so that their CPU can be told from other clients' (cpu()).
+  u.searchParams.set('application_name', schema);
   const url = u.toString();
   await replaceWithSqlite(url, { sqliteFile: path.join(data.dataDir, 'sogs.db'), key: fs.readFileSync(path.join(data.dataDir, 'key_x25519')), blobs: null });
   return {
     url,
+    cpu: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      const pids = (await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [schema])).rows;
+      await c.end();
+      return pids.map((r) => schedOf(r.pid)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 });
+    },
     drop: async () => {
       const c = new pg.Client({ connectionString: base });
       await c.connect();
@@ -172,6 +196,38 @@ async function copyToPostgres(data: BenchData): Promise<{ url: string; drop(): P
   };
 }
 
+interface Sched {
+  run: number;
+  wait: number;
+}
+
+/** The server's main threads' and the database backends' time on a CPU and waiting for one, now. */
+async function schedNow(server: ServerProcess, db: BenchDb | null): Promise<{ at: number; server: Sched; gen: Sched; db: Sched | null }> {
+  return { at: performance.now(), server: server.mainThreads(), gen: schedOf(process.pid), db: db ? await db.cpu() : null };
+}
+
+/** The fraction of a phase's wall time the server's main threads were ready to run but had no CPU. */
+function starvation(a: Awaited<ReturnType<typeof schedNow>>, b: Awaited<ReturnType<typeof schedNow>>): number {
+  return (b.server.wait - a.server.wait) / ((b.at - a.at) / 1000);
+}
+
+/**
+ * Where a phase's wall time went: the server's main thread on a CPU, ready but waiting for one
+ * (the machine's cores busy with other processes), or idle (waiting for requests or the database);
+ * and the database backends' CPU and run-queue wait per poll.
+ */
+function schedReport(a: Awaited<ReturnType<typeof schedNow>>, b: Awaited<ReturnType<typeof schedNow>>, polls: number): string {
+  const wall = (b.at - a.at) / 1000;
+  const run = b.server.run - a.server.run;
+  const wait = b.server.wait - a.server.wait;
+  const pct = (x: number): string => `${fmt((100 * x) / wall, 0)}%`;
+  let out = `server main thread on CPU ${pct(run)}, waiting for a CPU ${pct(wait)}, idle ${pct(wall - run - wait)} of ${fmt(wall, 1)} s (${fmt((run * 1e6) / polls)} us on CPU per poll)`;
+  out += `; generator on CPU ${pct(b.gen.run - a.gen.run)}, waiting ${pct(b.gen.wait - a.gen.wait)}`;
+  if (a.db && b.db) {
+    out += `; database backends ${fmt(((b.db.run - a.db.run) * 1e6) / polls)} us on CPU and ${fmt(((b.db.wait - a.db.wait) * 1e6) / polls)} us waiting for one per poll`;
+  }
+  return out;
+}
 
 /**
  * The same polls against a server that does only their cryptography (bench/ceiling-server.ts):
@@ -196,9 +252,9 @@ async function ceilingRun(args: Args, data: BenchData, workers: number): Promise
   }
 }
 
-async function desktopRun(args: Args, data: BenchData, store: string, workers: number, dbUrl: string | null): Promise<void> {
+async function desktopRun(args: Args, data: BenchData, store: string, workers: number, db: BenchDb | null): Promise<void> {
   const port = nextPort++;
-  const extra = ['--workers', String(workers), '--rate-limit-posts', '0', ...(dbUrl ? ['--db-url', dbUrl] : [])];
+  const extra = ['--workers', String(workers), '--rate-limit-posts', '0', ...(db ? ['--db-url', db.url] : [])];
   const server = await startServerProcess(data.dataDir, port, extra);
   const label = `${store}, ${workers} worker(s)`;
   try {
@@ -213,14 +269,30 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
     console.log('done');
     await warmUp(server.url, warm);
     const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
+    const at0 = await schedNow(server, db);
     const { result: { r, cpu }, floorPerCore } = await withFloor(() => measured(server, () => saturate(server.url, sat, 64)));
+    const at1 = await schedNow(server, db);
     rooms = await currentRooms(clients[0]!, data.rooms);
     const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
-    const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
+    const at2 = await schedNow(server, db);
+    const fixed = await measured(server, () => fixedRate(server.url, rate, args.fixedRate, args.fixedBurst));
+    const at3 = await schedNow(server, db);
     const posted = await stopWriters();
     report(`${label}, saturation (64 conns)`, r, cpu);
-    report(`${label}, fixed 1,000 polls/s`, fixed.r, fixed.cpu);
-    if (fixed.r.perSecond < 950) console.log(`  (the fixed rate was not reached: ${fmt(fixed.r.perSecond)} polls/s; latencies include queueing)`);
+    report(`${label}, fixed ${fmt(args.fixedRate)} polls/s${args.fixedBurst > 1 ? ` x${args.fixedBurst}` : ''}`, fixed.r, fixed.cpu);
+    if (fixed.r.perSecond < 0.95 * args.fixedRate) console.log(`  (the fixed rate was not reached: ${fmt(fixed.r.perSecond)} polls/s; latencies include queueing)`);
+    // A p50 that rises second by second is a queue growing: the rate offered is above what the
+    // server (with the generator and the database beside it) serves at that moment.
+    console.log(`  fixed rate: p50 by second ${p50BySecond(fixed.r).map((x) => fmt(x, 1)).join(', ')} ms; ${fixed.r.connections} connections`);
+    console.log(`  saturation: ${schedReport(at0, at1, r.requests)}`);
+    console.log(`  fixed rate: ${schedReport(at2, at3, fixed.r.requests)}`);
+    const starved = Math.max(starvation(at0, at1), starvation(at2, at3));
+    if (starved > 0.2) {
+      console.log(
+        `  !! the server's main thread waited for a CPU ${fmt(100 * starved)}% of a phase: other processes took its cores (the database's ` +
+          "backends and the generator, above, or others on this machine), so these figures are not the server's alone",
+      );
+    }
     const cores = Math.min(workers, os.availableParallelism());
     const floor = floorPerCore * cores;
     // The generator runs on the same cores, so the fraction of the floor is also given per core
@@ -260,6 +332,7 @@ async function main(): Promise<void> {
   );
   if (!args.only || args.only === 'since') await sinceScenario(args);
   if (!args.only || args.only === 'desktop') await desktopScenario(args);
+  if (!args.only || args.only === 'attack') await attackScenario({ quick: args.quick, parts: args.attackParts, rssCapMiB: args.rssCapMiB, port: () => nextPort++ });
 }
 
 main().catch((e) => {

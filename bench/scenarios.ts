@@ -73,6 +73,13 @@ export function desktopPoll(client: SogsClient, rooms: { token: string; seqno: n
   };
 }
 
+/** The rooms' sequence numbers now, as a client that just polled knows them. */
+export async function currentRooms(c: SogsClient, rooms: BenchData['rooms']): Promise<BenchData['rooms']> {
+  return Promise.all(
+    rooms.map(async (r) => ({ ...r, seqno: (await c.get(`/room/${r.token}`)).json<{ message_sequence: number }>().message_sequence })),
+  );
+}
+
 export function randomContent(): Buffer {
   return crypto.randomBytes(80);
 }

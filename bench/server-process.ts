@@ -9,8 +9,16 @@ export interface ServerProcess {
   child: ChildProcess;
   /** CPU seconds (user + system) used so far by the server and its workers. */
   cpuSeconds(): number;
+  /** Seconds on a CPU and waiting for one so far, summed over the main threads of its processes. */
+  mainThreads(): { run: number; wait: number };
   /** Peak resident memory in MiB, summed over the server's processes. */
   peakRssMiB(): number;
+  /** Resident memory now (VmRSS) and the peak so far (VmHWM), in MiB, summed over its processes. */
+  memory(): { rssMiB: number; hwmMiB: number };
+  /** Whether the server's main process has exited (or was killed). */
+  exited(): boolean;
+  /** SIGKILL at once (the attack scenario's safety stop); stop() afterwards returns at once. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -30,7 +38,21 @@ function pids(root: number): number[] {
   return out;
 }
 
-function cpuOf(pid: number): number {
+/**
+ * Seconds a thread has spent on a CPU and waiting in the run queue for one (/proc schedstat):
+ * the wait is the time it was ready to run but the machine's cores were busy with others.
+ */
+export function schedOf(pid: number, tid = pid): { run: number; wait: number } {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { run: run! / 1e9, wait: wait! / 1e9 };
+  } catch {
+    return { run: 0, wait: 0 };
+  }
+}
+
+/** CPU seconds (user + system) a process has used, 0 once it is gone. */
+export function cpuOf(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -40,14 +62,16 @@ function cpuOf(pid: number): number {
   }
 }
 
-function hwmOf(pid: number): number {
+function statusOf(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
     return 0;
   }
 }
+
+const hwmOf = (pid: number): number => statusOf(pid, 'VmHWM');
 
 export async function startServerProcess(dataDir: string, port: number, extra: string[] = [], bin = BIN): Promise<ServerProcess> {
   // `npm run bench -- --profile DIR`: V8 CPU profiles of the server process(es), for DevTools.
@@ -79,12 +103,30 @@ export async function startServerProcess(dataDir: string, port: number, extra: s
     url: `http://127.0.0.1:${port}`,
     child,
     cpuSeconds: () => pids(child.pid!).reduce((a, p) => a + cpuOf(p), 0),
+    mainThreads: () =>
+      pids(child.pid!).map((p) => schedOf(p)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 }),
     peakRssMiB: () => {
       sample();
       return [...peak.values()].reduce((a, b) => a + b, 0);
     },
+    memory: () => {
+      const all = pids(child.pid!);
+      return { rssMiB: all.reduce((a, p) => a + statusOf(p, 'VmRSS'), 0), hwmMiB: all.reduce((a, p) => a + hwmOf(p), 0) };
+    },
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    kill: () => {
+      clearInterval(timer);
+      for (const p of pids(child.pid!).reverse()) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
     stop: async () => {
       clearInterval(timer);
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;

@@ -15,7 +15,8 @@ export interface BenchData {
   rooms: { token: string; seqno: number; infoUpdates: number }[];
 }
 
-export async function buildData(opts: { rooms: { token: string; messages: number }[]; posters?: number }): Promise<BenchData> {
+/** Each room gets `messages` posts of `bytes` bytes each (default: 60 to 259 bytes, varying). */
+export async function buildData(opts: { rooms: { token: string; messages: number; bytes?: number }[]; posters?: number }): Promise<BenchData> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sogs-bench-'));
   const config: Config = { ...defaultConfig(), dataDir, logLevel: 'silent', rateLimitPosts: 0 };
   const s = await openServices(config, { activityFlushMs: 0 });
@@ -28,7 +29,7 @@ export async function buildData(opts: { rooms: { token: string; messages: number
     const room = (await s.store.getRoom(spec.token)) ?? (await s.store.createRoom({ token: spec.token, name: `Bench ${spec.token}`, now: s.clock.now() }));
     const sig = crypto.randomBytes(64);
     for (let i = 0; i < spec.messages; i++) {
-      const content = crypto.randomBytes(60 + (i % 200));
+      const content = crypto.randomBytes(spec.bytes ?? 60 + (i % 200));
       await s.store.insertMessage({
         roomId: room.id, userId: posters[i % posters.length]!.id, data: padMessage(content), signature: sig,
         whisperTo: null, whisperMods: false, filtered: false, now: s.clock.now() - (spec.messages - i),
