@@ -49,6 +49,13 @@ interface Route {
 /** What a method and path reach, decided without the body: the route with its limits, or 404/405. */
 export type RouteMatch = { route: { pattern: string; limits: RouteLimits } } | { status: 404 | 405 };
 
+const ANONYMOUS: AuthResult = { user: null };
+
+/** The answer to a path no route serves (404) or serves with other methods (405). */
+export function routeMissResponse(status: 404 | 405): ApiResponse {
+  return status === 405 ? text(405, 'Method not allowed') : text(404, 'Not found');
+}
+
 /** HEAD runs the GET route of its path (a HEAD route registered first would win); the listener drops the body. */
 function methodMatches(route: string, req: string): boolean {
   return route === req || (req === 'HEAD' && route === 'GET');
@@ -169,10 +176,13 @@ export class Router {
     if (req.method !== 'GET') shared.clear();
     const hs: Services = req.method === 'GET' ? shared.servicesFor(s) : s;
     try {
-      let who = auth ?? (await authenticate(s, req));
+      const found = this.find(req.method, req.path);
+      // A route that takes no body (the catch-all error endpoints) has none read by the listener,
+      // so a signature over the client's body could not be checked: it answers without a user.
+      const bodiless = 'route' in found && found.route.limits.body === 'none';
+      let who = auth ?? (bodiless ? ANONYMOUS : await authenticate(s, req));
       // Sub-requests share their parent's cache and user; the root of the tree names the user.
       if (cache === undefined) shared.forUser(who.user?.id ?? null, who.view);
-      const found = this.find(req.method, req.path);
       if ('route' in found) {
         const { route: r, m } = found;
         // The listener checked this before reading; bodies that came inside a batch or an onion
@@ -201,7 +211,7 @@ export class Router {
           dispatchInner: (inner) => this.dispatch(s, inner, undefined, depth + 1),
         });
       }
-      return found.status === 405 ? text(405, 'Method not allowed') : text(404, 'Not found');
+      return routeMissResponse(found.status);
     } catch (e) {
       if (e instanceof DomainError) return errorResponse(e);
       s.log.error({ err: e, method: req.method, path: req.path }, 'unhandled error');

@@ -4,7 +4,7 @@
 import type http from 'node:http';
 import { bodyLimit, hasCredentials, type BodyKind, type RouteLimits } from '../api/body-limits';
 import { json, text } from '../api/respond';
-import type { Router } from '../api/router';
+import { routeMissResponse, type Router } from '../api/router';
 import type { ApiResponse } from '../api/types';
 import type { Config } from '../config';
 import type { BodyBudget } from './budget';
@@ -58,11 +58,11 @@ function declaredLength(req: http.IncomingMessage): number | null {
   return Number(req.headers['content-length'] ?? 0);
 }
 
-function routeOf(st: AdmissionState, method: string, path: string): RouteLimits {
+/** The route's limits, or the router's own 404/405 for a path no route serves. */
+function routeOf(st: AdmissionState, method: string, path: string): RouteLimits | { miss: 404 | 405 } {
   if (OPS_PATHS.has(path)) return { body: 'none' };
   const m = st.router.match(method, path);
-  // An unknown route or method never has its body read.
-  return 'route' in m ? m.route.limits : { body: 'none' };
+  return 'route' in m ? m.route.limits : { miss: m.status };
 }
 
 /** Heavy work is shed first: decryption, many sub-requests, large bodies, the anonymous. */
@@ -78,7 +78,11 @@ export function admit(st: AdmissionState, req: http.IncomingMessage, method: str
   const small = c.maxJsonBodyBytes;
   const declared = declaredLength(req);
   const big = declared === null || declared > small;
-  const limits = routeOf(st, method, path);
+  const route = routeOf(st, method, path);
+  // An unknown route or method never has its body read, nor its signature checked: nothing would
+  // run for it. (Checking the signature would need the body it covers.)
+  if ('miss' in route) return { admit: false, response: routeMissResponse(route.miss), close: big };
+  const limits = route;
   const kind = limits.body ?? 'json';
 
   const overload = st.shedder.refuse(isHeavy(kind, path, declared, small, req.headers));
