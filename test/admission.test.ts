@@ -79,6 +79,20 @@ describe('admission before the body is read', () => {
     }
   });
 
+  it('a request the parser refuses on a reused keep-alive connection still gets its 400', async () => {
+    const c = await RawConnection.open(t.port);
+    try {
+      c.write(head('GET', '/capabilities'));
+      assert.equal((await within(2000, c.reply(), 'first'))?.status, 200);
+      // An unknown method: node's parser refuses it ('clientError') after a reply was already
+      // written on this socket, which must not count as a reply under way.
+      c.write(head('x', '/capabilities'));
+      assert.equal((await within(2000, c.reply(), 'second'))?.status, 400);
+    } finally {
+      c.destroy();
+    }
+  });
+
   it('a signed route refuses a large body without X-SOGS-* headers before reading it', async () => {
     const c = await RawConnection.open(t.port);
     try {

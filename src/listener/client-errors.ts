@@ -36,8 +36,12 @@ export function onClientError(log: Logger): (err: Error, socket: Duplex) => void
   return (err, socket) => {
     log.debug({ ...briefly(err) }, 'client connection error');
     const code = (err as NodeJS.ErrnoException).code;
-    const sock = socket as Duplex & { bytesWritten?: number };
-    if (code !== 'ECONNRESET' && sock.writable && !sock.bytesWritten) {
+    // As node's own handler decides: a reply may be written unless one is already under way on
+    // this socket. (Bytes written before are no reason not to: on a keep-alive connection they
+    // belong to earlier, finished replies, and the client waits for an answer to this request.)
+    const sock = socket as Duplex & { _httpMessage?: http.ServerResponse | null };
+    const replying = sock._httpMessage?.headersSent === true;
+    if (code !== 'ECONNRESET' && sock.writable && !replying) {
       const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       sock.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
