@@ -1,12 +1,11 @@
 // The HTTP listener: turns node's request into an ApiRequest, calls the router, writes the reply.
 // It owns transport limits (body size) and nothing else; every rule lives below it.
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { resolveInDataDir } from './config';
 import { health } from './ops/health';
-import { hstsEnabled, withSecurityHeaders } from './ops/headers';
+import { hstsHeader, withSecurityHeaders } from './ops/headers';
+import { hardenTls, startHttpRedirect, tlsOptions } from './ops/tls';
 import { createMetrics, metricsAllowed, type Metrics } from './ops/metrics';
 import { routeLabel } from './ops/route-label';
 import { buildRouter } from './api';
@@ -71,7 +70,7 @@ interface ListenerState {
  */
 function sendReply(res: http.ServerResponse, r: ApiResponse, s: Services, st?: ListenerState): void {
   const body = bodyOf(r);
-  const headers: Record<string, string | number> = { ...withSecurityHeaders(r.headers, { hsts: hstsEnabled(s.config) }), 'content-length': body.length };
+  const headers: Record<string, string | number> = { ...withSecurityHeaders(r.headers, { hsts: hstsHeader(s.config) }), 'content-length': body.length };
   if (st?.closing) headers['connection'] = 'close';
   res.writeHead(r.status, headers);
   res.end(body);
@@ -130,42 +129,13 @@ export function createHandler(s: Services, router: Router, st?: ListenerState): 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Native TLS (option `tls`): TLS 1.2+, forward-secret AEAD ciphers only. */
-const TLS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
-
-function tlsOptions(s: Services): https.ServerOptions {
-  const read = (p: string, what: string): Buffer => {
-    const file = resolveInDataDir(s.config, p);
-    try {
-      return fs.readFileSync(file);
-    } catch (e) {
-      throw new Error(`tls is on but the ${what} ${file} cannot be read: ${(e as Error).message}`);
-    }
-  };
-  return {
-    cert: read(s.config.tlsCert, 'certificate (tlsCert)'),
-    key: read(s.config.tlsKey, 'private key (tlsKey)'),
-    minVersion: 'TLSv1.2',
-    ciphers: TLS_CIPHERS,
-    honorCipherOrder: true,
-  };
-}
-
 export async function startServer(s: Services, opts: { port?: number; host?: string; jobs?: boolean } = {}): Promise<RunningServer> {
   const router = buildRouter();
   const st: ListenerState = { metrics: createMetrics(s), closing: false };
   const handler = createHandler(s, router, st);
-  const server = s.config.tls ? https.createServer(tlsOptions(s), handler) : http.createServer(handler);
+  const tls = s.config.tls ? tlsOptions(s.config) : null;
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  if (tls) hardenTls(server as https.Server, s, tls.cert as Buffer);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -174,6 +144,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
       resolve();
     });
   });
+  const redirect = await startHttpRedirect(s, opts.host ?? s.config.host, (server.address() as AddressInfo).port);
   s.store.startUpkeep((e) => s.log.error({ err: e }, 'database upkeep failed'));
   const jobs: Jobs | null = opts.jobs === false ? null : startJobs(s);
   const port = (server.address() as AddressInfo).port;
@@ -184,6 +155,8 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
     router,
     close: async () => {
       jobs?.stop();
+      redirect?.close();
+      redirect?.closeAllConnections();
       // Stop accepting, let in-flight requests finish (their replies carry `connection: close`),
       // drop idle keep-alive sockets now, and any connection still open after the grace period.
       st.closing = true;
