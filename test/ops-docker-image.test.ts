@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDataDir } from './helpers/server';
@@ -65,16 +66,32 @@ function run(extra: string[], args: string[] = []): { name: string; port: number
   return { name, port };
 }
 
-async function capabilities(port: number): Promise<unknown> {
-  return until('GET /capabilities', async () => {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/capabilities`);
-      return r.status === 200 ? await r.json() : null;
-    } catch {
-      return null;
-    }
+/**
+ * GET over plain node:http with a timeout, null on any error. (fetch is not used: to a published
+ * port whose container is still starting, docker-proxy accepts and drops the connection, and
+ * undici's promise was seen to stay pending with nothing left on the event loop.)
+ */
+function get(port: number, target: string): Promise<{ status: number; body: string } | null> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: target, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve(null));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
   });
 }
+
+async function getJson(port: number, target: string): Promise<unknown> {
+  return until(`GET ${target}`, async () => {
+    const r = await get(port, target);
+    return r?.status === 200 ? (JSON.parse(r.body) as unknown) : null;
+  });
+}
+
+const capabilities = (port: number): Promise<unknown> => getJson(port, '/capabilities');
 
 describe('the image in a Docker engine', { skip: reason ?? false }, () => {
   before(() => {
@@ -112,7 +129,7 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
     const again = run(['-v', `${volume}:/data`]);
     await capabilities(again.port);
     assert.ok(ok(['exec', again.name, 'sogs', '--print-url']).includes(key!));
-    const rooms = (await (await fetch(`http://127.0.0.1:${again.port}/rooms`)).json()) as { token: string }[];
+    const rooms = (await getJson(again.port, '/rooms')) as { token: string }[];
     assert.deepEqual(rooms.map((r) => r.token).sort(), ['lounge', 'main']);
   });
 
@@ -165,7 +182,7 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
       const pub = /public_key=([0-9a-f]{64})/.exec(printed)![1]!;
       assert.match(imported.out, new RegExp(`server key kept: public key ${pub}`));
       assert.equal(ok(['exec', c.name, 'sh', '-c', 'find /data ! -user node | wc -l']).trim(), '0', 'everything given to node');
-      const rooms = (await (await fetch(`http://127.0.0.1:${c.port}/rooms`)).json()) as { token: string }[];
+      const rooms = (await getJson(c.port, '/rooms')) as { token: string }[];
       assert.ok(rooms.some((r) => r.token === 'announcements'), JSON.stringify(rooms));
     } finally {
       fs.rmSync(old, { recursive: true, force: true });
