@@ -106,7 +106,7 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
   }, { timeout: 2_700_000 });
 
   after(() => {
-    for (const c of names.containers) docker(['rm', '-f', c]);
+    for (const c of names.containers) docker(['rm', '-f', '-v', c]);
     for (const v of names.volumes) docker(['volume', 'rm', '-f', v]);
     docker(['rmi', '-f', tag]);
   });
@@ -125,7 +125,7 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
     assert.match(status, /^CapEff:\s+0+$/m, 'with no capability');
     assert.match(ok(['exec', c.name, 'stat', '-c', '%u %a', '/data/key_x25519']), /^1000 400$/m);
     // A new container on the same volume keeps the key (and so the join URLs).
-    ok(['rm', '-f', c.name]);
+    ok(['rm', '-f', '-v', c.name]);
     const again = run(['-v', `${volume}:/data`]);
     await capabilities(again.port);
     assert.ok(ok(['exec', again.name, 'sogs', '--print-url']).includes(key!));
@@ -144,7 +144,7 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
       assert.equal(fs.statSync(path.join(host, 'sogs.db')).uid, 1000);
       const printed = ok(['exec', c.name, 'sh', '-c', 'cd /session-open-group-server/target/release && ./session-open-group-server --print-url']);
       assert.match(printed, /public_key=[0-9a-f]{64}/);
-      ok(['rm', '-f', c.name]);
+      ok(['rm', '-f', '-v', c.name]);
       // A legacy server's folder at the same path is refused, untouched.
       const legacy = tempDataDir();
       fs.writeFileSync(path.join(legacy, 'database.db'), '');
