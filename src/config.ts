@@ -89,6 +89,10 @@ export interface Config {
   tlsKey: string;
   /** Strict-Transport-Security: 'auto' (only when tls), 'on' (also behind an HTTPS proxy), 'off'. */
   hsts: string;
+  /** Adds `preload` to Strict-Transport-Security (for hstspreload.org). */
+  hstsPreload: boolean;
+  /** With tls: a plain-HTTP port that only redirects to https:// (0 = off). */
+  httpRedirectPort: number;
   /** Log one line per request: method, route pattern, status, duration (no IP, no query). */
   logRequests: boolean;
   /** Prometheus `/metrics`: 'off', 'loopback' (only from 127.0.0.1/::1) or 'on'. */
@@ -174,6 +178,8 @@ export const OPTIONS: readonly Option[] = [
   opt('tlsCert', 'string', 'tls/cert.pem', 'PEM certificate (chain) for tls, relative to dataDir unless absolute; read at start.', 'net.tls_cert'),
   opt('tlsKey', 'string', 'tls/key.pem', 'PEM private key for tls, relative to dataDir unless absolute.', 'net.tls_key'),
   opt('hsts', 'string', 'auto', 'Strict-Transport-Security (max-age=63072000; includeSubDomains): auto = only when tls is on, on = always (set it behind an HTTPS reverse proxy), off = never.', 'net.hsts'),
+  opt('hstsPreload', 'bool', false, 'Add `preload` to Strict-Transport-Security, as hstspreload.org requires. Only for a domain whose every subdomain serves HTTPS for good: leaving the preload list takes months.', 'net.hsts_preload'),
+  opt('httpRedirectPort', 'int', 0, 'With tls: also listen for plain HTTP on this port and answer every request with a redirect to https:// (same host and path; 301, or 308 for other methods than GET/HEAD). 0 = off. The API port itself never redirects.', 'net.http_redirect_port'),
   opt('logRequests', 'bool', false, 'Access log: one line per HTTP request with method, route pattern, status and duration (never the client IP, query or body).', 'log.requests'),
   opt('metrics', 'string', 'off', 'Prometheus metrics at `/metrics`: off, loopback (only from 127.0.0.1/::1) or on (anyone; protect it at your proxy).', 'net.metrics'),
   // Admission (the hostile internet): see the README's "Under attack / limits".
@@ -366,6 +372,9 @@ export function validate(c: Config): string[] {
   if (!(c.batchReplyBytes >= 2 * c.batchRequestCost)) throw new ConfigError('batchReplyBytes must be at least twice batchRequestCost');
   if (c.workers < 0 || c.workers > 256) throw new ConfigError('workers must be between 0 and 256');
   if (!['auto', 'on', 'off'].includes(c.hsts)) throw new ConfigError(`hsts must be auto, on or off, not '${c.hsts}'`);
+  if (c.httpRedirectPort < 0 || c.httpRedirectPort > 65535) throw new ConfigError(`httpRedirectPort ${c.httpRedirectPort} is out of range`);
+  if (c.httpRedirectPort !== 0 && !c.tls) throw new ConfigError('httpRedirectPort needs tls: without it the API port serves plain HTTP itself');
+  if (c.httpRedirectPort !== 0 && c.httpRedirectPort === c.port) throw new ConfigError('httpRedirectPort must differ from port');
   if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);
   // A request may be stamped up to 24 h ahead and is accepted up to 24 h after its stamp: 48 h in
   // all. Less would reopen the replay gap; older configs say 86400 (the reference's day), so it is

@@ -1,11 +1,10 @@
 // The HTTP listener: starts and stops it. Each request goes through listener/ (admission before
 // work, bounded bodies, the reply); connection limits and timeouts are set in listener/connections.
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { resolveInDataDir } from './config';
 import { createMetrics, type Metrics } from './ops/metrics';
+import { hardenTls, startHttpRedirect, tlsOptions } from './ops/tls';
 import { buildRouter } from './api';
 import type { Router } from './api/router';
 import type { Services } from './domain/services';
@@ -30,37 +29,6 @@ export interface RunningServer {
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Native TLS (option `tls`): TLS 1.2+, forward-secret AEAD ciphers only. */
-const TLS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
-
-function tlsOptions(s: Services): https.ServerOptions {
-  const read = (p: string, what: string): Buffer => {
-    const file = resolveInDataDir(s.config, p);
-    try {
-      return fs.readFileSync(file);
-    } catch (e) {
-      throw new Error(`tls is on but the ${what} ${file} cannot be read: ${(e as Error).message}`);
-    }
-  };
-  return {
-    cert: read(s.config.tlsCert, 'certificate (tlsCert)'),
-    key: read(s.config.tlsKey, 'private key (tlsKey)'),
-    minVersion: 'TLSv1.2',
-    ciphers: TLS_CIPHERS,
-    honorCipherOrder: true,
-  };
-}
-
 export async function startServer(s: Services, opts: { port?: number; host?: string; jobs?: boolean } = {}): Promise<RunningServer> {
   const router = buildRouter();
   const c = s.config;
@@ -71,7 +39,9 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   };
   admissionMetrics(st.metrics!.registry, st);
   const handler = createHandler(s, router, st);
-  const server = c.tls ? https.createServer({ ...serverOptions(c), ...tlsOptions(s) }, handler) : http.createServer(serverOptions(c), handler);
+  const tls = c.tls ? tlsOptions(c) : null;
+  const server = tls ? https.createServer({ ...serverOptions(c), ...tls }, handler) : http.createServer(serverOptions(c), handler);
+  if (tls) hardenTls(server as https.Server, s, tls.cert as Buffer);
   // Node would answer `Expect: 100-continue` before the handler runs, inviting bodies that
   // admission then refuses; the handler sends the 100 itself once a body is admitted.
   server.on('checkContinue', handler);
@@ -84,6 +54,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
       resolve();
     });
   });
+  const redirect = await startHttpRedirect(s, opts.host ?? s.config.host, (server.address() as AddressInfo).port);
   s.store.startUpkeep((e) => s.log.error({ err: e }, 'database upkeep failed'));
   const jobs: Jobs | null = opts.jobs === false ? null : startJobs(s);
   const port = (server.address() as AddressInfo).port;
@@ -96,6 +67,8 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
     close: async () => {
       jobs?.stop();
       st.shedder.stop();
+      redirect?.close();
+      redirect?.closeAllConnections();
       // Stop accepting, let in-flight requests finish (their replies carry `connection: close`),
       // drop idle keep-alive sockets now, and any connection still open after the grace period.
       st.closing = true;

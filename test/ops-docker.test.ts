@@ -41,10 +41,26 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(sogs['sysctls'], { 'net.ipv4.ip_unprivileged_port_start': 0 }, 'non-root may bind port 80');
     const volumes = sogs['volumes'] as string[];
     assert.deepEqual(volumes, ['sogs-data:/data']);
-    assert.ok('sogs-data' in compose.volumes, 'named volume declared');
+    // Named `sogs-data` outright, the volume of the README's `docker run` (not `<project>_sogs-data`).
+    assert.deepEqual(compose.volumes['sogs-data'], { name: 'sogs-data' });
+    assert.match(read('README.md'), /docker run -d --name sogs [^`]*-v sogs-data:\/data /);
     const env = sogs['environment'] as Record<string, string>;
     assert.match(env['SOGS_BASE_URL']!, /:9999\}?$/);
     assert.equal(sogs['profiles'], undefined, 'sogs runs without a profile');
+  });
+
+  test('hardening: no capability but the entrypoint\'s, no-new-privileges, read-only root, rotated logs', () => {
+    for (const name of ['sogs', 'caddy']) {
+      const svc = compose.services[name]!;
+      assert.deepEqual(svc['cap_drop'], ['ALL'], name);
+      assert.deepEqual(svc['security_opt'], ['no-new-privileges:true'], name);
+      assert.equal(svc['read_only'], true, name);
+      assert.deepEqual(svc['logging'], { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '5' } }, name);
+    }
+    // chown of /data, and setpriv to `node`: nothing else (port 80 comes from the sysctl).
+    assert.deepEqual(compose.services['sogs']!['cap_add'], ['CHOWN', 'DAC_READ_SEARCH', 'SETUID', 'SETGID']);
+    assert.deepEqual(compose.services['sogs']!['tmpfs'], ['/tmp:size=64m,mode=1777']);
+    assert.deepEqual(compose.services['caddy']!['cap_add'], ['NET_BIND_SERVICE']);
   });
 
   test('caddy is optional (profile tls) and proxies to the sogs container port', () => {
@@ -87,24 +103,33 @@ describe('Dockerfile', () => {
   test('multi-stage: build with npm ci && npm run build, run on a slim Node LTS', () => {
     const froms = instr.match(/^FROM .*$/gm) ?? [];
     assert.equal(froms.length, 2);
-    assert.match(froms[0]!, /^FROM node:22-bookworm AS build$/);
-    assert.match(froms[1]!, /^FROM node:22-bookworm-slim AS runtime$/);
+    // The official images by default; build args let scripts/docker-local-base.sh's stand in.
+    assert.match(instr, /^ARG NODE_IMAGE=node:22-bookworm$/m);
+    assert.match(instr, /^ARG NODE_SLIM_IMAGE=node:22-bookworm-slim$/m);
+    assert.match(froms[0]!, /^FROM \$\{NODE_IMAGE\} AS build$/);
+    assert.match(froms[1]!, /^FROM \$\{NODE_SLIM_IMAGE\} AS runtime$/);
+    assert.match(instr, /npm prune --omit=dev\s+&& sh docker\/trim-node-modules\.sh node_modules/);
     assert.match(instr, /RUN npm ci\n/);
     assert.match(instr, /npm run build/);
     assert.match(instr, /npm prune --omit=dev/);
     assert.match(instr, /COPY --from=build \/app\/node_modules/);
   });
 
-  test('non-root, data volume, port, healthcheck, entrypoint, sogs on PATH', () => {
+  test('runs as node (the entrypoint drops to it), data volume, port, healthcheck, entrypoint, sogs on PATH', () => {
     const runtime = instr.slice(instr.lastIndexOf('FROM '));
-    assert.match(runtime, /^USER node$/m);
+    // No USER: the entrypoint starts as root to fix the data folder's owner, then setpriv to SOGS_USER.
+    assert.doesNotMatch(runtime, /^USER /m);
+    assert.match(runtime, /SOGS_USER=node\b/);
     assert.match(runtime, /^VOLUME \["\/data"\]$/m);
-    assert.match(runtime, /SOGS_DATA_DIR=\/data/);
+    assert.doesNotMatch(runtime, /SOGS_DATA_DIR=/, 'picked by docker/sogs-env.sh (the seed path when mounted)');
     assert.match(runtime, /SOGS_PORT=80\b/);
+    assert.match(runtime, /SOGS_PUBLIC_PORT=9999\b/);
+    assert.match(runtime, /ln -s \/app\/docker\/sogs \/session-open-group-server\/target\/release\/session-open-group-server/);
+    assert.doesNotMatch(runtime, /mkdir -p [^&]*\/session-open-group-server\/target\/release\/data/, 'the seed path exists only as a mount point');
     assert.match(runtime, /^EXPOSE 80$/m);
     assert.match(runtime, /^HEALTHCHECK .*CMD \["node", "\/app\/docker\/healthcheck.js"\]$/m);
     assert.match(runtime, /^ENTRYPOINT \["\/app\/docker\/entrypoint.sh"\]$/m);
-    assert.match(runtime, /ln -s \/app\/bin\/sogs.js \/usr\/local\/bin\/sogs /);
+    assert.match(runtime, /ln -s \/app\/docker\/sogs \/usr\/local\/bin\/sogs /);
     assert.match(read('docker/healthcheck.js'), /\/healthz/);
   });
 
@@ -245,6 +270,69 @@ describe('docker/entrypoint.sh outside Docker', () => {
     } finally {
       fs.chmodSync(dir, 0o700);
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker/entrypoint.sh and docker/sogs started as root (as the image starts them)', () => {
+  const asRoot = process.getuid?.() === 0 ? false : 'needs root (the image starts as root; this test runs them as root outside Docker)';
+  // `nobody` stands in for the image's `node` user (uid 1000), which this machine may not have.
+  const NOBODY = 65534;
+
+  test('the data folder is given to SOGS_USER, the server runs as it; the seed path is picked when present', { skip: asRoot, timeout: 60_000 }, async () => {
+    const base = tempDataDir();
+    fs.chmodSync(base, 0o755);
+    const seed = path.join(base, 'seed-data');
+    fs.mkdirSync(seed);
+    fs.writeFileSync(path.join(seed, 'left-by-root.txt'), 'x'); // as after a `--user 0` run
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, SOGS_USER: 'nobody', SOGS_SEED_DATA_DIR: seed, SOGS_HOST: '127.0.0.1', SOGS_PORT: String(port), SOGS_LOG_LEVEL: 'warn' };
+    delete env['SOGS_DATA_DIR'];
+    const proc = spawn(path.join(root, 'docker', 'entrypoint.sh'), [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    try {
+      await waitForOutput(proc, /\/main\?public_key=[0-9a-f]{64}/, 20_000);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/capabilities`)).status, 200);
+      for (const f of ['left-by-root.txt', 'key_x25519', 'sogs.db']) assert.equal(fs.statSync(path.join(seed, f)).uid, NOBODY, f);
+      const status = fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+      assert.match(status, new RegExp(`^Uid:\\s+${NOBODY}\\s+${NOBODY}\\s`, 'm'), 'exec chain: the server is the same process, as nobody');
+      assert.match(status, /^CapEff:\s+0+$/m);
+      // `docker exec sogs sogs ...` as root: runs as nobody on the same folder.
+      const r = spawnSync(path.join(root, 'docker', 'sogs'), ['--add-room', 'lounge', 'Lounge'], { env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const after = (await (await fetch(`http://127.0.0.1:${port}/rooms`)).json()) as { token: string }[];
+      assert.deepEqual(after.map((x) => x.token).sort(), ['lounge', 'main']);
+      for (const f of fs.readdirSync(seed)) assert.equal(fs.statSync(path.join(seed, f)).uid, NOBODY, f);
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  test('a PySOGS folder of mode-600 files owned by another uid imports; the result belongs to SOGS_USER', { skip: asRoot || (fs.existsSync('/work/shared/fixtures/pysogs') ? false : 'no PySOGS fixture'), timeout: 60_000 }, () => {
+    const base = tempDataDir();
+    const old = path.join(base, 'old');
+    const data = path.join(base, 'data');
+    try {
+      for (const f of ['key_x25519', 'sogs.db', 'uploads']) fs.cpSync(path.join('/work/shared/fixtures/pysogs', f), path.join(old, f), { recursive: true });
+      const walk = (p: string): void => {
+        fs.chownSync(p, 997, 997);
+        const dir = fs.statSync(p).isDirectory();
+        fs.chmodSync(p, dir ? 0o700 : 0o600);
+        if (dir) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+      };
+      walk(old);
+      const env = { ...process.env, SOGS_USER: 'nobody', SOGS_DATA_DIR: data, SOGS_LOG_LEVEL: 'warn' };
+      // Not readable by the server's user: the import runs as root, then hands the data over.
+      assert.equal(spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'cat', path.join(old, 'key_x25519')]).status, 1);
+      const r = spawnSync(path.join(root, 'docker', 'sogs'), ['--import-pysogs', old], { env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /server key kept/);
+      const notNobody = spawnSync('find', [data, '!', '-user', 'nobody'], { encoding: 'utf8' }).stdout.trim();
+      assert.equal(notNobody, '', 'everything in the data folder belongs to the server user');
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
     }
   });
 });

@@ -82,7 +82,7 @@ describe('HSTS', () => {
     assert.equal(hstsEnabled({ hsts: 'auto', tls: true }), true);
     assert.equal(hstsEnabled({ hsts: 'on', tls: false }), true);
     assert.equal(hstsEnabled({ hsts: 'off', tls: true }), false);
-    assert.equal(withSecurityHeaders({ 'content-security-policy': 'x' }, { hsts: false })['content-security-policy'], 'x');
+    assert.equal(withSecurityHeaders({ 'content-security-policy': 'x' }, { hsts: null })['content-security-policy'], 'x');
   });
 
   test('hsts=on (HTTPS proxy in front) sends it over plain HTTP', async () => {

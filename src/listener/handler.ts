@@ -8,7 +8,7 @@ import type { Router } from '../api/router';
 import type { ApiRequest, ApiResponse } from '../api/types';
 import type { Services } from '../domain/services';
 import { health } from '../ops/health';
-import { hstsEnabled, withSecurityHeaders } from '../ops/headers';
+import { hstsHeader, withSecurityHeaders } from '../ops/headers';
 import { metricsAllowed, type Metrics } from '../ops/metrics';
 import { routeLabel } from '../ops/route-label';
 import { admit, tooLarge, unavailable, type AdmissionState } from './admission';
@@ -32,7 +32,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
 function sendReply(res: http.ServerResponse, r: ApiResponse, s: Services, st: ListenerState, close = false): void {
   if (res.headersSent || res.destroyed) return;
   const body = bodyOf(r);
-  const headers: Record<string, string | number> = { ...withSecurityHeaders(r.headers, { hsts: hstsEnabled(s.config) }), 'content-length': body.length };
+  const headers: Record<string, string | number> = { ...withSecurityHeaders(r.headers, { hsts: hstsHeader(s.config) }), 'content-length': body.length };
   if (close || st.closing) headers['connection'] = 'close';
   res.writeHead(r.status, headers);
   res.end(body);

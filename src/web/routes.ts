@@ -35,6 +35,8 @@ export const WEB_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
+  // Only same-origin subresources (stylesheet, script, QR image) load: they need no CORP opt-in.
+  'cross-origin-embedder-policy': 'require-corp',
 };
 
 export const CT_HTML = 'text/html; charset=utf-8';
