@@ -188,6 +188,15 @@ describe('CLI errors and multi-target edits', () => {
       const banned = await runCli(t.dataDir, '--rooms', 'main', 'lounge', '--ban', good.sessionId, NOT_A_POINT);
       assert.equal(banned.code, 1);
       assert.equal((await good.get('/room/main')).status, 200, 'not banned');
+      // A rule refusing a later id (a global moderator cannot be banned) refuses before the first ban.
+      const gmod = t.client();
+      await gmod.get('/room/main');
+      assert.equal((await runCli(t.dataDir, '--rooms', '+', '--add-moderators', gmod.sessionId)).code, 0);
+      const refused = await runCli(t.dataDir, '--rooms', 'main', 'lounge', '--ban', good.sessionId, gmod.sessionId);
+      assert.equal(refused.code, 1);
+      assert.match(refused.err, /cannot be banned/);
+      assert.equal((await good.get('/room/main')).status, 200, 'the first id was not banned either');
+      assert.equal((await runCli(t.dataDir, '--rooms', '+', '--remove-moderators', gmod.sessionId)).code, 0);
       // Several commands in one run: the room is not created when an id of a later command is bad.
       const both = await runCli(t.dataDir, '--add-room', 'later', '--rooms', 'later', '--add-moderators', NOT_A_POINT);
       assert.equal(both.code, 1);

@@ -11,7 +11,7 @@ import { findTargetUser, resolveTargetUser } from '../domain/users';
 import type { AuditEntry, PermissionChange, PermissionOverride, Room, RoomDefaults, RoomUpdate, User } from '../store/types';
 import { systemUserId } from '../crypto/ids';
 import { formatAuditEntry, readAuditLog, recordAudit } from '../domain/audit';
-import { banUser, unbanUser } from '../domain/bans';
+import { banUser, checkBan, unbanUser } from '../domain/bans';
 import {
   changeRole,
   deleteAllPosts,
@@ -255,9 +255,13 @@ export async function banCommand(s: Services, ids: string[], rooms: string[] | u
   const actor = await systemActor(s);
   const where = scope === 'global' ? 'globally' : `from ${scope.map((r) => r.token).join(', ')}`;
   await checkSessionIds(s, ids);
+  const users = [];
+  for (const id of ids) users.push(await cliErrors(resolveTargetUser(s, id)));
+  // All or nothing: every ban's refusal (a global moderator in the list, say) before the first ban.
+  if (!unban) for (const user of users) await cliErrors(checkBan(s, actor, user, scope));
   const lines: string[] = [];
-  for (const id of ids) {
-    const user = await cliErrors(resolveTargetUser(s, id));
+  for (const [i, id] of ids.entries()) {
+    const user = users[i]!;
     if (unban) {
       await cliErrors(unbanUser(s, actor, user, scope));
       lines.push(`Unbanned ${id} ${where}`);

@@ -14,10 +14,25 @@ export function parseTimeout(v: unknown): number | null {
   return v === 0 ? null : v;
 }
 
-/** Bans `target` from `scope` (rooms the caller moderates, already checked, or 'global'). */
-export async function banUser(s: Services, caller: User, target: User, scope: Room[] | 'global', timeout: number | null): Promise<void> {
+/**
+ * Throws what banUser would refuse, writing nothing: so that a command banning several users
+ * (the CLI's `--ban A B`) refuses before the first ban, not halfway through the list.
+ */
+export async function checkBan(s: Services, caller: User, target: User, scope: Room[] | 'global'): Promise<void> {
   if (target.id === caller.id) throw forbidden('You cannot ban yourself');
   if (target.moderator || target.admin) throw forbidden('Global moderators and admins cannot be banned');
+  if (scope === 'global') return;
+  for (const room of scope) {
+    const [mine, theirs] = await Promise.all([permissionsIn(s, room, caller), permissionsIn(s, room, target)]);
+    if (!mine.moderator) throw forbidden('This requires room moderator permission');
+    if (theirs.moderator && !mine.admin) throw forbidden('Only admins can ban room moderators and admins');
+  }
+}
+
+/** Bans `target` from `scope` (rooms the caller moderates, already checked, or 'global'). */
+export async function banUser(s: Services, caller: User, target: User, scope: Room[] | 'global', timeout: number | null): Promise<void> {
+  // Every room is checked before anything is written: a refusal changes nothing.
+  await checkBan(s, caller, target, scope);
   const unbanAt = timeout === null ? null : s.clock.now() + timeout;
   const details = timeout === null ? {} : { timeout, until: unbanAt };
   if (scope === 'global') {
@@ -29,12 +44,6 @@ export async function banUser(s: Services, caller: User, target: User, scope: Ro
     }
     await recordAudit(s, caller, 'ban', { target, room: null, details });
     return;
-  }
-  // Every room is checked before anything is written: a refusal changes nothing.
-  for (const room of scope) {
-    const [mine, theirs] = await Promise.all([permissionsIn(s, room, caller), permissionsIn(s, room, target)]);
-    if (!mine.moderator) throw forbidden('This requires room moderator permission');
-    if (theirs.moderator && !mine.admin) throw forbidden('Only admins can ban room moderators and admins');
   }
   await s.store.banInRooms(target.id, scope.map((r) => r.id), unbanAt);
   for (const room of scope) await recordAudit(s, caller, 'ban', { target, room, details });
