@@ -11,19 +11,12 @@ import { defaultConfig, type Config } from '../src/config';
 import { importPysogs } from '../src/import/pysogs';
 import * as loader from '../src/store/postgres/load-from-sqlite';
 import { TEST_DB, dropTestDb, testDbUrl } from './helpers/server';
+import { fixturePath } from './helpers/fixtures';
 
-/** A shared fixture: test/fixtures/ of the repository first, else the shared fixtures folder. */
-function fixture(rel: string): string | null {
-  for (const root of [path.join(__dirname, '..', '..', 'test', 'fixtures'), '/work/shared/fixtures']) {
-    const p = path.join(root, rel);
-    if (fs.existsSync(p)) return p;
-  }
-  return null;
-}
 
-const PYSOGS = fixture('pysogs');
+const PYSOGS = fixturePath('pysogs');
 
-describe('import into PostgreSQL: key file first', { skip: (TEST_DB !== 'postgres' && 'SOGS_TEST_DB=postgres only') || (PYSOGS === null && 'fixture missing') }, () => {
+describe('import into PostgreSQL: key file first', { skip: (TEST_DB !== 'postgres' && 'SOGS_TEST_DB=postgres only') }, () => {
   it('the new key is on disk when the load commits; a failed load restores the old key', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sogs-keyorder-'));
     const config: Config = { ...defaultConfig(), dataDir, dbUrl: testDbUrl(dataDir)!, logLevel: 'silent' };

@@ -13,22 +13,15 @@ import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy
 import { legacyCursor } from '../src/domain/legacy';
 import { runCli } from './helpers/cli';
 import { startTestServer, type TestServer } from './helpers/server';
+import { fixturePath } from './helpers/fixtures';
 
-/** A shared fixture: test/fixtures/ of the repository first, else the shared fixtures folder. */
-function fixture(rel: string): string | null {
-  for (const root of [path.join(__dirname, '..', '..', 'test', 'fixtures'), '/work/shared/fixtures']) {
-    const p = path.join(root, rel);
-    if (fs.existsSync(p)) return p;
-  }
-  return null;
-}
 
-const VOLUME = fixture('legacy-volume');
+const VOLUME = fixturePath('legacy-volume');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type J = any;
 
-describe('legacy cursors in a room imported with a negative id offset', { skip: VOLUME === null && 'fixture missing' }, () => {
+describe('legacy cursors in a room imported with a negative id offset', () => {
   let t: TestServer;
   const who = Identity.random();
   let token = '';

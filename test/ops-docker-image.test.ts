@@ -13,9 +13,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDataDir } from './helpers/server';
+import { fixturePath } from './helpers/fixtures';
 
 const root = path.join(__dirname, '..', '..');
-const PYSOGS_FIXTURE = '/work/shared/fixtures/pysogs';
+const PYSOGS_FIXTURE = fixturePath('pysogs');
 const SEED_DATA = '/session-open-group-server/target/release/data';
 /** The hardening of docker-compose.yml's service `sogs`, as `docker run` flags. */
 const HARDENED = [
@@ -158,7 +159,7 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
     }
   });
 
-  test('README import of a PySOGS folder with mode-600 files of another uid', { timeout: 180_000, skip: fs.existsSync(PYSOGS_FIXTURE) ? false : `no PySOGS fixture at ${PYSOGS_FIXTURE}` }, async () => {
+  test('README import of a PySOGS folder with mode-600 files of another uid', { timeout: 180_000 }, async () => {
     const old = tempDataDir();
     const volume = `${tag}-import`;
     names.volumes.push(volume);

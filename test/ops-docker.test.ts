@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import { ValidationSeverity, validate, type ValidatorSettings } from 'dockerfile-utils';
 import YAML from 'yaml';
 import { tempDataDir } from './helpers/server';
+import { fixturePath } from './helpers/fixtures';
 
 const root = path.join(__dirname, '..', '..');
 const read = (f: string): string => fs.readFileSync(path.join(root, f), 'utf8');
@@ -312,12 +313,12 @@ describe('docker/entrypoint.sh and docker/sogs started as root (as the image sta
     }
   });
 
-  test('a PySOGS folder of mode-600 files owned by another uid imports; the result belongs to SOGS_USER', { skip: asRoot || (fs.existsSync('/work/shared/fixtures/pysogs') ? false : 'no PySOGS fixture'), timeout: 60_000 }, () => {
+  test('a PySOGS folder of mode-600 files owned by another uid imports; the result belongs to SOGS_USER', { skip: asRoot, timeout: 60_000 }, () => {
     const base = tempDataDir();
     const old = path.join(base, 'old');
     const data = path.join(base, 'data');
     try {
-      for (const f of ['key_x25519', 'sogs.db', 'uploads']) fs.cpSync(path.join('/work/shared/fixtures/pysogs', f), path.join(old, f), { recursive: true });
+      for (const f of ['key_x25519', 'sogs.db', 'uploads']) fs.cpSync(fixturePath('pysogs', f), path.join(old, f), { recursive: true });
       const walk = (p: string): void => {
         fs.chownSync(p, 997, 997);
         const dir = fs.statSync(p).isDirectory();

@@ -14,18 +14,11 @@ import { DatabaseRefusedError } from '../src/store/schema-guard';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store';
 import { PgStore } from '../src/store/postgres/pg-store';
 import { TEST_DB, TEST_PG_URL, dropPgSchema, pgSchemaUrl, startTestServer } from './helpers/server';
+import { fixturePath } from './helpers/fixtures';
 
-/** A shared fixture: test/fixtures/ of the repository first, else the shared fixtures folder. */
-function fixture(rel: string): string | null {
-  for (const root of [path.join(__dirname, '..', '..', 'test', 'fixtures'), '/work/shared/fixtures']) {
-    const p = path.join(root, rel);
-    if (fs.existsSync(p)) return p;
-  }
-  return null;
-}
 
-const PYSOGS = fixture('pysogs');
-const LEGACY = fixture('legacy-volume');
+const PYSOGS = fixturePath('pysogs');
+const LEGACY = fixturePath('legacy-volume');
 const BIN = path.join(__dirname, '..', '..', 'bin', 'sogs.js');
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SOGS_')));
 
@@ -62,7 +55,7 @@ const refused = (kind: RegExp) => (e: unknown): boolean => {
   return true;
 };
 
-describe('a PySOGS data folder', { skip: PYSOGS === null && 'fixture missing' }, () => {
+describe('a PySOGS data folder', () => {
   const dir = PYSOGS ? copyDir(PYSOGS) : '';
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -98,7 +91,7 @@ describe('a PySOGS data folder', { skip: PYSOGS === null && 'fixture missing' },
   });
 });
 
-describe('a legacy server volume', { skip: LEGACY === null && 'fixture missing' }, () => {
+describe('a legacy server volume', () => {
   const dir = LEGACY ? copyDir(LEGACY) : '';
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
