@@ -3,8 +3,10 @@
 // Hub the base images are made by scripts/docker-local-base.sh (root, debootstrap). The container
 // runs with the compose file's hardening (no capability but the entrypoint's four,
 // no-new-privileges, read-only root): it serves /capabilities on a named volume, `docker exec ...
-// sogs --print-url` works, the seed's `-v ...:/session-open-group-server/target/release/data` is
-// the data folder, and a PySOGS folder whose files are mode 600 and owned by another uid imports.
+// sogs --print-url` prints the join URL the server logged (without SOGS_BASE_URL: the container's
+// address and the image's SOGS_PUBLIC_PORT 9999, with a warning; with it: that URL, no warning),
+// the seed's `-v ...:/session-open-group-server/target/release/data` is the data folder, and a
+// PySOGS folder whose files are mode 600 and owned by another uid imports.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -94,6 +96,35 @@ async function getJson(port: number, target: string): Promise<unknown> {
 
 const capabilities = (port: number): Promise<unknown> => getJson(port, '/capabilities');
 
+/** The join URLs of room `main` in a text (the server's start log or `sogs --print-url`). */
+function mainJoinUrls(text: string): string[] {
+  return [...text.matchAll(/^\s+(https?:\/\/\S+\/main\?public_key=[0-9a-f]{64})$/gm)].map((m) => m[1]!);
+}
+
+/**
+ * The container's start log once the server has printed its join URLs (it does so just after it
+ * starts listening, so /capabilities may answer first), with the one join URL of `main` in it.
+ */
+async function startLog(name: string): Promise<{ log: string; url: string }> {
+  const log = await until(`the join URLs in ${name}'s log`, () => {
+    const out = ok(['logs', name]);
+    return mainJoinUrls(out).length > 0 ? out : null;
+  });
+  const urls = mainJoinUrls(log);
+  assert.equal(urls.length, 1, log);
+  return { log, url: urls[0]! };
+}
+
+/** `sogs --print-url` in the container: its one join URL of `main`. */
+function printedUrl(name: string): string {
+  const printed = ok(['exec', name, 'sogs', '--print-url']);
+  const urls = mainJoinUrls(printed);
+  assert.equal(urls.length, 1, printed);
+  return urls[0]!;
+}
+
+const NO_BASE_URL_WARNING = /Warning: baseUrl is not set/;
+
 describe('the image in a Docker engine', { skip: reason ?? false }, () => {
   before(() => {
     // Base images: the official ones when present (pulled earlier), else made locally.
@@ -117,9 +148,16 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
     names.volumes.push(volume);
     const c = run(['-v', `${volume}:/data`]);
     assert.deepEqual(await capabilities(c.port), { capabilities: ['blind', 'reactions', 'sogs'] });
-    const printed = ok(['exec', c.name, 'sogs', '--print-url']);
-    const key = /public_key=([0-9a-f]{64})/.exec(printed)?.[1];
-    assert.ok(key, printed);
+    // No SOGS_BASE_URL: the URL is the container's own address with the published port 9999 (the
+    // image's SOGS_PUBLIC_PORT, not the listening port 80), the log warns, and --print-url agrees.
+    const ip = ok(['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', c.name]).trim();
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+    const started = await startLog(c.name);
+    const key = /public_key=([0-9a-f]{64})/.exec(started.url)?.[1];
+    assert.equal(started.url, `http://${ip}:9999/main?public_key=${key}`, started.log);
+    assert.match(started.log, NO_BASE_URL_WARNING);
+    assert.ok(started.log.includes(`join links use http://${ip}:9999,`), started.log);
+    assert.equal(printedUrl(c.name), started.url);
     assert.match(ok(['exec', c.name, 'sogs', '--add-room', 'lounge', 'The Lounge']), /Added room with ID: lounge/);
     const status = ok(['exec', c.name, 'cat', '/proc/1/status']);
     assert.match(status, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m, 'the server runs as node');
@@ -129,9 +167,20 @@ describe('the image in a Docker engine', { skip: reason ?? false }, () => {
     ok(['rm', '-f', '-v', c.name]);
     const again = run(['-v', `${volume}:/data`]);
     await capabilities(again.port);
-    assert.ok(ok(['exec', again.name, 'sogs', '--print-url']).includes(key!));
+    assert.equal(printedUrl(again.name), (await startLog(again.name)).url);
+    assert.ok(printedUrl(again.name).includes(key!));
     const rooms = (await getJson(again.port, '/rooms')) as { token: string }[];
     assert.deepEqual(rooms.map((r) => r.token).sort(), ['lounge', 'main']);
+    ok(['rm', '-f', '-v', again.name]);
+    // With SOGS_BASE_URL (the README's docker run line) the log and --print-url show that URL, and
+    // the start log has no warning.
+    const base = 'http://203.0.113.7:9999';
+    const set = run(['-v', `${volume}:/data`, '-e', `SOGS_BASE_URL=${base}`]);
+    await capabilities(set.port);
+    const setLog = await startLog(set.name);
+    assert.equal(setLog.url, `${base}/main?public_key=${key}`, setLog.log);
+    assert.doesNotMatch(setLog.log, NO_BASE_URL_WARNING);
+    assert.equal(printedUrl(set.name), setLog.url);
   });
 
   test("the seed's -v path is the data folder; the seed's ./session-open-group-server works", { timeout: 120_000 }, async () => {
