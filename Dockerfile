@@ -12,6 +12,8 @@ ARG NODE_IMAGE=node:22-bookworm
 ARG NODE_SLIM_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# Every folder tsconfig.json includes, or `tsc` fails on an import between them (checked by
+# test/ops-docker.test.ts); the runtime stage takes only dist/src and dist/client.
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -21,6 +23,7 @@ COPY src ./src
 COPY client ./client
 COPY test ./test
 COPY bench ./bench
+COPY scripts ./scripts
 COPY docker/trim-node-modules.sh ./docker/
 RUN npm run build \
  && npm prune --omit=dev \

@@ -146,6 +146,11 @@ describe('Dockerfile', () => {
       const parts = m[1]!.trim().split(/\s+/);
       for (const src of parts.slice(0, -1)) assert.ok(fs.existsSync(path.join(root, src)), `COPY source ${src}`);
     }
+    // `npm run build` compiles what tsconfig.json includes: a folder not copied fails the build
+    // (test/ imports scripts/free-port.ts).
+    const include = (JSON.parse(read('tsconfig.json')) as { include: string[] }).include;
+    const build = instr.slice(0, instr.lastIndexOf('FROM '));
+    for (const dir of include) assert.match(build, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `the build stage copies ${dir}/`);
     const ignore = read('.dockerignore').split('\n');
     for (const x of ['node_modules', 'dist', 'data']) assert.ok(ignore.includes(x), `.dockerignore ${x}`);
   });
