@@ -5,6 +5,7 @@
 // Written on raw sockets for the reason given in bench/load.ts (node's http client costs several
 // times more CPU per request, on the cores the server needs), and because replies here may be
 // far larger than load.ts's buffering reader should hold: bodies are counted, not kept.
+import { fork } from 'node:child_process';
 import net from 'node:net';
 
 export interface Reply {
@@ -144,9 +145,11 @@ function record(o: Outcomes, r: Reply | Error, ms: number): void {
 
 /**
  * A new client every `everyMs`: a fresh connection, one GET, its latency from the connect on.
- * What a user opening the app meets while the server is under attack.
+ * What a user opening the app meets while the server is under attack. Run in this process by
+ * bench/prober.ts, a process of its own: here, beside a generator driving thousands of
+ * connections, a probe would wait for the generator's own event loop and measure that too.
  */
-export function startProber(url: string, path: string, everyMs: number, timeoutMs: number): () => Promise<Outcomes> {
+export function probeLoop(url: string, path: string, everyMs: number, timeoutMs: number): () => Promise<Outcomes> {
   const base = new URL(url);
   const bytes = Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${base.host}\r\nconnection: close\r\n\r\n`, 'latin1');
   const out = newOutcomes();
@@ -169,6 +172,31 @@ export function startProber(url: string, path: string, everyMs: number, timeoutM
     clearInterval(timer);
     await Promise.all(running);
     return out;
+  };
+}
+
+/** Outcomes as they cross between processes (a Map does not survive IPC's JSON). */
+export interface OutcomesMessage {
+  latenciesMs: number[];
+  statuses: [number, number][];
+  errors: number;
+  timeouts: number;
+}
+
+/** Starts bench/prober.ts in a child process; the returned function stops it and gives its outcomes. */
+export function startProber(url: string, path: string, everyMs: number, timeoutMs: number): () => Promise<Outcomes> {
+  const child = fork(require.resolve('./prober'), [url, path, String(everyMs), String(timeoutMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = new Promise<Outcomes>((resolve, reject) => {
+    child.once('message', (m) => {
+      const o = m as OutcomesMessage;
+      resolve({ latenciesMs: o.latenciesMs, statuses: new Map(o.statuses), errors: o.errors, timeouts: o.timeouts });
+    });
+    child.once('exit', (code) => reject(new Error(`prober exited (${code}) without its outcomes`)));
+  });
+  result.catch(() => undefined);
+  return async () => {
+    child.send('stop');
+    return result;
   };
 }
 
