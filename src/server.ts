@@ -19,7 +19,7 @@ export interface RunningServer {
   server: http.Server | https.Server;
   /** Prometheus metrics of this server (rendered at /metrics when the `metrics` option allows). */
   metrics: Metrics;
-  /** Admission state: the body budget and the load shedder (in flight, event-loop delay). */
+  /** Admission state: the body budget and the load shedder (in flight, the heavy limit). */
   admission: { budget: BodyBudget; shedder: LoadShedder };
   port: number;
   router: Router;
@@ -35,7 +35,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   const st: ListenerState = {
     config: c, router, metrics: createMetrics(s), closing: false,
     budget: new BodyBudget(c.bodyBudgetBytes),
-    shedder: new LoadShedder({ maxInFlight: c.maxInFlight, delayMs: c.shedEventLoopDelayMs }),
+    shedder: new LoadShedder({ maxInFlight: c.maxInFlight, latencyMs: c.shedLatencyMs }),
   };
   admissionMetrics(st.metrics!.registry, st);
   const handler = createHandler(s, router, st);

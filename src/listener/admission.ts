@@ -12,6 +12,8 @@ import type { LoadShedder } from './shedder';
 
 export interface Admitted {
   admit: true;
+  /** Onion, batch, uploads, large or anonymous requests: the shedder's heavy share. */
+  heavy: boolean;
   kind: BodyKind;
   /** Whether the body is read at all (never for 404/405 and catch-all endpoints). */
   read: boolean;
@@ -27,6 +29,8 @@ export interface Admitted {
 export interface Refused {
   admit: false;
   response: ApiResponse;
+  /** Refused by load shedding (the connection is then paused: see pauseAfterReply). */
+  overload?: true;
   /** Close the connection after the reply: the rest of a large or chunked body is not read. */
   close: boolean;
 }
@@ -85,10 +89,11 @@ export function admit(st: AdmissionState, req: http.IncomingMessage, method: str
   const limits = route;
   const kind = limits.body ?? 'json';
 
-  const overload = st.shedder.refuse(isHeavy(kind, path, declared, small, req.headers));
-  if (overload) return { admit: false, response: unavailable(c, overload), close: big };
+  const heavy = isHeavy(kind, path, declared, small, req.headers);
+  const overload = st.shedder.refuse(heavy);
+  if (overload) return { admit: false, response: unavailable(c, overload), close: big, overload: true };
 
-  if (kind === 'none') return { admit: true, kind, read: false, limit: 0, declared, held: 0, close: big };
+  if (kind === 'none') return { admit: true, heavy, kind, read: false, limit: 0, declared, held: 0, close: big };
 
   let limit = bodyLimit(kind, c);
   if (limits.credentials && !hasCredentials(limits.credentials, req.headers)) {
@@ -103,5 +108,5 @@ export function admit(st: AdmissionState, req: http.IncomingMessage, method: str
   if (declared !== null && declared > 0 && !st.budget.take(declared, !big)) {
     return { admit: false, response: unavailable(c, 'too many large request bodies in progress'), close: true };
   }
-  return { admit: true, kind, read: true, limit, declared, held: declared ?? 0, close: false };
+  return { admit: true, heavy, kind, read: true, limit, declared, held: declared ?? 0, close: false };
 }

@@ -13,6 +13,7 @@ import { metricsAllowed, type Metrics } from '../ops/metrics';
 import { routeLabel } from '../ops/route-label';
 import { admit, tooLarge, unavailable, type AdmissionState } from './admission';
 import { briefly, isClientAbort } from './client-errors';
+import { pauseAfterReply } from './connections';
 import { readBody } from './read-body';
 
 /** Listener state shared by the handler and close(). */
@@ -83,13 +84,17 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
     pathForLog = path;
     const a = admit(st, req, method, path);
     if (!a.admit) {
+      if (a.overload && !a.close && s.config.shedPauseMs > 0) pauseAfterReply(res, req.socket, s.config.shedPauseMs);
       send(res, a.response, a.close);
       return;
     }
-    st.shedder.inFlight++;
+    st.shedder.admitted(a.heavy);
     const held = { bytes: a.held };
+    // Service time, from the body's arrival to the reply: what the shedder steers by (an upload's
+    // own slowness is the client's, not the server's).
+    let bodyAt = 0;
     res.once('close', () => {
-      st.shedder.inFlight--;
+      st.shedder.finished(a.heavy, bodyAt > 0 && res.writableFinished ? performance.now() - bodyAt : null);
       st.budget.give(held.bytes);
     });
     void (async () => {
@@ -115,6 +120,7 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
           }
           body = r.body;
         }
+        bodyAt = performance.now();
         const apiReq: ApiRequest = { method, path, query, headers: headersOf(req), body };
         send(res, (await opsRoute(s, req, apiReq, st)) ?? (await router.dispatch(s, apiReq)), a.close);
       } catch (e) {

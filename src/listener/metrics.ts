@@ -15,5 +15,6 @@ export function admissionMetrics(registry: client.Registry, a: { budget: BodyBud
   };
   gauge('sogs_requests_in_flight', 'Requests admitted and not yet answered', () => a.shedder.inFlight);
   gauge('sogs_request_body_budget_bytes', 'Request-body bytes held by requests in progress (limit: bodyBudgetBytes)', () => a.budget.inUse);
-  gauge('sogs_event_loop_delay_ms', 'How late the event loop runs, as load shedding sees it (0 when shedEventLoopDelayMs is off)', () => a.shedder.eventLoopDelayMs);
+  gauge('sogs_heavy_in_flight_limit', 'Heavy requests (onion, batch, large or anonymous) admitted at most at once now: load shedding steers it by their service time (shedLatencyMs)', () => a.shedder.heavyLimit);
+  gauge('sogs_event_loop_delay_ms', 'How late the event loop ran at the last sample (every 100 ms)', () => a.shedder.eventLoopDelayMs);
 }

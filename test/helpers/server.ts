@@ -80,9 +80,9 @@ export async function startTestServer(
   const dbUrl = testDbUrl(dataDir);
   const config: Config = {
     ...defaultConfig(), dataDir, host: '127.0.0.1', port: 0, logLevel: 'silent', ...(dbUrl ? { dbUrl } : {}),
-    // Tests run their clients in the server's process on a shared machine: the event loop is late
+    // Tests run their clients in the server's process on a shared machine: requests are slow
     // because of the test itself, not because the server is overloaded. Shedding tests turn it on.
-    shedEventLoopDelayMs: 0,
+    shedLatencyMs: 0,
     ...overrides,
   };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };
