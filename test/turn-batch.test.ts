@@ -56,6 +56,120 @@ describe('TurnBatch', () => {
   });
 });
 
+/** A `run` that holds each batch until released, recording the batches and how many ran at once. */
+function slowRun(): {
+  run: (items: number[]) => Promise<number[]>;
+  batches: number[][];
+  releaseNext: () => void;
+  maxConcurrent: () => number;
+  started: () => Promise<void>;
+} {
+  const batches: number[][] = [];
+  const gates: (() => void)[] = [];
+  let waiters: (() => void)[] = [];
+  let now = 0;
+  let max = 0;
+  return {
+    batches,
+    async run(items) {
+      batches.push(items);
+      now++;
+      max = Math.max(max, now);
+      for (const w of waiters) w();
+      waiters = [];
+      await new Promise<void>((r) => gates.push(r));
+      now--;
+      if (items.includes(-1)) throw new Error(`batch ${batches.indexOf(items)} failed`);
+      return items.map((i) => i * 10);
+    },
+    releaseNext: () => gates.shift()!(),
+    maxConcurrent: () => max,
+    started: () => new Promise<void>((r) => waiters.push(r)),
+  };
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('TurnBatch with one batch in flight', () => {
+  it('gathers every call made while a batch runs into the single next batch', async () => {
+    const slow = slowRun();
+    const batch = new TurnBatch(slow.run, { maxInFlight: 1 });
+    const first = batch.add(1);
+    await slow.started();
+    // Calls over several turns while the first batch runs: none starts a batch of its own.
+    const later: Promise<number>[] = [];
+    for (const i of [2, 3, 4]) {
+      later.push(batch.add(i));
+      await turn();
+    }
+    later.push(batch.add(5));
+    await turn();
+    assert.deepEqual(slow.batches, [[1]], 'nothing starts while a batch runs');
+    const next = slow.started();
+    slow.releaseNext();
+    assert.equal(await first, 10);
+    await next;
+    assert.deepEqual(slow.batches, [[1], [2, 3, 4, 5]]);
+    slow.releaseNext();
+    assert.deepEqual(await Promise.all(later), [20, 30, 40, 50]);
+    assert.equal(slow.maxConcurrent(), 1);
+  });
+
+  it('without the limit, a batch starts every turn while others run (the old behaviour)', async () => {
+    const slow = slowRun();
+    const batch = new TurnBatch(slow.run);
+    const calls = [batch.add(1)];
+    await slow.started();
+    calls.push(batch.add(2));
+    await slow.started();
+    assert.deepEqual(slow.batches, [[1], [2]]);
+    assert.equal(slow.maxConcurrent(), 2);
+    slow.releaseNext();
+    slow.releaseNext();
+    assert.deepEqual(await Promise.all(calls), [10, 20]);
+  });
+
+  it('rejects only the callers of the failed batch; the batch after it runs and answers', async () => {
+    const slow = slowRun();
+    const batch = new TurnBatch(slow.run, { maxInFlight: 1 });
+    const failing = [batch.add(1), batch.add(-1)];
+    await slow.started();
+    const after = [batch.add(2), batch.add(3)];
+    const next = slow.started();
+    slow.releaseNext();
+    const failed = await Promise.allSettled(failing);
+    assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
+    assert.match(String((failed[0] as PromiseRejectedResult).reason), /batch 0 failed/);
+    await next;
+    slow.releaseNext();
+    assert.deepEqual(await Promise.all(after), [20, 30]);
+    assert.deepEqual(slow.batches, [[1, -1], [2, 3]]);
+  });
+
+  it('drain answers the calls queued behind the running batch, then resolves', async () => {
+    const slow = slowRun();
+    const batch = new TurnBatch(slow.run, { maxInFlight: 1 });
+    const first = batch.add(1);
+    await slow.started();
+    const queued = [batch.add(2), batch.add(3)];
+    let drained = false;
+    const draining = batch.drain().then(() => (drained = true));
+    // Release each batch as it starts; drain must not resolve before the queued calls are answered.
+    const releaser = (async () => {
+      slow.releaseNext();
+      await slow.started();
+      assert.equal(drained, false, 'drain waits for the batch queued behind the first');
+      slow.releaseNext();
+    })();
+    await draining;
+    await releaser;
+    assert.equal(await first, 10);
+    assert.deepEqual(await Promise.all(queued), [20, 30]);
+    assert.deepEqual(slow.batches, [[1], [2, 3]]);
+    assert.equal(slow.maxConcurrent(), 1);
+  });
+});
+
 /** A store of the tested kind on a fresh data folder, removed afterwards (the test may close it first). */
 async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   const dataDir = tempDataDir();

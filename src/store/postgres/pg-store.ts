@@ -55,6 +55,13 @@ import { createPool, ensureSchema, parsePgUrl, withoutPassword } from './connect
 import { migratePg } from './migrations';
 import { TurnBatch } from '../turn-batch';
 
+/**
+ * The poll path's batched statements run one at a time (TurnBatch): at a steady arrival rate
+ * several single-poll statements at once cost PostgreSQL 2-6 times the CPU per poll of fewer,
+ * larger ones (README, "Benchmarks").
+ */
+const ONE_IN_FLIGHT = { maxInFlight: 1 };
+
 /** Runs one statement: on the pool, or on a transaction's connection. */
 type Query = (sql: string, params?: unknown[]) => Promise<pg.QueryResult<Row>>;
 /** [room id, message_sequence, info_updates, active_users] */
@@ -312,9 +319,11 @@ export class PgStore implements Store {
   /**
    * The poll's hot path: the lookups and nonce inserts of all requests authenticated in one
    * turn of the event loop go to the database as one statement (see TurnBatch), committed as
-   * recordNonce is. A pair (timestamp, nonce) repeated within a turn is looked up after the
-   * others, so that it sees their inserts. Keys are inserted in key order, so that two instances
-   * inserting overlapping batches (replays) cannot deadlock.
+   * recordNonce is. One such statement at a time: requests authenticated while it runs go into
+   * the next, so that a slower database gets larger statements rather than more of them. A pair
+   * (timestamp, nonce) repeated within a batch is looked up after the others, so that it sees
+   * their inserts. Keys are inserted in key order, so that two instances inserting overlapping
+   * batches (replays) cannot deadlock.
    */
   lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<NonceLookup> {
     return this.authBatch.add({ sessionId: sessionId.toLowerCase(), nonce, ts });
@@ -340,7 +349,7 @@ export class PgStore implements Store {
       out.push(again ? (await this.lookupAndRecordMany([again]))[0]! : found[next++]!);
     }
     return out;
-  });
+  }, ONE_IN_FLIGHT);
 
   private async lookupAndRecordMany(items: NonceCheck[]): Promise<NonceLookup[]> {
     const rows = (
@@ -453,7 +462,7 @@ export class PgStore implements Store {
     return this.roomsBatch.add(userId);
   }
 
-  /** Every poll of one turn asks this: one statement for all of them (see TurnBatch). */
+  /** Every poll of one turn asks this: one statement for all of them, one at a time (see TurnBatch). */
   private readonly roomsBatch = new TurnBatch<number | null, RoomsView>(async (users) => {
     const ids = [...new Set(users.filter((u): u is number => u !== null))];
     const rows = (
@@ -474,7 +483,7 @@ export class PgStore implements Store {
     }
     const rooms = await this.roomsWithCounters(rows[0]!['rooms_version'] as number | null, rows[0]!['counters'] as RoomCounters[] | null);
     return users.map((u) => ({ rooms: [...rooms], overrides: u === null ? null : toOverrideMap(byUser.get(u) ?? []) }));
-  });
+  }, ONE_IN_FLIGHT);
 
   private async roomsWithCounters(version: number | null, counterRows: RoomCounters[] | null): Promise<Room[]> {
     if (version === null) return this.listRooms();
