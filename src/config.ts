@@ -108,6 +108,7 @@ export interface Config {
   maxInFlight: number;
   /** Event-loop delay (ms) above which heavy requests get 503 (all at twice it); 0 = off. */
   shedLatencyMs: number;
+  shedLoopDelayMs: number;
   shedPauseMs: number;
   /** Seconds in the Retry-After of a 503 from admission. */
   shedRetryAfter: number;
@@ -188,7 +189,8 @@ export const OPTIONS: readonly Option[] = [
   opt('bodyBudgetBytes', 'int', 134_217_728, 'Request-body bytes all requests in progress may hold together (128 MiB). Past it a request declaring a body over maxJsonBodyBytes gets 503 with Retry-After before it is read; a chunked body that crosses it is cut (503, connection closed).', 'net.body_budget_bytes'),
   opt('maxConnections', 'int', 10_000, 'Open connections per listener (0 = no cap); beyond it new connections are dropped. Near it, idle keep-alive connections are closed. Onion requests all come from a few service nodes, so there is no per-IP cap.', 'net.max_connections'),
   opt('maxInFlight', 'int', 1_024, 'Requests in progress at once (0 = no cap). Heavy requests (onion, /batch, bodies over maxJsonBodyBytes, requests without X-SOGS-* headers) get 503 with Retry-After from half of it, a signed request\'s cheap poll from all of it, before its body is read.', 'net.max_in_flight'),
-  opt('shedLatencyMs', 'int', 1000, 'Load shedding: the service time (from a request body\'s arrival to the reply) heavy requests (onion, /batch, uploads, large or anonymous ones) are steered to. Past it the number of heavy requests admitted at once shrinks (down to 8), below it grows back (up to half of maxInFlight); the rest get 503 with Retry-After before their body is read or decrypted. 0 = a fixed half of maxInFlight.', 'net.shed_latency_ms'),
+  opt('shedLatencyMs', 'int', 1000, 'Load shedding: the service time (from a request body\'s arrival to the reply) heavy requests (onion, /batch, uploads, large or anonymous ones) are steered to. Past it, or past shedLoopDelayMs, the number of heavy requests admitted at once shrinks (down to 8), below both it grows back (up to half of maxInFlight); the rest get 503 with Retry-After before their body is read or decrypted. 0 = not steered by service time.', 'net.shed_latency_ms'),
+  opt('shedLoopDelayMs', 'int', 200, 'Load shedding: the event-loop delay heavy requests are steered to (see shedLatencyMs): every connection, a newcomer\'s too, waits about that long to be read. 0 = not steered by it.', 'net.shed_loop_delay_ms'),
   opt('shedPauseMs', 'int', 1000, 'Load shedding: after a request is refused for overload, nothing more is read from its connection for this many ms, so a client that asks again at once (a flood over keep-alive connections) costs one refusal a pause; new connections are read at once (0 = off).', 'net.shed_pause_ms'),
   opt('shedRetryAfter', 'int', 2, 'Seconds in the Retry-After header of a 503 from load shedding or the body budget.', 'net.shed_retry_after'),
   opt('headersTimeoutMs', 'int', 10_000, 'A request\'s headers must arrive within this many ms of its first byte, else 408 and the connection is closed.', 'net.headers_timeout_ms'),
@@ -358,7 +360,7 @@ export function validate(c: Config): string[] {
   for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxOnionBodyBytes', 'maxDmBytes', 'maxJsonBodyBytes', 'bodyBudgetBytes', 'headersTimeoutMs', 'bodyStallMs'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
-  for (const k of ['maxConnections', 'maxInFlight', 'shedLatencyMs', 'shedPauseMs', 'shedRetryAfter', 'requestTimeoutMs', 'bodyMinBytesPerSecond', 'keepAliveTimeoutMs', 'logErrorsPerMinute'] as const) {
+  for (const k of ['maxConnections', 'maxInFlight', 'shedLatencyMs', 'shedLoopDelayMs', 'shedPauseMs', 'shedRetryAfter', 'requestTimeoutMs', 'bodyMinBytesPerSecond', 'keepAliveTimeoutMs', 'logErrorsPerMinute'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
   }
   if (c.requestTimeoutMs > 0 && c.requestTimeoutMs < c.headersTimeoutMs) throw new ConfigError('requestTimeoutMs must be 0 or at least headersTimeoutMs');

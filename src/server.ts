@@ -35,7 +35,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   const st: ListenerState = {
     config: c, router, metrics: createMetrics(s), closing: false,
     budget: new BodyBudget(c.bodyBudgetBytes),
-    shedder: new LoadShedder({ maxInFlight: c.maxInFlight, latencyMs: c.shedLatencyMs }),
+    shedder: new LoadShedder({ maxInFlight: c.maxInFlight, latencyMs: c.shedLatencyMs, delayMs: c.shedLoopDelayMs }),
   };
   admissionMetrics(st.metrics!.registry, st);
   const handler = createHandler(s, router, st);

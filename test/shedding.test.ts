@@ -122,6 +122,37 @@ describe('shedding on service time', () => {
   });
 });
 
+describe('a connection refused for overload is paused', () => {
+  it('its next request is read only after shedPauseMs; a newcomer is answered at once', async () => {
+    const t = await startTestServer({ maxInFlight: 2, shedPauseMs: 600 });
+    const held = await holdOne(t.port);
+    const c = await RawConnection.open(t.port);
+    try {
+      await until(() => t.server.admission.shedder.heavyInFlight === 1);
+      const t0 = Date.now();
+      c.write(head('POST', '/batch', { 'Content-Length': 2, 'Content-Type': 'application/json' }) + '[]');
+      assert.equal((await within(2000, c.reply(), 'refused'))?.status, 503);
+      // Asked again at once, as a flood does: not read for the pause.
+      c.write(head('GET', '/capabilities'));
+      const again = within(3000, c.reply(), 'after the pause');
+      const newcomer = await within(2000, t.client(null).get('/capabilities').then((r) => ({ status: r.status, at: Date.now() - t0 })), 'newcomer');
+      assert.ok(newcomer.at < 500, `newcomer answered after ${newcomer.at} ms`);
+      assert.equal((await again)?.status, 503, 'still overloaded when it is read');
+      assert.ok(Date.now() - t0 >= 550, `read after ${Date.now() - t0} ms`);
+      // Once the work is done, the connection serves again (after the pause of its last refusal).
+      held.destroy();
+      await until(() => t.server.admission.shedder.heavyInFlight === 0);
+      await new Promise((r) => setTimeout(r, 700));
+      c.write(head('GET', '/capabilities'));
+      assert.equal((await within(2000, c.reply(), 'served'))?.status, 200);
+    } finally {
+      held.destroy();
+      c.destroy();
+      await t.close();
+    }
+  });
+});
+
 describe('connection cap', () => {
   it('connections past maxConnections are dropped; those within it are served', async () => {
     const t = await startTestServer({ maxConnections: 3 });

@@ -62,22 +62,28 @@ export function limitConnections(server: http.Server | https.Server, c: Config, 
   server.on('drop', () => log.debug({ maxConnections: c.maxConnections }, 'connection dropped: too many open connections'));
 }
 
+/** Connections paused now (a refused request's next one is not read until the pause ends). */
+const paused = new WeakSet<Duplex>();
+
 /**
  * After a request refused for overload, nothing more is read from its connection for `ms`. A
  * client that answers a 503 by asking again at once (a flood over keep-alive connections) is
- * slowed to one request a pause, so refusing it stops eating the CPU that admitted work needs;
- * new connections are read at once, so a newcomer still gets a prompt answer. The pause starts
- * once the reply is written and the refused request's own body is let go (node resumes the socket
- * to discard it).
+ * slowed to about one request a pause, so refusing it eats less of the CPU that admitted work
+ * needs; new connections are read at once. The pause starts once the reply is written and the
+ * refused request's own body is let go (node resumes the socket to discard it). One pause at a
+ * time per connection: pauses never stack their timers or listeners.
  */
 export function pauseAfterReply(res: http.ServerResponse, socket: Duplex, ms: number): void {
+  if (paused.has(socket)) return;
   res.once('finish', () => {
     setImmediate(() => {
-      if (socket.destroyed) return;
+      if (socket.destroyed || paused.has(socket)) return;
+      paused.add(socket);
       socket.pause();
       const onClose = (): void => clearTimeout(timer);
       const timer = setTimeout(() => {
         socket.off('close', onClose);
+        paused.delete(socket);
         if (!socket.destroyed) socket.resume();
       }, ms);
       timer.unref();

@@ -4,15 +4,17 @@
 //
 // Heavy work (onion, batch, large or anonymous requests) may hold at most `heavyLimit` of the
 // in-flight places; a signed cheap request is refused only at `maxInFlight`. The heavy limit
-// adapts to how long admitted heavy requests take to be served (from their body's arrival to
-// their reply): past `latencyMs` it shrinks, below it grows back, so the queue the server keeps
-// is as long as it can work off in time, whatever one request costs.
+// adapts every 100 ms: it shrinks by a quarter when admitted heavy requests took longer than
+// `latencyMs` to be served (from their body's arrival to their reply) or the event loop ran
+// `delayMs` late (every socket waits that long to be read, a newcomer's too), and grows back by an
+// eighth while both are in bounds. So the server keeps as much work as it can do in time.
 //
-// Why not the event loop's delay: under a flood the loop runs late mostly because of the flood
-// itself, parsing and refusing thousands of requests a second. Shedding on that delay refused the
-// work the server could still do: on the benchmark's 3x overload it served 5% of its capacity.
-// The time admitted work takes does not count the refusals, so the server keeps serving about
-// what it can. The delay is still measured, for /metrics.
+// Why a limit that adapts and not a gate on the loop's delay: a flood makes the loop late by
+// itself, parsing and refusing thousands of requests a second; refusing everything while the loop
+// is late refused the work the server could still do (5% of its capacity served on the
+// benchmark's 3x overload). The limit never drops below a floor, so some work always goes on, and
+// a connection refused for overload is not read again for a while (pauseAfterReply), so refusing
+// a flood costs little.
 
 /** How often the heavy limit is adjusted and the loop's delay sampled. */
 const WINDOW_MS = 100;
@@ -22,8 +24,10 @@ const MIN_HEAVY = 8;
 export interface ShedLimits {
   /** 0 = no cap. */
   maxInFlight: number;
-  /** Service time of heavy requests the limit steers to; 0 = a fixed limit of half maxInFlight. */
+  /** Service time of heavy requests the limit steers to; 0 = not steered by it. */
   latencyMs: number;
+  /** Event-loop delay the limit steers to; 0 = not steered by it. */
+  delayMs: number;
 }
 
 export class LoadShedder {
@@ -61,7 +65,7 @@ export class LoadShedder {
     this.timer = null;
   }
 
-  /** How late the event loop ran at the last sample, in ms (for /metrics). */
+  /** How late the event loop ran at the last sample, in ms. */
   get eventLoopDelayMs(): number {
     return this.delay;
   }
@@ -91,12 +95,14 @@ export class LoadShedder {
 
   /**
    * Once a window: shrink the heavy limit by a quarter when heavy requests took longer than the
-   * target, grow it by an eighth when they were served in time (additive growth would take
-   * minutes to recover from a burst; this takes a few seconds).
+   * target or the loop ran late, grow it by an eighth when they were served in time (additive
+   * growth would take minutes to recover from a burst; this takes a few seconds).
    */
   adjust(): void {
-    if (this.limits.latencyMs <= 0 || !Number.isFinite(this.heavyMax)) return;
-    if (this.slow > 0) this.heavyLimit = Math.max(Math.min(MIN_HEAVY, this.heavyMax), Math.floor(this.heavyLimit * 0.75));
+    const { latencyMs, delayMs } = this.limits;
+    if ((latencyMs <= 0 && delayMs <= 0) || !Number.isFinite(this.heavyMax)) return;
+    const late = delayMs > 0 && this.delay >= delayMs;
+    if (this.slow > 0 || late) this.heavyLimit = Math.max(Math.min(MIN_HEAVY, this.heavyMax), Math.floor(this.heavyLimit * 0.75));
     else if (this.served > 0) this.heavyLimit = Math.min(this.heavyMax, this.heavyLimit + Math.max(1, Math.floor(this.heavyLimit / 8)));
     this.slow = 0;
     this.served = 0;

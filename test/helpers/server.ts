@@ -83,6 +83,7 @@ export async function startTestServer(
     // Tests run their clients in the server's process on a shared machine: requests are slow
     // because of the test itself, not because the server is overloaded. Shedding tests turn it on.
     shedLatencyMs: 0,
+    shedLoopDelayMs: 0,
     ...overrides,
   };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };
