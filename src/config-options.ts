@@ -100,11 +100,13 @@ export interface Config {
   bodyBudgetBytes: number;
   /** Open connections per listener (0 = no cap). */
   maxConnections: number;
-  /** Requests in progress before new ones get 503 (heavy ones at half); 0 = no cap. */
+  /** Requests in progress before new ones get 503 (heavy ones at most half of it); 0 = no cap. */
   maxInFlight: number;
-  /** Event-loop delay (ms) above which heavy requests get 503 (all at twice it); 0 = off. */
+  /** Service time (ms) of heavy requests the load shedder's heavy limit steers to; 0 = not steered by it. */
   shedLatencyMs: number;
+  /** Event-loop delay (ms) the heavy limit steers to; 0 = not steered by it. */
   shedLoopDelayMs: number;
+  /** Ms a connection refused for overload is not read; 0 = no pause. */
   shedPauseMs: number;
   /** Seconds in the Retry-After of a 503 from admission. */
   shedRetryAfter: number;
