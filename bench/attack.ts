@@ -20,7 +20,7 @@ import { buildData, type BenchData } from './setup';
 
 export interface AttackArgs {
   quick: boolean;
-  /** Which parts to run: any of the letters a, b, c. */
+  /** Which parts to run, as letters (a, b and/or c). */
   parts: string;
   /** Server memory (MiB) past which the watchdog kills it. */
   rssCapMiB: number;
