@@ -14,10 +14,6 @@ export function intQuery(q: Query, name: string, dflt: number, min: number, max:
   return Math.min(max, Math.max(min, Number(raw)));
 }
 
-export function intParam(v: string): number {
-  return Number(v);
-}
-
 export type JsonObject = Record<string, unknown>;
 
 export function jsonBody(req: ApiRequest): unknown {
@@ -28,7 +24,7 @@ export function jsonBody(req: ApiRequest): unknown {
 
 // Content types a JSON body may be declared with. No type at all, and application/octet-stream:
 // the v4 onion transport and batch `b64`/`bytes` sub-requests give a body without a type that
-// one (api.md §4.11), and some clients send none, so refusing it would break them (the reference
+// one (docs/protocol/api.md §4.11), and some clients send none, so refusing it would break them (the reference
 // reads such bodies too, or fails with a 500). Anything declared as clearly something else (a
 // form, HTML, text) was not meant for a JSON endpoint: 415, not a confusing "not valid JSON".
 const JSON_TYPE = /^application\/(?:json|[\w.-]+\+json)$/;
@@ -68,10 +64,11 @@ export function base64Field(obj: JsonObject, name: string, exactBytes?: number):
   return buf;
 }
 
+/** An optional flag: absent or null gives null; true/false, or 1/0 as some clients send them. */
 export function optionalBool(obj: JsonObject, name: string): boolean | null {
   const v = obj[name];
   if (v === undefined || v === null) return null;
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'number' && Number.isInteger(v)) return v !== 0;
-  throw badRequest(`'${name}' must be a boolean`);
+  if (v === 0 || v === 1) return v === 1;
+  throw badRequest(`'${name}' must be a boolean or null`);
 }

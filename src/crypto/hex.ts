@@ -7,7 +7,3 @@ export function decodeHex(s: string, expectedBytes?: number): Buffer | null {
   if (expectedBytes !== undefined && s.length !== expectedBytes * 2) return null;
   return Buffer.from(s, 'hex');
 }
-
-export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}

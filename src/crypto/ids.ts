@@ -3,8 +3,6 @@ import { blake2b } from './hash';
 import { decodeHex } from './hex';
 import { edwardsYFromMontgomeryU, scalarReduce64 } from './scalar';
 
-export type IdPrefix = '05' | '15' | '00' | '25' | 'ff';
-
 export const SESSION_ID_RE = /^[0-9a-fA-F]{66}$/;
 
 /** Splits a 66-hex id into its prefix (lower-case hex) and 32 key bytes. */
@@ -33,7 +31,7 @@ export function ed25519PkToX25519(edPk: Buffer): Buffer | null {
   return out;
 }
 
-/** XEd25519 "positive" Ed25519 key for an X25519 key (§1.3); the real key may be its negation. */
+/** XEd25519 "positive" Ed25519 key for an X25519 key (docs/protocol/crypto.md §1.3); the real key may be its negation. */
 export function x25519PkToEd25519Positive(xPk: Buffer): Buffer {
   if (xPk.length !== 32) throw new Error('X25519 public key must be 32 bytes');
   return edwardsYFromMontgomeryU(xPk);
@@ -44,7 +42,7 @@ export function x25519PkToEd25519Positive(xPk: Buffer): Buffer {
 const BLINDING_CACHE_MAX = 16;
 const blindingCache = new Map<string, Buffer>();
 
-/** k = reduce(BLAKE2b-64(server X25519 pubkey)) (§1.4). */
+/** k = reduce(BLAKE2b-64(server X25519 pubkey)) (docs/protocol/crypto.md §1.4). */
 export function blindingFactor(serverPk: Buffer): Buffer {
   if (serverPk.length !== 32) throw new Error('server public key must be 32 bytes');
   const cacheKey = serverPk.toString('hex');
@@ -101,7 +99,7 @@ export function systemUserId(serverPk: Buffer): string {
   return 'ff' + serverPk.toString('hex');
 }
 
-/** k25 = reduce(BLAKE2b-64(0x05 || X25519 pub || server pubkey)) (§1.6). */
+/** k25 = reduce(BLAKE2b-64(0x05 || X25519 pub || server pubkey)) (docs/protocol/crypto.md §1.6). */
 export function blind25Factor(sessionId05: string, serverPk: Buffer): Buffer {
   const xPk = unblindedXKey(sessionId05);
   if (serverPk.length !== 32) throw new Error('server public key must be 32 bytes');

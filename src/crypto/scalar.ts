@@ -52,12 +52,6 @@ export function scalarAdd(x: Buffer, y: Buffer): Buffer {
   return out;
 }
 
-export function scalarNegate(x: Buffer): Buffer {
-  const out = Buffer.alloc(32);
-  sodium.crypto_core_ed25519_scalar_negate(out, x);
-  return out;
-}
-
 /** y = (u − 1)/(u + 1) mod p, with bit 255 of u ignored; the result has bit 255 clear. */
 export function edwardsYFromMontgomeryU(u32: Buffer): Buffer {
   const u = leToBigInt(u32) & ((1n << 255n) - 1n);

@@ -1,6 +1,6 @@
 // `sogs --import-pysogs DIR`: imports a reference server (PySOGS) data folder — sogs.db, key_x25519
 // and uploads/ — into our data folder. Our schema mirrors the reference's tables and columns
-// (api.md §11), so rows are copied one to one with their ids, seqnos and counters; only upload
+// (docs/protocol/api.md §11), so rows are copied one to one with their ids, seqnos and counters; only upload
 // paths are rewritten to our layout (uploads/<room token>/<id>_<safe name>).
 import type Database from 'better-sqlite3';
 import fs from 'node:fs';
@@ -57,7 +57,7 @@ const TABLES: { table: string; required: string[]; optional?: boolean }[] = [
   { table: 'user_ban_futures', required: ['room', 'user', 'at', 'banned'] },
   { table: 'inbox', required: ['id', 'recipient', 'sender', 'body', 'posted_at', 'expiry'] },
   { table: 'user_request_nonces', required: ['user', 'nonce', 'expiry'], optional: true },
-  // Present only in databases the reference imported from a legacy server (api.md §11.1).
+  // Present only in databases the reference imported from a legacy server (docs/protocol/api.md §11.1).
   { table: 'room_import_hacks', required: ['room', 'old_message_id_max', 'message_id_offset'], optional: true },
   { table: 'file_id_hacks', required: ['room', 'old_file_id', 'file'], optional: true },
 ];
@@ -219,11 +219,4 @@ export async function importPysogs(config: Config, opts: PysogsImportOptions): P
     closeSourceDb(src);
     if (dumpDir !== null) fs.rmSync(dumpDir, { recursive: true, force: true });
   }
-}
-
-/** For tests and the summary: the row counts of a finished import's tables. */
-export function tableCounts(db: Database.Database): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const { table } of TABLES) if (hasTable(db, table)) out[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
-  return out;
 }

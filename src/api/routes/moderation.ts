@@ -1,4 +1,4 @@
-// Moderators, admins and bans (api.md §4.8) and bulk deletion of a user's posts (§4.9).
+// Moderators, admins and bans (docs/protocol/api.md §4.8) and bulk deletion of a user's posts (§4.9).
 import { banUser, parseTimeout, unbanUser } from '../../domain/bans';
 import { badRequest, notFound } from '../../domain/errors';
 import { requireUser } from '../../domain/messages';
@@ -7,7 +7,7 @@ import { findRoom } from '../../domain/rooms';
 import type { Services } from '../../domain/services';
 import { resolveTargetUser } from '../../domain/users';
 import type { User } from '../../store/types';
-import { jsonObject, type JsonObject } from '../parse';
+import { jsonObject, optionalBool, type JsonObject } from '../parse';
 import { json } from '../respond';
 import type { Ctx, Router } from '../router';
 
@@ -26,15 +26,7 @@ export function parseScope(body: JsonObject): Scope {
   return { rooms: rooms as string[] };
 }
 
-function optionalBoolField(body: JsonObject, name: string): boolean | null {
-  const v = body[name];
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'boolean') return v;
-  if (v === 0 || v === 1) return v === 1;
-  throw badRequest(`'${name}' must be a boolean or null`);
-}
-
-/** Path ids typed `SessionID`: blinded only when blinding is required (api.md §1.4), else 404. */
+/** Path ids typed `SessionID`: blinded only when blinding is required (docs/protocol/api.md §1.4), else 404. */
 function sessionIdParam(s: Services, sid: string): string {
   if (s.config.requireBlindKeys && !sid.startsWith('15')) throw notFound('Not found');
   return sid.toLowerCase();
@@ -50,7 +42,7 @@ async function setModerator(c: Ctx) {
   const caller = requireUser(c.user);
   const body = jsonObject(c.req);
   const scope = await resolveScope(c.s, caller, parseScope(body), 'admin');
-  const req = { moderator: optionalBoolField(body, 'moderator'), admin: optionalBoolField(body, 'admin'), visible: optionalBoolField(body, 'visible') };
+  const req = { moderator: optionalBool(body, 'moderator'), admin: optionalBool(body, 'admin'), visible: optionalBool(body, 'visible') };
   const target = await resolveTargetUser(c.s, c.params['sid']!);
   return json({ info_updates: await changeRole(c.s, caller, target, scope, req) });
 }
@@ -77,10 +69,10 @@ async function unban(c: Ctx) {
 async function deleteAllInRoom(c: Ctx) {
   const sid = sessionIdParam(c.s, c.params['sid']!);
   const access = await findRoom(c.s, c.params['token']!, c.user);
-  // The reference crashes (500) for anonymous requests; api.md §12.8 recommends 401.
+  // The reference crashes (500) for anonymous requests; docs/protocol/api.md §12.8 recommends 401.
   const caller = requireUser(c.user);
   const target = await existingUser(c.s, sid);
-  // Deviation (api.md §4.9 says 404 when nothing was deleted): a user with no posts left answers
+  // Deviation (docs/protocol/api.md §4.9 says 404 when nothing was deleted): a user with no posts left answers
   // 200 {} as well. Session Android sends "ban and delete all" as a /sequence of ban + this and
   // reports the whole action as failed on a 404, although the ban worked; the desktop client only
   // looks at the ban's answer, so 200 misleads no client. An unknown user is still 404.
