@@ -23,14 +23,14 @@ export function signedAt(start: number, i: number): number {
   return start + Math.floor(i / SIGNED_PER_SECOND);
 }
 
-/** Issue 2: an authenticated since-poll, mostly caught up, sometimes a few messages behind. */
+/** The busiest request in the field: an authenticated since-poll, mostly caught up, sometimes a few messages behind. */
 export function sincePoll(client: SogsClient, room: { token: string; seqno: number }, timestamp: number): Prepared {
   const behind = Math.random() < 0.1 ? 5 : 0;
   const path = `/room/${room.token}/messages/since/${Math.max(0, room.seqno - behind)}?t=r&reactors=5`;
   return { method: 'GET', path, headers: client.authHeaders('GET', path, undefined, { timestamp }), check: (status) => status === 200 };
 }
 
-/** The sub-requests of the desktop client's 10-second poll (issue 3). */
+/** The sub-requests of the desktop client's 10-second poll, as one /batch. */
 export function desktopBatch(rooms: { token: string; seqno: number }[]): unknown[] {
   const subs: unknown[] = [{ method: 'GET', path: '/capabilities' }];
   for (const r of rooms) {

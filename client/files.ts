@@ -1,4 +1,4 @@
-// File uploads and downloads as Session clients do them (api.md §4.6).
+// File uploads and downloads as Session clients do them (docs/protocol/api.md §4.6).
 import type { ClientResponse, SogsClient } from './client';
 
 /** RFC 5987 form, which carries any UTF-8 name. */

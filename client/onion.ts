@@ -1,4 +1,4 @@
-// Onion requests as a Session client builds them (crypto.md §4): the inner request is signed,
+// Onion requests as a Session client builds them (docs/protocol/crypto.md §4): the inner request is signed,
 // wrapped (v4 bencoded or v3 JSON), encrypted to the server key and POSTed to the lsrpc endpoint
 // as the last service node would. The returned response is the INNER one.
 import { bdecodeList, bencodeList } from '../src/crypto/bencode';

@@ -1,4 +1,4 @@
-// Reactions (api.md §4.4): the reaction is percent-encoded UTF-8 in the path.
+// Reactions (docs/protocol/api.md §4.4): the reaction is percent-encoded UTF-8 in the path.
 import type { ClientResponse, SogsClient } from './client';
 
 const path = (room: string, id: number, reaction: string) => `/room/${room}/reaction/${id}/${encodeURIComponent(reaction)}`;

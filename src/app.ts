@@ -142,7 +142,7 @@ export async function openServices(config: Config, opts: OpenOptions = {}): Prom
   return s;
 }
 
-/** The `ff` user that CLI actions are attributed to: a hidden global admin (api.md §10). */
+/** The `ff` user that CLI actions are attributed to: a hidden global admin (docs/protocol/api.md §10). */
 async function ensureSystemUser(s: Services): Promise<void> {
   const id = systemUserId(s.keys.publicKey);
   const u = await s.store.ensureUser(id, s.clock.now());

@@ -11,7 +11,7 @@ export interface Config {
   baseUrl: string;
   /** Port in the derived join URL when baseUrl is empty; 0 = `port` (the Docker image publishes 80 as 9999). */
   publicPort: number;
-  /** Web pages: show the index of public rooms at `/` (api.md §4.12 http_show_index). */
+  /** Web pages: show the index of public rooms at `/` (docs/protocol/api.md §4.12 http_show_index). */
   httpShowIndex: boolean;
   /** Web pages: show a public room's recent messages on its page (http_show_recent). */
   httpShowRecent: boolean;
@@ -57,7 +57,7 @@ export interface Config {
   /** Days a claimed legacy (v1 API) auth token stays valid. */
   legacyTokenDays: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  // Content filters (api.md §7.1, §9.1); per-room overrides in [room:TOKEN] sections.
+  // Content filters (docs/protocol/api.md §7.1, §9.1); per-room overrides in [room:TOKEN] sections.
   profanityFilter: boolean;
   profanitySilent: boolean;
   /** Custom profanity word list file (one word or phrase per line); empty = built-in list. */
@@ -76,7 +76,7 @@ export interface Config {
   configFile?: string;
   /** Server processes sharing the port (node:cluster); 0 = one per CPU core. */
   workers: number;
-  // Operations (issue 8): native TLS, security headers, access log, metrics.
+  // Operations: native TLS, security headers, access log, metrics.
   /** Serve HTTPS with tlsCert/tlsKey instead of plain HTTP. */
   tls: boolean;
   /** PEM certificate chain, relative to dataDir unless absolute. */

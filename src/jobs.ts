@@ -1,4 +1,4 @@
-// Background jobs (api.md §8.1), run every `jobInterval` seconds: pruning history, expired DMs,
+// Background jobs (docs/protocol/api.md §8.1), run every `jobInterval` seconds: pruning history, expired DMs,
 // old activity and nonces, expired legacy auth tokens, and recounting active users.
 import type { Services } from './domain/services';
 import { applyScheduledChanges } from './domain/moderation';
@@ -13,7 +13,7 @@ export interface Jobs {
 export async function runCleanup(s: Services): Promise<Record<string, number>> {
   const day = 86400;
   await s.activity.flush();
-  // Step 1 (api.md §8.1): expired files, rows and stored contents.
+  // Step 1 (docs/protocol/api.md §8.1): expired files, rows and stored contents.
   const files = await cleanupFiles(s);
   const counts = await s.store.cleanup(s.clock.now(), {
     nonceRetention: s.config.nonceRetention,
@@ -21,7 +21,7 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
     activePruneThreshold: s.config.activePruneThresholdDays * day,
     historyPruneThreshold: s.config.historyPruneThresholdDays * day,
   });
-  // Scheduled permission changes and (un)bans (api.md §6.8), audited as the server's own actions.
+  // Scheduled permission changes and (un)bans (docs/protocol/api.md §6.8), audited as the server's own actions.
   counts['scheduled'] = await applyScheduledChanges(s);
   counts['files'] = files;
   // Legacy auth tokens past legacyTokenDays, and challenges not claimed within 10 minutes.

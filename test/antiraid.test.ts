@@ -44,7 +44,7 @@ describe('per-room rate limits', () => {
     for (const r of main) assert.deepEqual(r, [201, 201, 201, 201, 201, 429]);
   });
 
-  it('room admins are exempt, moderators are not (api.md §7.3); "off" removes the limit', async () => {
+  it('room admins are exempt, moderators are not (docs/protocol/api.md §7.3); "off" removes the limit', async () => {
     const admin = t.client();
     const mod = t.client();
     await setModerator(t.s, await resolveTargetUser(t.s, admin.sessionId), [busy], { moderator: true, admin: true, visible: true });

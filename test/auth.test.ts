@@ -1,4 +1,4 @@
-// X-SOGS-* authentication over real HTTP: every failure of crypto.md §2.5 with its exact status
+// X-SOGS-* authentication over real HTTP: every failure of docs/protocol/crypto.md §2.5 with its exact status
 // and text, replay protection across restarts, and no writes for unverified requests.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';

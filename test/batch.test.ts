@@ -1,4 +1,4 @@
-// /batch and /sequence (api.md §4.1) over real HTTP: positional results, failure handling, body
+// /batch and /sequence (docs/protocol/api.md §4.1) over real HTTP: positional results, failure handling, body
 // kinds, response encoding, auth inheritance and all-or-nothing validation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -11,7 +11,7 @@
 //   constants); the test sends other casings ("X-SOGS-PubKey", "x-sogs-timestamp", ...) to show
 //   the names are case-insensitive inside the onion request;
 // - reactions with the emoji percent-encoded in the path (a URL-built path); the signature covers
-//   the decoded path (crypto.md §3).
+//   the decoded path (docs/protocol/crypto.md §3).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { buildV4Plaintext, httpRequest, onionRequest, openV4Reply, padMessage, randomContent, type OnionResponse, type SogsClient } from '../client';

@@ -1,4 +1,4 @@
-// Content types of JSON bodies (api.md §1.8, §4.11): JSON declared as application/json (any
+// Content types of JSON bodies (docs/protocol/api.md §1.8, §4.11): JSON declared as application/json (any
 // parameters, any case), a +json type, application/octet-stream (what the v4 onion transport and
 // batch b64/bytes sub-requests give a body without a type) or no type at all is read; a body
 // declared as something clearly else (a form, HTML, text) is a 415 saying what is expected.

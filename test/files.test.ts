@@ -1,5 +1,5 @@
 // Files and room images over real HTTP and /batch: upload/download headers, file names and
-// on-disk names, permissions and limits, the expiry table of api.md §8.2 with a manual clock and
+// on-disk names, permissions and limits, the expiry table of docs/protocol/api.md §8.2 with a manual clock and
 // the cleanup job, PUT /room, deleting all of a user's posts, and a randomised invariant test
 // (disk files == file rows, expiry exactly as a model of the spec predicts).
 import assert from 'node:assert/strict';
@@ -193,7 +193,7 @@ describe('size limit', () => {
   });
 });
 
-describe('expiry (api.md §8.2) with a manual clock and the cleanup job', () => {
+describe('expiry (docs/protocol/api.md §8.2) with a manual clock and the cleanup job', () => {
   let t: TestServer;
   let clock: ManualClock;
   let alice: SogsClient;
@@ -294,7 +294,7 @@ describe('filesExpiryDays = 0', () => {
   });
 });
 
-describe('PUT /room/:token (api.md §4.2)', () => {
+describe('PUT /room/:token (docs/protocol/api.md §4.2)', () => {
   let t: TestServer;
   let clock: ManualClock;
   let admin: SogsClient;
@@ -387,7 +387,7 @@ describe('PUT /room/:token (api.md §4.2)', () => {
     await runCleanup(t.s);
     assert.equal((await fileRow(t, img1)), undefined);
 
-    // An old image that is also a post attachment gets the normal attachment expiry (§12.12).
+    // An old image that is also a post attachment gets the normal attachment expiry (docs/protocol/api.md §12.12).
     const img3 = await uploadFileId(user, 'main', Buffer.from('img3'));
     await postWith(user, 'main', [img3]);
     assert.equal((await admin.put('/room/main', { image: img3 })).status, 200);
@@ -434,7 +434,7 @@ describe('PUT /room/:token (api.md §4.2)', () => {
   });
 });
 
-describe("deleting all of a user's posts (api.md §4.9)", () => {
+describe("deleting all of a user's posts (docs/protocol/api.md §4.9)", () => {
   // The same outcome whether a moderator asks over the API or an operator runs the CLI.
   const ways: [string, (t: TestServer, mod: SogsClient, victim: SogsClient) => Promise<void>][] = [
     ['DELETE /room/:t/all/:id', async (_t, mod, victim) => assert.equal((await mod.delete(`/room/main/all/${victim.sessionId}`)).status, 200)],

@@ -1,4 +1,4 @@
-// Content filters (api.md §7.1, §9.2, §9.3) with real Session protobuf message bodies: silent and
+// Content filters (docs/protocol/api.md §7.1, §9.2, §9.3) with real Session protobuf message bodies: silent and
 // rejecting profanity and alphabet filters, per-room overrides from [room:TOKEN] sections,
 // filter-bot replies from [filter:ROOM:TYPE] sections, moderators' exemption, dropped edits,
 // custom word lists; and the protobuf decoder other features share.
@@ -100,7 +100,7 @@ describe('filter configuration sections', () => {
     assert.throws(() => loadConfig(['--alphabet-filters', 'greek'], {}), /greek/);
   });
 
-  it('formats reply escapes, including \\t as the room token (api.md §12.18)', () => {
+  it('formats reply escapes, including \\t as the room token (docs/protocol/api.md §12.18)', () => {
     const room = { token: 'tok', name: 'Room Name' } as Room;
     const poster = { sessionId: '15ab' } as User;
     assert.equal(formatReply(String.raw`\@ \p \r \t a\nb \\ \x`, room, poster, 'Zed'), '@15ab Zed Room Name tok a\nb \\ \\x');

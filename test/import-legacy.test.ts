@@ -1,4 +1,4 @@
-// Issue 10: `sogs --import-legacy DIR`. Imports the legacy (Rust) volume fixture, starts our
+// `sogs --import-legacy DIR`. Imports the legacy (Rust) volume fixture, starts our
 // server on it (unblinded mode, as the reference ran) with the clock at the capture time, and
 // replays every recorded request, modern and legacy API, comparing every answer (the few we do
 // not reproduce are an explicit list with reasons); checks the reference's id maps and the
@@ -234,7 +234,7 @@ describe('import a legacy server volume', () => {
     // The exception lists cover exactly the records they were written for.
     assert.deepEqual(Object.fromEntries([...exceptions].map(([why, l]) => [why.split(':')[0], l.length])), { 'reference-bug': 20, deliberate: 9 });
 
-    // The cursor mapping in plain numbers (legacy.md §9): crypto's old 20 is 130, quiet's old 510 is 190.
+    // The cursor mapping in plain numbers (docs/protocol/legacy.md §9): crypto's old 20 is 130, quiet's old 510 is 190.
     const after = async (room: string, from: number) => {
       const r = await v3('GET', `messages?from_server_id=${from}&limit=3`, { Room: room, Authorization: tokens.get(`lu_peter/${room}`)! });
       return (r['messages'] as LegacyMessage[]).map((m) => m.server_id);
@@ -282,7 +282,7 @@ const pollOf = (all: LegacyRec[], rec: LegacyRec, room: string): PollEntry =>
 const EXCEPTIONS: { reason: string; applies(r: LegacyRec): boolean; expect(r: LegacyRec, all: LegacyRec[]): Json }[] = [
   {
     // The fixture README: the reference answers 500 for `messages?from_server_id=N` in rooms with
-    // an id offset and for compact_poll with cursor 0. The right answer (legacy.md §3.11, §9): the
+    // an id offset and for compact_poll with cursor 0. The right answer (docs/protocol/legacy.md §3.11, §9): the
     // messages after the cursor, old ids moved by the room's offset, ascending.
     reason: 'reference-bug: recorded 500; we give the offset-mapped ascending answer',
     applies: (r) => r.time_dependent?.some((x) => x.startsWith('reference-bug')) === true,
@@ -308,7 +308,7 @@ const EXCEPTIONS: { reason: string; applies(r: LegacyRec): boolean; expect(r: Le
     },
   },
   {
-    // The reference has no legacy deleted_messages route (404; fixture README). legacy.md §3.12:
+    // The reference has no legacy deleted_messages route (404; fixture README). docs/protocol/legacy.md §3.12:
     // a new server should implement it. We answer what compact_poll reports as deletions, in the
     // same auth rules as GET messages (a requester without a token gets 401 there and here).
     reason: 'deliberate: deleted_messages is implemented (the reference has no such route)',

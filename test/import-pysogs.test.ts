@@ -1,4 +1,4 @@
-// Issue 10: `sogs --import-pysogs DIR`. Imports the reference server's fixture data folder, starts
+// `sogs --import-pysogs DIR`. Imports the reference server's fixture data folder, starts
 // our server on it with the clock frozen at the capture time, and replays every recorded request
 // as its recorded requester, comparing with the reference's answers. Plus bad input: the target
 // must stay untouched.
@@ -39,7 +39,7 @@ function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** `whisper_mods` as a boolean: the reference returns SQLite's 0/1, api.md §5 says bool. */
+/** `whisper_mods` as a boolean: the reference returns SQLite's 0/1, docs/protocol/api.md §5 says bool. */
 function boolWhisperMods(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(boolWhisperMods);
   if (v !== null && typeof v === 'object') {
@@ -73,7 +73,7 @@ function firstDiff(a: unknown, b: unknown, at = '$'): string | null {
 /**
  * The fixture's requesters as the reference's harness blinded them: for an account whose Ed25519
  * key has the sign bit set, the harness's blinded id is k·A+ (the sign-normalised key, spec
- * crypto.md 1.3), i.e. the negation of our client library's k·A. Negating `a` gives that key.
+ * docs/protocol/crypto.md §1.3), i.e. the negation of our client library's k·A. Negating `a` gives that key.
  */
 function harnessIdentity(seed: string, blindedId: string, serverPk: Buffer): Identity {
   const id = Identity.fromSeed(seed);
@@ -207,7 +207,7 @@ describe('import a PySOGS data folder', () => {
         const want = wholeSeconds(rec.json);
         const d = firstDiff(loosen(ours), loosen(want));
         if (d !== null && hasIntWhisperMods(want) && firstDiff(loosen(ours), loosen(boolWhisperMods(want))) === null) {
-          // Deliberate: we answer `whisper_mods` as the bool api.md §5 documents; the reference
+          // Deliberate: we answer `whisper_mods` as the bool docs/protocol/api.md §5 documents; the reference
           // leaks SQLite's 0/1. Same values otherwise.
           assert.ok(!hasIntWhisperMods(ours));
           boolDiffs.push(label);
@@ -396,7 +396,7 @@ describe('import a PySOGS that ran on PostgreSQL (--import-db postgres://…)', 
   const schema = `pysogs_src_${process.pid}`;
   const srcUrl = pgSchemaUrl(schema);
 
-  /** The fixture's tables in PostgreSQL's types, as the reference's PostgreSQL flavour has them (api.md §11). */
+  /** The fixture's tables in PostgreSQL's types, as the reference's PostgreSQL flavour has them (docs/protocol/api.md §11). */
   async function fixtureIntoPostgres(): Promise<void> {
     const db = new Database(path.join(FIXTURE, 'sogs.db'), { readonly: true });
     const c = new pg.Client({ connectionString: TEST_PG_URL });

@@ -1,4 +1,4 @@
-// Legacy POST moderators and DELETE moderators/:public_key (legacy.md §3.16/§3.17) over the three
+// Legacy POST moderators and DELETE moderators/:public_key (docs/protocol/legacy.md §3.16/§3.17) over the three
 // transports: a room admin appoints a visible room admin and removes moderators and admins (the
 // reference's rules); the checks answer 400/401/403/404 in the legacy order; a grant is seen by
 // the legacy moderator list and by the modern API (same domain rules and store).

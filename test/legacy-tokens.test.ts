@@ -1,4 +1,4 @@
-// Legacy auth tokens (issue 6; legacy.md §3.7–§3.9, §4, §6): stored per room as the legacy server
+// Legacy auth tokens (docs/protocol/legacy.md §3.7–§3.9, §4, §6): stored per room as the legacy server
 // stores them, pending for 10 minutes after a challenge, claimed for legacyTokenDays, revoked by
 // DELETE auth_token on every device, pruned by the background job. The clock is manual so that
 // lifetimes can pass.

@@ -1,7 +1,7 @@
-// The legacy (v1) open group API (issue 6, legacy.md §3/§4/§9): the whole client flow over the
+// The legacy (v1) open group API (docs/protocol/legacy.md §3/§4/§9): the whole client flow over the
 // three transports (v3 onion requests without a leading '/', direct /legacy/..., the user
 // document's plain paths), legacy and modern clients sharing messages, deletions, bans and
-// moderators, the error statuses of legacy.md §2/§3, and the seed CLI's effects.
+// moderators, the error statuses of docs/protocol/legacy.md §2/§3, and the seed CLI's effects.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Identity, httpRequest, onionRequest, padMessage, randomContent, type SogsClient } from '../client';
@@ -43,12 +43,12 @@ async function call(tr: Transport, method: string, endpoint: string, headers: Re
   if (buf) h['content-type'] = 'application/json';
   const r = await httpRequest(t.url + path, method, h, buf);
   const parsed = JSON.parse(r.body.toString('utf8')) as J;
-  // Every legacy body carries the status (legacy.md §11.3).
+  // Every legacy body carries the status (docs/protocol/legacy.md §11.3).
   assert.equal(parsed.status_code, r.status, `${method} ${path}: body status ${parsed.status_code} vs HTTP ${r.status}`);
   return { status: r.status, body: parsed };
 }
 
-/** challenge → decrypt with the account's X25519 key → claim (legacy.md §4). Returns the hex token. */
+/** challenge → decrypt with the account's X25519 key → claim (docs/protocol/legacy.md §4). Returns the hex token. */
 async function login(tr: Transport, who: Identity, room: string): Promise<string> {
   const ch = await call(tr, 'GET', `auth_token_challenge?public_key=${who.sessionId}`, { Room: room });
   assert.equal(ch.status, 200, JSON.stringify(ch.body));
@@ -222,7 +222,7 @@ describe('legacy client flow', () => {
   }
 });
 
-describe('legacy errors (legacy.md §2, §3)', () => {
+describe('legacy errors (docs/protocol/legacy.md §2, §3)', () => {
   const room = 'errs';
   let alice: Identity;
   let ta: string;

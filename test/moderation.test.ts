@@ -1,4 +1,4 @@
-// Roles and moderation over real HTTP: the role × action matrix of api.md §6.5 against every
+// Roles and moderation over real HTTP: the role × action matrix of docs/protocol/api.md §6.5 against every
 // mutating moderation endpoint, directly and inside /batch and /sequence; moderator lists and
 // their visibility; the moderator-change combinations; what banned users see (§6.7); unblinded
 // (05) ids named before their owner shows up; ban-and-delete-all; the audit log.
@@ -317,7 +317,8 @@ const ACTIONS: Action[] = [
       return { sub: { method: 'DELETE', path: `/room/main/all/${u.sessionId}` } };
     },
   },
-  // Endpoints of issue 4's features.
+  // Room settings, pins, reactions, files, DMs and the room image: endpoints beyond bans and
+  // permissions that a role may or may not use.
   {
     name: 'update the room (PUT /room)',
     expect: [401, 403, 403, 403, OK, 403, OK, 403],
@@ -390,7 +391,7 @@ const ACTIONS: Action[] = [
     },
   },
   {
-    // A room ban does not stop DMs; a global ban does (issue 4).
+    // A room ban does not stop DMs (they belong to no room); a global ban does.
     name: 'send a direct message',
     expect: [401, 201, 201, 201, 201, 201, 201, 403],
     prepare: async () => {
@@ -488,7 +489,7 @@ async function run(mode: Mode, role: Role, sub: SubRequest): Promise<Outcome> {
   return { status: results[0]!.code, routed: !routerMiss(results[0]!.code, results[0]!.body) };
 }
 
-describe('role × action matrix (api.md §6.5)', () => {
+describe('role × action matrix (docs/protocol/api.md §6.5)', () => {
   for (const mode of ['direct', 'batch', 'sequence'] as Mode[]) {
     for (const action of ACTIONS) {
       it(`${mode}: ${action.name}`, async () => {
@@ -572,7 +573,7 @@ describe('moderation request validation', () => {
   });
 });
 
-describe('moderator appointments (api.md §4.8)', () => {
+describe('moderator appointments (docs/protocol/api.md §4.8)', () => {
   type RoomJson = Json & { moderators: string[]; admins: string[]; info_updates: number };
   const roomAs = async (c: SogsClient, token = 'other'): Promise<RoomJson> => (await c.get(`/room/${token}`)).json<RoomJson>();
 
@@ -619,7 +620,7 @@ describe('moderator appointments (api.md §4.8)', () => {
     assert.equal('moderator' in (await roomAs(client)), false);
   });
 
-  it('a visibility-only change bumps info_updates, unlike the reference (api.md §12.13): the public lists change', async () => {
+  it('a visibility-only change bumps info_updates, unlike the reference (docs/protocol/api.md §12.13): the public lists change', async () => {
     const admin = clients.globalAdmin;
     const { user } = await freshUser();
     assert.equal((await admin.post(`/user/${user.sessionId}/moderator`, { rooms: ['other'], moderator: true })).status, 200);
@@ -636,7 +637,7 @@ describe('moderator appointments (api.md §4.8)', () => {
     assert.ok(poll.details && !poll.details.moderators.includes(user.sessionId));
   });
 
-  it('appointing a banned user lifts the ban (api.md §12.11), in a room and globally', async () => {
+  it('appointing a banned user lifts the ban (docs/protocol/api.md §12.11), in a room and globally', async () => {
     const admin = clients.globalAdmin;
     const { client, user } = await freshUser();
     await t.s.store.banInRooms(user.id, [other.id], null);
@@ -685,7 +686,7 @@ describe('moderator appointments (api.md §4.8)', () => {
     const userPoll = (await clients.user.get('/room/lists/pollInfo/0')).json<Json & { details: RoomJson }>();
     assert.equal('hidden_moderators' in userPoll.details, false);
     assert.equal('moderator' in userPoll, false);
-    // A room-level visible row wins over a hidden global flag (api.md §6.6).
+    // A room-level visible row wins over a hidden global flag (docs/protocol/api.md §6.6).
     await admin.post(`/user/${users.globalMod!.sessionId}/moderator`, { rooms: ['lists'], moderator: true });
     assert.ok((await clients.anonymous.get('/room/lists')).json<RoomJson>().moderators.includes(users.globalMod!.sessionId));
     assert.ok(room.id > 0);
@@ -720,7 +721,7 @@ describe('moderator appointments (api.md §4.8)', () => {
   });
 });
 
-describe('what banned users see (api.md §6.7)', () => {
+describe('what banned users see (docs/protocol/api.md §6.7)', () => {
   it('a room ban hides the room and forbids reading and posting there only', async () => {
     const c = clients.banned;
     const rooms = (await c.get('/rooms')).json<Json[]>().map((r) => r['token']);

@@ -1,4 +1,4 @@
-// Issue 7: several server processes on one database behave as one server. Two instances run as
+// Several server processes on one database behave as one server. Two instances run as
 // separate processes on different ports: on PostgreSQL (npm test's second pass) with separate data
 // folders, as two hosts would; on SQLite sharing one data folder, as two processes of one host.
 // Each cross-instance property is checked by acting on one instance and looking through the other.

@@ -1,4 +1,4 @@
-// Onion requests (crypto.md §4, api.md §4.11) through the real HTTP server: round trips for every
+// Onion requests (docs/protocol/crypto.md §4, docs/protocol/api.md §4.11) through the real HTTP server: round trips for every
 // version/cipher, the desktop poll, inner errors, malformed payloads, limits and the spec vectors.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -320,7 +320,7 @@ describe('malformed v3 plaintext: encrypted {"status_code": 400}', () => {
     assert.equal(reply[0].code, 200);
   });
 
-  test('an endpoint without a leading / goes to /legacy/ (the legacy API, issue 6; unknown ones 404)', async () => {
+  test('an endpoint without a leading / goes to /legacy/ (the legacy API; unknown ones 404)', async () => {
     const reply = await sendV3Plaintext(srv, utf8(JSON.stringify({ method: 'GET', endpoint: 'rooms', auth_code: 'x' })));
     const legacy = JSON.parse(reply.toString()) as { status_code: number; rooms: unknown };
     assert.equal(legacy.status_code, 200);

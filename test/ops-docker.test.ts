@@ -1,4 +1,4 @@
-// The Docker packaging without a Docker engine (issue 8): docker-compose.yml is valid YAML with the
+// The Docker packaging without a Docker engine: docker-compose.yml is valid YAML with the
 // structure the README relies on, the Dockerfile has the required shape and passes a linter
 // (dockerfile-utils from npm), and the image's start sequence (docker/entrypoint.sh) works outside
 // Docker: first start creates the key inside the data folder, the admin CLI run as `docker exec

@@ -1,4 +1,4 @@
-// Security headers (issue 8): added by the HTTP listener to API JSON, error text and binary
+// Security headers: added by the HTTP listener to API JSON, error text and binary
 // replies; the web pages keep their own CSP; batch sub-responses stay minimal; HSTS only over TLS
 // (or with hsts=on behind a proxy).
 import assert from 'node:assert/strict';

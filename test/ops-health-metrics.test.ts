@@ -1,4 +1,4 @@
-// GET /healthz and the Prometheus /metrics endpoint with its access modes (issue 8).
+// GET /healthz and the Prometheus /metrics endpoint with its access modes.
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { Writable } from 'node:stream';

@@ -1,4 +1,4 @@
-// Per-user permissions, room defaults and scheduled changes (api.md §4.7, §6.1–§6.4, §6.8):
+// Per-user permissions, room defaults and scheduled changes (docs/protocol/api.md §4.7, §6.1–§6.4, §6.8):
 // shapes, validation, effects on what users may do, and timed bans / future permissions applied
 // by the background job under a hand-moved clock.
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { ManualClock, startTestServer, type TestServer } from './helpers/server'
 
 type Json = Record<string, unknown>;
 
-describe('permission evaluation order (api.md §6.4)', () => {
+describe('permission evaluation order (docs/protocol/api.md §6.4)', () => {
   const room: Room = {
     id: 1, token: 'r', name: 'R', description: null, image: null, created: 0, messageSequence: 0, infoUpdates: 0, activeUsers: 0,
     read: true, accessible: true, write: true, upload: false,
@@ -63,7 +63,7 @@ describe('per-user permissions over HTTP', () => {
 
   const perms = async (sid: string): Promise<Json> => (await mod.get(`/room/main/permissions/${sid}`)).json<Json>();
 
-  it('GET for a user without overrides is {} (api.md §12.4), and the room listing maps ids to overrides', async () => {
+  it('GET for a user without overrides is {} (docs/protocol/api.md §12.4), and the room listing maps ids to overrides', async () => {
     assert.deepEqual(await perms(t.client().sessionId), {});
     const r = await mod.post(`/room/main/permissions/${alice.sessionId}`, { write: false, upload: true });
     assert.equal(r.status, 200);
@@ -106,7 +106,7 @@ describe('per-user permissions over HTTP', () => {
     assert.equal((await alice.get('/room/main/futurePermissions')).status, 403);
   });
 
-  it('shows moderator flags and visibility in the override object (api.md §3.7)', async () => {
+  it('shows moderator flags and visibility in the override object (docs/protocol/api.md §3.7)', async () => {
     const admin = t.client();
     const hidden = t.client();
     const main = (await t.s.store.getRoom('main'))!;
@@ -134,7 +134,7 @@ describe('per-user permissions over HTTP', () => {
   });
 });
 
-describe('scheduled changes with a controllable clock (api.md §6.8)', () => {
+describe('scheduled changes with a controllable clock (docs/protocol/api.md §6.8)', () => {
   let t: TestServer;
   let clock: ManualClock;
   let mod: SogsClient;
@@ -188,7 +188,7 @@ describe('scheduled changes with a controllable clock (api.md §6.8)', () => {
     await mod.post(`/room/main/permissions/${u.sessionId}`, { write: false });
     assert.deepEqual((await mod.get(`/room/main/futurePermissions/${u.sessionId}`)).json(), [{ at: clock.now() + 100, read: false }]);
     await mod.post(`/room/main/permissions/${u.sessionId}`, { default_read: true });
-    assert.deepEqual((await mod.get(`/room/main/futurePermissions/${u.sessionId}`)).json(), [], 'emptied rows are deleted (api.md §12.7)');
+    assert.deepEqual((await mod.get(`/room/main/futurePermissions/${u.sessionId}`)).json(), [], 'emptied rows are deleted (docs/protocol/api.md §12.7)');
   });
 
   it('validates future permission bodies', async () => {

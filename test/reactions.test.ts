@@ -194,7 +194,7 @@ describe('moderator clearing and the reactors list', () => {
 });
 
 describe('reactors in message objects', () => {
-  it('lists at most 20 first reactors however many are asked for (api.md §4.4); the count stays exact', async () => {
+  it('lists at most 20 first reactors however many are asked for (docs/protocol/api.md §4.4); the count stays exact', async () => {
     const m = await post(alice);
     const crowd = Array.from({ length: 25 }, () => t.client());
     for (const c of crowd) await ok(react(c, 'main', m.id, '👏'));

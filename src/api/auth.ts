@@ -1,4 +1,4 @@
-// X-SOGS-* request authentication (crypto.md §2, api.md §2.2). The checks run in the reference's
+// X-SOGS-* request authentication (docs/protocol/crypto.md §2, docs/protocol/api.md §2.2). The checks run in the reference's
 // order so that clients see the same status for the same fault, with one deliberate difference:
 // nothing is written (no user row, no nonce) until the signature has verified, so a forged
 // request cannot create users or burn other people's nonces. The signature is checked first and

@@ -1,4 +1,4 @@
-// JSON shapes of api.md §3: room objects, pollInfo, messages, reactions. Flags that are false are
+// JSON shapes of docs/protocol/api.md §3: room objects, pollInfo, messages, reactions. Flags that are false are
 // omitted rather than sent as false, exactly as clients expect.
 import type { Config } from '../config';
 import type { RoomDetails } from '../domain/rooms';
@@ -109,9 +109,9 @@ export function reactionUpdateJson(m: Message, reactions: ReactionInfo[] | undef
   return { id: m.id, seqno: m.seqno, reactions: reactionsJson(reactions, reactors) };
 }
 
-// --- moderation views (issue 5) ------------------------------------------------------------
+// --- moderation views ----------------------------------------------------------------------
 
-/** api.md §3.7: only what is explicitly set for the user in the room. */
+/** docs/protocol/api.md §3.7: only what is explicitly set for the user in the room. */
 export function permissionOverrideJson(ov: PermissionOverride | null): Json {
   const out: Json = {};
   if (!ov) return out;
@@ -123,7 +123,7 @@ export function permissionOverrideJson(ov: PermissionOverride | null): Json {
   return out;
 }
 
-/** api.md §3.8: a scheduled change; the per-user listing omits session_id. */
+/** docs/protocol/api.md §3.8: a scheduled change; the per-user listing omits session_id. */
 export function futureChangeJson(f: FutureChange, withSessionId: boolean): Json {
   const out: Json = withSessionId ? { session_id: f.sessionId, at: f.at } : { at: f.at };
   for (const k of ['read', 'write', 'upload', 'banned'] as const) if (f[k] !== null) out[k] = f[k];

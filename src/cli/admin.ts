@@ -132,9 +132,9 @@ export async function changeModerators(s: Services, cmd: ModeratorCommand): Prom
   return lines.join('\n');
 }
 
-// --- moderation commands (issue 5) ----------------------------------------------------------
+// --- moderation commands --------------------------------------------------------------------
 // They run the same domain rules as the API, acting as the system user (a hidden global admin,
-// api.md §10), so every change lands in the audit log.
+// docs/protocol/api.md §10), so every change lands in the audit log.
 
 /** The `ff` system user the CLI acts as. */
 export async function systemActor(s: Services): Promise<User> {

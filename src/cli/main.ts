@@ -48,7 +48,7 @@ interface Flags {
   hidden?: boolean;
   printUrl?: boolean;
   yes?: boolean;
-  // moderation (issue 5)
+  // moderation
   users?: string[];
   addPerms?: string;
   removePerms?: string;
@@ -66,7 +66,7 @@ interface Flags {
   setImage?: string;
   auditLog?: boolean;
   limit?: string;
-  // import (issue 10)
+  // import
   importPysogs?: string;
   importDb?: string;
   importLegacy?: string;

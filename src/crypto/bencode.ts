@@ -11,7 +11,7 @@ export function bencodeList(parts: Buffer[]): Buffer {
 }
 
 /**
- * Strict decoder for a top-level list of byte strings only (§4.4): no integers, dicts or nested
+ * Strict decoder for a top-level list of byte strings only (docs/protocol/crypto.md §4.4): no integers, dicts or nested
  * lists, nothing after the closing `e`, at most `maxParts` elements. Leading zeros in lengths are
  * tolerated as the reference does (int("03") == 3). Returned parts are views into `buf`.
  */

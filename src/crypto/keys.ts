@@ -66,7 +66,7 @@ export function accountFromSeed(seed: Buffer): Account {
 
 export type BlindedKeys = { ka: Buffer; kA: Buffer; blindedId: string };
 
-/** ka = k·a mod L, kA = ka·B (§1.4); kA carries the account's real sign. */
+/** ka = k·a mod L, kA = ka·B (docs/protocol/crypto.md §1.4); kA carries the account's real sign. */
 export function blindedKeys(account: Account, serverPk: Buffer): BlindedKeys {
   const ka = scalarMulModL(blindingFactor(serverPk), account.xSk);
   const kA = Buffer.alloc(32);
@@ -76,7 +76,7 @@ export function blindedKeys(account: Account, serverPk: Buffer): BlindedKeys {
 
 const FILTER_BOT_KEY = Buffer.from('sogsfiltering', 'utf8');
 
-/** PySOGS content-filter bot identity (§6): posts as 15 + Ed25519 pubkey, unblinded signing. */
+/** PySOGS content-filter bot identity (docs/protocol/crypto.md §6): posts as 15 + Ed25519 pubkey, unblinded signing. */
 export function filterBotKeys(
   profileName: string,
   serverSk: Buffer,

@@ -23,7 +23,7 @@ export function decryptLegacyChallenge(key: Buffer, ciphertext: Buffer): Buffer 
   return onionDecrypt('aes-gcm', key, ciphertext);
 }
 
-/** Body of GET auth_token_challenge (§5.1). */
+/** Body of GET auth_token_challenge (docs/protocol/crypto.md §5.1). */
 export function legacyChallengeJson(
   ciphertext: Buffer,
   ephemeralPk: Buffer,

@@ -73,7 +73,7 @@ export function onionKeyFromShared(encType: OnionCipher, shared: Buffer, ephemer
   }
 }
 
-/** Server side of §4.3; throws if the ephemeral key is low-order (no shared secret exists). */
+/** Server side of docs/protocol/crypto.md §4.3; throws if the ephemeral key is low-order (no shared secret exists). */
 export function onionSymmetricKey(encType: OnionCipher, serverSk: Buffer, serverPk: Buffer, ephemeralPk: Buffer): Buffer {
   return onionKeyFromShared(encType, x25519SharedSecret(serverSk, ephemeralPk), ephemeralPk, serverPk);
 }
@@ -153,7 +153,7 @@ export type ParsedOnionRequest = {
   meta: Record<string, unknown>;
 };
 
-/** Outer framing + JSON + ephemeral_key + enc_type (§4.2); null means plain HTTP 400 (§4.7). */
+/** Outer framing + JSON + ephemeral_key + enc_type (docs/protocol/crypto.md §4.2); null means plain HTTP 400 (§4.7). */
 export function parseOnionRequest(body: Buffer): ParsedOnionRequest | null {
   const frame = parseOnionFrame(body);
   if (!frame) return null;

@@ -1,5 +1,5 @@
 /**
- * Session padding (api.md §5.6): if the last byte is 0x00 or 0x80, strip trailing 0x00s and then
+ * Session padding (docs/protocol/api.md §5.6): if the last byte is 0x00 or 0x80, strip trailing 0x00s and then
  * one 0x80; if no 0x80 turns up, the data was not padded and is returned untouched.
  */
 export function removePadding(data: Buffer): Buffer {

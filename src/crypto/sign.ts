@@ -35,7 +35,7 @@ function signWithScalar(s: Buffer, pub: Buffer, r: Buffer, msg: Buffer): Buffer 
 }
 
 /**
- * Blinded signature as the desktop client makes it (§1.5): kA goes into the nonce hash, and
+ * Blinded signature as the desktop client makes it (docs/protocol/crypto.md §1.5): kA goes into the nonce hash, and
  * H_rh is taken from SHA-512 of the 32-byte seed. libsession uses the 64-byte secret key
  * instead, which yields different but equally valid signatures.
  */
@@ -46,7 +46,7 @@ export function signBlinded(account: Account, keys: BlindedKeys, msg: Buffer): B
 }
 
 /**
- * What curve25519-js `sign(xSk, data)` produces for a 05 sender (§3): deterministic nonce
+ * What curve25519-js `sign(xSk, data)` produces for a 05 sender (docs/protocol/crypto.md §3): deterministic nonce
  * from the scalar itself, and the sign bit of A smuggled into the unused top bit of S.
  */
 export function signMessage05(account: Account, data: Buffer): Buffer {
@@ -57,7 +57,7 @@ export function signMessage05(account: Account, data: Buffer): Buffer {
   return sig;
 }
 
-/** Client-side message signature check (§3) for 15/25 (plain Ed25519) and 05 (XEd25519) senders. */
+/** Client-side message signature check (docs/protocol/crypto.md §3) for 15/25 (plain Ed25519) and 05 (XEd25519) senders. */
 export function verifyMessageSignature(sessionId: string, data: Buffer, sig: Buffer): boolean {
   let parsed: { prefix: string; key: Buffer };
   try {

@@ -6,7 +6,7 @@
 //   times per newAccountInterval seconds, or not at all when newAccountPosts is 0;
 // - a per-room raid mode (rooms.raid_since): while on, accounts first seen less than
 //   raidAccountAge minutes before it was switched on, or later, may not post in the room.
-// Moderators are exempt from all of it except the plain rate limit (api.md §7.3: only admins are
+// Moderators are exempt from all of it except the plain rate limit (docs/protocol/api.md §7.3: only admins are
 // exempt from that); so is anyone a moderator gave an explicit write permission in the room.
 import type { Room, User } from '../store/types';
 import { DomainError, forbidden } from './errors';
@@ -49,7 +49,7 @@ export async function checkAntiRaid(s: Services, room: Room, user: User, perms: 
   }
 }
 
-/** The room's post rate limit (api.md §7.3, configurable per room); room and global admins are exempt. */
+/** The room's post rate limit (docs/protocol/api.md §7.3, configurable per room); room and global admins are exempt. */
 export async function checkRateLimit(s: Services, room: Room, user: User, perms: Permissions): Promise<void> {
   if (perms.admin) return;
   const limits = await s.store.roomLimits(room.id);

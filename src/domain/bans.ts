@@ -1,4 +1,4 @@
-// Bans (api.md §4.8, §6.5, §6.7): room bans by room moderators, global bans by global
+// Bans (docs/protocol/api.md §4.8, §6.5, §6.7): room bans by room moderators, global bans by global
 // moderators, optionally timed (an unban scheduled in user_ban_futures). Nobody can ban
 // themselves or a global moderator/admin; only room admins can ban room moderators/admins.
 import { StoreConflict, type Room, type User } from '../store/types';
@@ -7,7 +7,7 @@ import { badRequest, forbidden } from './errors';
 import { permissionsIn } from './rooms';
 import type { Services } from './services';
 
-/** `timeout` in seconds: null or 0 = permanent (as the reference, api.md §12.10). */
+/** `timeout` in seconds: null or 0 = permanent (as the reference, docs/protocol/api.md §12.10). */
 export function parseTimeout(v: unknown): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest("'timeout' must be a number of seconds or null");

@@ -1,4 +1,4 @@
-// Direct messages between blinded ids (api.md §4.10). The server stores opaque, end-to-end
+// Direct messages between blinded ids (docs/protocol/api.md §4.10). The server stores opaque, end-to-end
 // encrypted bodies and never looks inside; it only checks who may send and receive, the size
 // limit (maxDmBytes) and expiry (dmExpiryDays; cleanup deletes expired rows).
 import type { DirectMessage, User } from '../store/types';

@@ -1,4 +1,4 @@
-// Uploaded files (api.md §4.6, §8.2): upload, download, claiming uploads as post attachments, and
+// Uploaded files (docs/protocol/api.md §4.6, §8.2): upload, download, claiming uploads as post attachments, and
 // the cleanup step that removes expired files from the database and the blob store.
 //
 // Expiry lives in one column (files.expiry, null = never) and every rule below sets it:
@@ -22,7 +22,7 @@ import { DomainError, badRequest, forbidden, notFound, unauthorized } from './er
 import { allows, type Permissions } from './permissions';
 import type { Services } from './services';
 
-/** Seconds an upload lives unless something claims it (api.md §4.6). */
+/** Seconds an upload lives unless something claims it (docs/protocol/api.md §4.6). */
 export const UPLOAD_TTL = 3600;
 
 /** Seconds an attachment lives, or null = forever (filesExpiryDays = 0). */
@@ -168,7 +168,7 @@ const INT64_MAX = (1n << 63n) - 1n;
 
 /**
  * The file `id` names in the room: one of its own files, else a file imported from a legacy
- * server under that old id (file_id_hacks; api.md §4.6, legacy.md §9). Old ids are random below
+ * server under that old id (file_id_hacks; docs/protocol/api.md §4.6, docs/protocol/legacy.md §9). Old ids are random below
  * 2^53 or nanosecond timestamps above it, so they arrive as bigint; an id beyond any stored
  * one is simply not found.
  */
@@ -211,7 +211,7 @@ export function parseFileIds(v: unknown): number[] {
   });
 }
 
-/** Claims the author's fresh uploads for a post or edit; other ids are ignored (api.md §4.3). */
+/** Claims the author's fresh uploads for a post or edit; other ids are ignored (docs/protocol/api.md §4.3). */
 export async function attachFiles(s: Services, messageId: number, fileIds: number[]): Promise<number[]> {
   if (fileIds.length === 0) return [];
   const now = s.clock.now();
@@ -220,7 +220,7 @@ export async function attachFiles(s: Services, messageId: number, fileIds: numbe
 
 // --- cleanup -------------------------------------------------------------------------------
 
-/** Cleanup step 1 (api.md §8.1): expired rows go first, then their blobs. */
+/** Cleanup step 1 (docs/protocol/api.md §8.1): expired rows go first, then their blobs. */
 export async function cleanupFiles(s: Services): Promise<number> {
   const paths = await s.store.takeExpiredFiles(s.clock.now());
   for (const p of paths) {

@@ -1,4 +1,4 @@
-// Content filters (api.md §7.1, §9.1–§9.3): alphabet filters and a profanity filter, silent
+// Content filters (docs/protocol/api.md §7.1, §9.1–§9.3): alphabet filters and a profanity filter, silent
 // (stored with filtered = true, never shown) or rejecting (429), server-wide or per room
 // ([room:TOKEN] sections of the config file), moderators exempt unless filterMods, with optional
 // filter-bot replies configured in [filter:ROOM:TYPE] sections.
@@ -30,7 +30,7 @@ import { decodeSessionMessage, encodeSessionMessage, type SessionMessage } from 
 import type { Services } from './services';
 
 export type Alphabet = 'persian' | 'arabic' | 'cyrillic';
-/** api.md §7.1: checked in this fixed order, so Persian text is reported as persian. */
+/** docs/protocol/api.md §7.1: checked in this fixed order, so Persian text is reported as persian. */
 const ALPHABET_ORDER: Alphabet[] = ['persian', 'arabic', 'cyrillic'];
 const ALPHABETS: Record<Alphabet, RegExp> = {
   persian: /[\u0621-\u0628\u062A-\u063A\u0641-\u0642\u0644-\u0648\u064E-\u0651\u0655\u067E\u0686\u0698\u06A9\u06AF\u06BE\u06CC]/u,
@@ -194,7 +194,7 @@ export interface ReplySettings {
   public: boolean;
 }
 
-/** Merged [filter:ROOM:TYPE] settings, least to most specific (api.md §9.3); null without a reply. */
+/** Merged [filter:ROOM:TYPE] settings, least to most specific (docs/protocol/api.md §9.3); null without a reply. */
 export function replySettings(config: Config, room: Room, match: FilterMatch): ReplySettings | null {
   const { replies } = setup(config).sections;
   const merged: Section = {};
@@ -238,7 +238,7 @@ function pad(content: Buffer): Buffer {
   return addPadding(content, Math.ceil((content.length + 1) / 160) * 160);
 }
 
-/** Inserts the filter bot's reply, if one is configured for this match (api.md §7.1 step 3). */
+/** Inserts the filter bot's reply, if one is configured for this match (docs/protocol/api.md §7.1 step 3). */
 async function postFilterReply(s: Services, room: Room, poster: User, match: FilterMatch, msg: SessionMessage | null): Promise<void> {
   const rs = replySettings(s.config, room, match);
   if (!rs) return;

@@ -1,9 +1,9 @@
-// Legacy auth tokens as the legacy server keeps them (legacy.md §3.7–§3.9, §4; crypto.md §5.3):
+// Legacy auth tokens as the legacy server keeps them (docs/protocol/legacy.md §3.7–§3.9, §4; docs/protocol/crypto.md §5.3):
 // 48 random bytes per (session id, room), pending for 10 minutes after the challenge, then claimed
 // and valid in that room only, for legacyTokenDays, until revoked. PySOGS's stateless tokens
-// (crypto.md §5.2) are not accepted: they would be valid in every room, forever, and could not be
+// (docs/protocol/crypto.md §5.2) are not accepted: they would be valid in every room, forever, and could not be
 // revoked. A client holding one (after a PySOGS import) gets 401 once and signs in again, which is
-// what every legacy client does on 401 (legacy.md §4 step 4).
+// what every legacy client does on 401 (docs/protocol/legacy.md §4 step 4).
 import crypto from 'node:crypto';
 import { parseSessionId } from '../crypto/ids';
 import { generateX25519SecretKey, x25519PublicKey } from '../crypto/keys';
@@ -21,7 +21,7 @@ export const LEGACY_PENDING_TOKEN_TTL = 600;
 /** A token as clients send it (and the legacy server stored it): LEGACY_TOKEN_BYTES in lowercase hex. */
 export const LEGACY_TOKEN_HEX_RE = /^[0-9a-f]{96}$/;
 
-/** 401: clients forget their token and redo the challenge (legacy.md §2.1, §11.2). */
+/** 401: clients forget their token and redo the challenge (docs/protocol/legacy.md §2.1, §11.2). */
 export const noToken = (msg = 'Missing or invalid auth token'): DomainError => new DomainError('unauthorized', msg);
 
 /** Seconds a claimed token stays valid (option legacyTokenDays). */
@@ -56,7 +56,7 @@ export async function challengeFor(s: Services, room: Room, sessionId05: string)
 
 /**
  * POST claim_auth_token: a hex token that is not the key's claimable pending token in the room
- * is 403 (legacy.md §3.8); non-hex is 400.
+ * is 403 (docs/protocol/legacy.md §3.8); non-hex is 400.
  */
 export async function claimToken(s: Services, room: Room, sessionId05: string, authorization: string): Promise<void> {
   if (authorization.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(authorization)) throw badRequest('the token must be hex');

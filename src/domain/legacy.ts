@@ -1,4 +1,4 @@
-// Rules of the legacy (v1) API served from the modern data model (legacy.md §9). A legacy client
+// Rules of the legacy (v1) API served from the modern data model (docs/protocol/legacy.md §9). A legacy client
 // is an unblinded 05 id; it maps to its own users row (its posts carry the 05 id, so their
 // signatures verify), and, when the server knows the blinded (15) user of the same account, the
 // powers and restrictions of both rows apply: a ban or a moderator grant made against either
@@ -15,9 +15,9 @@ import { permissionsIn } from './rooms';
 import type { Services } from './services';
 import { findTargetUser, knownBlindedUser, resolveTargetUser } from './users';
 
-/** Legacy uploads live as long as the reference gives them (legacy.md §3.5): 15 days. */
+/** Legacy uploads live as long as the reference gives them (docs/protocol/legacy.md §3.5): 15 days. */
 export const LEGACY_FILE_TTL = 15 * 86400;
-/** member_count counts users active in the room within this window (legacy.md §9). */
+/** member_count counts users active in the room within this window (docs/protocol/legacy.md §9). */
 export const LEGACY_MEMBER_WINDOW = 7 * 86400;
 
 export const LEGACY_SESSION_ID_RE = /^05[0-9a-fA-F]{64}$/;
@@ -60,7 +60,7 @@ export async function legacyPrincipal(s: Services, room: Room, sessionId: string
 /**
  * A legacy message cursor (`from_server_id`, `from_message_server_id`) as a message id: in a room
  * imported from a legacy server, ids up to the old maximum are old ids and move by the room's
- * offset (legacy.md §9), so a client that remembers an old id continues where it was.
+ * offset (docs/protocol/legacy.md §9), so a client that remembers an old id continues where it was.
  */
 export async function legacyCursor(s: Services, room: Room, from: number): Promise<number> {
   const map = await s.store.legacyMessageIdMap(room.id);
@@ -86,7 +86,7 @@ export function isOwn(p: LegacyPrincipal, m: Message): boolean {
 }
 
 /**
- * Deletes messages (legacy.md §3.13/§3.14, reference behaviour): atomic permission check first,
+ * Deletes messages (docs/protocol/legacy.md §3.13/§3.14, reference behaviour): atomic permission check first,
  * unknown or already deleted ids are skipped.
  */
 export async function legacyDeleteMessages(s: Services, room: Room, p: LegacyPrincipal, ids: number[]): Promise<number> {
@@ -158,7 +158,7 @@ function requireAdmin(p: LegacyPrincipal): void {
 }
 
 /**
- * POST moderators (legacy.md §3.16, reference behaviour): a room admin makes the key a visible room
+ * POST moderators (docs/protocol/legacy.md §3.16, reference behaviour): a room admin makes the key a visible room
  * admin. The legacy model has a single "moderator" level that may also set the room image, which
  * needs an admin here; that is why the reference appoints an admin.
  */
@@ -168,7 +168,7 @@ export async function legacyAddModerator(s: Services, room: Room, p: LegacyPrinc
   await changeRole(s, p.actor, target, [room], { moderator: true, admin: true, visible: true });
 }
 
-/** DELETE moderators/:public_key (§3.17, reference): a room admin removes both powers from every row of that account. */
+/** DELETE moderators/:public_key (docs/protocol/legacy.md §3.17, reference): a room admin removes both powers from every row of that account. */
 export async function legacyRemoveModerator(s: Services, room: Room, p: LegacyPrincipal, sessionId: string): Promise<void> {
   requireAdmin(p);
   for (const t of await targetRows(s, sessionId, false)) await changeRole(s, p.actor, t, [room], { moderator: false, admin: null, visible: null });

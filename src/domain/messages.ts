@@ -14,7 +14,7 @@ export interface PostInput {
   signature: Buffer;
   whisperTo: string | null;
   whisperMods: boolean;
-  /** Uploads to attach (the `files` field, api.md §4.3). */
+  /** Uploads to attach (the `files` field, docs/protocol/api.md §4.3). */
   files?: number[];
 }
 
@@ -77,7 +77,7 @@ export async function editMessage(
   const m = await liveMessage(s, room, id);
   if (m.userId !== author.id) throw forbidden('You can only edit your own messages');
   checkSize(s, data);
-  // A silently filtered edit is dropped, yet answered as a success (api.md §4.3).
+  // A silently filtered edit is dropped, yet answered as a success (docs/protocol/api.md §4.3).
   const filter = await applyFilters(s, room, author, perms, data);
   if (filter) {
     await filter.afterStore();
@@ -97,7 +97,7 @@ export async function deleteMessage(s: Services, room: Room, user: User | null, 
   if (m.userId !== actor.id) await recordAudit(s, actor, 'message.delete', { target: m.sessionId, room, details: { message: id } });
 }
 
-/** A message the viewer may see (api.md §4.3 single-message GET). */
+/** A message the viewer may see (docs/protocol/api.md §4.3 single-message GET). */
 export async function readMessage(s: Services, room: Room, viewer: Viewer, id: number): Promise<Message> {
   const m = await liveMessage(s, room, id);
   const isWhisper = m.whisperTo !== null || m.whisperMods;

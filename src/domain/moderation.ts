@@ -1,4 +1,4 @@
-// Moderation rules (api.md §4.7–§4.9, §6.5): which rooms a moderation request covers, appointing
+// Moderation rules (docs/protocol/api.md §4.7–§4.9, §6.5): which rooms a moderation request covers, appointing
 // and removing moderators and admins, per-user permissions and scheduled changes, deleting all of
 // a user's posts, room defaults and anti-raid settings. Every change is written to the audit log.
 import type { FuturePerms, PermissionChange, PermissionOverride, Room, RoomDefaults, RoomLimits, User } from '../store/types';
@@ -9,13 +9,13 @@ import { allows, type Permissions } from './permissions';
 import { ROOM_TOKEN_RE, permissionsIn, type RoomAccess } from './rooms';
 import type { Services } from './services';
 
-/** The `rooms` | `global` part of a moderation request (api.md §4.8). */
+/** The `rooms` | `global` part of a moderation request (docs/protocol/api.md §4.8). */
 export type Scope = { rooms: string[] } | { global: true };
 
 /**
  * The rooms a request covers, checked: the caller needs `level` in every listed room, in at least
  * one room for `["*"]` (which means all of them), or globally. Unknown rooms are 403, as in the
- * reference (api.md §12.9): a non-moderator learns nothing about which rooms exist.
+ * reference (docs/protocol/api.md §12.9): a non-moderator learns nothing about which rooms exist.
  */
 export async function resolveScope(s: Services, caller: User, scope: Scope, level: 'moderator' | 'admin'): Promise<Room[] | 'global'> {
   if ('global' in scope) {
@@ -50,7 +50,7 @@ export interface RoleRequest {
 
 type RoleOp = 'add-admin' | 'add-mod' | 'remove' | 'remove-admin' | 'demote-to-mod';
 
-/** api.md §4.8 table of moderator/admin combinations. */
+/** docs/protocol/api.md §4.8 table of moderator/admin combinations. */
 export function roleOperation(r: RoleRequest): RoleOp {
   const { admin, moderator } = r;
   if (admin === null && moderator === null) throw badRequest('at least one of moderator and admin must be given');
@@ -126,7 +126,7 @@ export async function scheduleUserPermissions(s: Services, caller: User, room: R
 }
 
 /**
- * DELETE /room/:t/all/:id (api.md §4.9): anyone may delete their own posts; others' need a room
+ * DELETE /room/:t/all/:id (docs/protocol/api.md §4.9): anyone may delete their own posts; others' need a room
  * moderator, and an admin's need an admin. Returns how many messages were deleted.
  */
 export async function deleteAllPosts(s: Services, caller: User, access: RoomAccess, target: User): Promise<number> {
@@ -176,7 +176,7 @@ export async function switchRaidMode(s: Services, actor: User, room: Room, on: b
   await recordAudit(s, actor, 'room.raid_mode', { room, details: { on } });
 }
 
-/** The background job's step (api.md §6.8): applies due scheduled changes and audits them. */
+/** The background job's step (docs/protocol/api.md §6.8): applies due scheduled changes and audits them. */
 export async function applyScheduledChanges(s: Services): Promise<number> {
   const applied = await s.store.applyDueSchedules(s.clock.now());
   for (const a of applied) {

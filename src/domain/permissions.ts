@@ -1,4 +1,4 @@
-// Effective permissions of a user in a room (api.md §6.4) and the check order that evaluates them.
+// Effective permissions of a user in a room (docs/protocol/api.md §6.4) and the check order that evaluates them.
 import type { PermissionOverride, Room, User } from '../store/types';
 
 export interface Permissions {
@@ -40,7 +40,7 @@ export function effectivePermissions(room: Room, user: User | null, ov: Permissi
   };
 }
 
-/** api.md §6.4 evaluation order: admin, admin-only, moderator, moderator-only, banned, the flag. */
+/** docs/protocol/api.md §6.4 evaluation order: admin, admin-only, moderator, moderator-only, banned, the flag. */
 export function allows(p: Permissions, check: Check): boolean {
   if (p.admin) return true;
   if (check === 'admin') return false;

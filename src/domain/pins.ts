@@ -1,6 +1,6 @@
-// Pinned messages (api.md §4.5): room admins pin regular messages; every pin, re-pin and unpin
+// Pinned messages (docs/protocol/api.md §4.5): room admins pin regular messages; every pin, re-pin and unpin
 // bumps info_updates (clients refresh the room's pinned_messages). Attachments of a pinned post
-// never expire; unpinning restarts their expiry from the upload time (api.md §12.17). Pins are
+// never expire; unpinning restarts their expiry from the upload time (docs/protocol/api.md §12.17). Pins are
 // moderation actions: every accepted request goes to the audit log with what it changed (also
 // when that is nothing), the post's author as the target.
 import { postAuthor, recordAudit } from './audit';

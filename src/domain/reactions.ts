@@ -1,4 +1,4 @@
-// Reactions (api.md §4.4, §7.4): any reader may add or remove their own reaction to a regular
+// Reactions (docs/protocol/api.md §4.4, §7.4): any reader may add or remove their own reaction to a regular
 // message; moderators may clear them. Every single user-reaction change is one room event (the
 // store bumps the room sequence and the message's seqno_reactions), so polls see it with `t=r`.
 import type { Room, User } from '../store/types';

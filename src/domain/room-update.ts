@@ -1,4 +1,4 @@
-// PUT /room/:token (api.md §4.2): room admins change the name, description, image and default
+// PUT /room/:token (docs/protocol/api.md §4.2): room admins change the name, description, image and default
 // permissions. Everything is validated first and applied in one store transaction; name,
 // description and image bump info_updates only when they actually change. Every applied update
 // is audited, whether it came from the API, the legacy API or the admin CLI.
@@ -65,7 +65,7 @@ export async function updateRoom(s: Services, room: Room, user: User | null, per
  * new info_updates. The audit log gets `room.update` for name, description and image, and
  * `room.defaults` for default permissions, the action the CLI's --add-perms/--remove-perms write,
  * so one kind of change reads the same whichever way it was made. A replaced image gets the
- * normal attachment expiry unless `replacedImageExpiry` says otherwise (api.md §12.12).
+ * normal attachment expiry unless `replacedImageExpiry` says otherwise (docs/protocol/api.md §12.12).
  */
 export async function applyRoomUpdate(s: Services, actor: User, room: Room, u: RoomUpdate, replacedImageExpiry?: number | null): Promise<number> {
   const now = s.clock.now();

@@ -129,8 +129,8 @@ export async function accessRoom(s: Services, token: string, user: User | null):
 }
 
 /**
- * The room for endpoints guarded by a permission rather than by visibility (api.md §2.3 `read`,
- * `mod`, ...): only an unknown room is 404; lacking the permission is then 403 (api.md §6.7: a
+ * The room for endpoints guarded by a permission rather than by visibility (docs/protocol/api.md §2.3 `read`,
+ * `mod`, ...): only an unknown room is 404; lacking the permission is then 403 (docs/protocol/api.md §6.7: a
  * room-banned user gets 403 from pollInfo and message reads, 404 only from GET /room).
  */
 export function findRoom(s: Services, token: string, user: User | null): RoomAccess | Promise<RoomAccess> {
@@ -144,7 +144,7 @@ function withPermissions(s: Services, room: Room | null, token: string, user: Us
   return perms instanceof Promise ? perms.then((p) => ({ room, perms: p })) : { room, perms };
 }
 
-/** Rooms listed to `user` (api.md §4.2; room moderators see their rooms, unlike the reference §12.14). */
+/** Rooms listed to `user` (docs/protocol/api.md §4.2; room moderators see their rooms, unlike the reference §12.14). */
 export async function visibleRooms(s: Services, user: User | null): Promise<RoomAccess[]> {
   const out: RoomAccess[] = [];
   // Through the request's cache when there is one: its read brings the user's overrides along.
@@ -199,7 +199,7 @@ export async function createRoom(s: Services, token: string, name: string, descr
   }
 }
 
-/** Names lose every control character (api.md §4.2). */
+/** Names lose every control character (docs/protocol/api.md §4.2). */
 export function stripControl(name: string): string {
   return name.replace(/[\u0000-\u001f]/g, '');
 }

@@ -1,5 +1,5 @@
 // Users named by moderators or the CLI: 05 ids are mapped to their blinded user where one is
-// known, otherwise remembered until that blinded user shows up (api.md §2.4).
+// known, otherwise remembered until that blinded user shows up (docs/protocol/api.md §2.4).
 import { InvalidPointError, blindedIdCandidates } from '../crypto/ids';
 import type { Room, User } from '../store/types';
 import { badRequest } from './errors';

@@ -1,4 +1,4 @@
-// Shared machinery of the importers (issue 10): refusing a non-empty target, building the new
+// Shared machinery of the importers (--import-pysogs, --import-legacy, --import-db): refusing a non-empty target, building the new
 // database and uploads folder beside the target and swapping them in only at the end, a progress
 // bar, and the summary.
 import Database from 'better-sqlite3';

@@ -1,6 +1,6 @@
 // `sogs --import-legacy DIR`: imports a legacy (pre-0.2 Rust open-group-server) data volume —
 // database.db, rooms/<room>.db, files/, x25519_private_key.pem — the way the reference server does
-// (legacy.md §8), including its id maps (room_import_hacks, file_id_hacks) so that legacy clients'
+// (docs/protocol/legacy.md §8), including its id maps (room_import_hacks, file_id_hacks) so that legacy clients'
 // message and file ids keep working. The volume itself is only read, never changed.
 import type Database from 'better-sqlite3';
 import crypto from 'node:crypto';
@@ -239,7 +239,7 @@ function importRoom(s: Staged, token: string, name: string, roomDb: Database.Dat
       summary.add('room activity');
     }
   }
-  // Claimed auth tokens still within their lifetime carry over (legacy.md §8 suggests it), so
+  // Claimed auth tokens still within their lifetime carry over (docs/protocol/legacy.md §8 suggests it), so
   // those clients keep polling without signing in again. Pending ones (10 minutes) do not.
   if (hasTable(roomDb, 'tokens') && ['public_key', 'timestamp', 'token'].every((c) => columnsOf(roomDb, 'tokens').includes(c))) {
     const insToken = db.prepare('INSERT INTO legacy_tokens (token, room, session_id, claimed) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');

@@ -1,5 +1,5 @@
 // QR codes of join URLs. The `qrcode` package encodes the text into modules; we draw them as an
-// exactly 512×512 black-on-white PNG (api.md §4.12) with whole-pixel modules, centred, and at
+// exactly 512×512 black-on-white PNG (docs/protocol/api.md §4.12) with whole-pixel modules, centred, and at
 // least the standard 4-module quiet zone, so phone cameras read it at a glance. Join URLs change
 // only with the configuration or the server key, so each is drawn once per process and kept.
 import { PNG } from 'pngjs';

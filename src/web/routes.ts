@@ -1,4 +1,4 @@
-// Web pages for people who open a community link in a browser (api.md §4.12): the room index at
+// Web pages for people who open a community link in a browser (docs/protocol/api.md §4.12): the room index at
 // `/`, each public room's page at `/<token>` (the join URL itself) and `/r/<token>`, its QR code at
 // `/r/<token>/invite.png`, and the pages' static assets under /static/. Registered after every API
 // route, so API routes always win. Pages are rendered on the server, anonymously (whatever a

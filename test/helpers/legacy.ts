@@ -33,7 +33,7 @@ export async function legacyCall(
   return { status: r.status, body: parsed };
 }
 
-/** challenge → decrypt with the account's X25519 key → claim (legacy.md §4). Returns the hex token. */
+/** challenge → decrypt with the account's X25519 key → claim (docs/protocol/legacy.md §4). Returns the hex token. */
 export async function legacyLogin(t: TestServer, tr: Transport, who: Identity, room: string): Promise<string> {
   const ch = await legacyCall(t, tr, 'GET', `auth_token_challenge?public_key=${who.sessionId}`, { Room: room });
   assert.equal(ch.status, 200, JSON.stringify(ch.body));

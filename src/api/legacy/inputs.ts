@@ -1,4 +1,4 @@
-// Inputs and authentication shared by the legacy (v1) handlers (legacy.md §2): the `Room` header,
+// Inputs and authentication shared by the legacy (v1) handlers (docs/protocol/legacy.md §2): the `Room` header,
 // JSON bodies, public keys, the `Authorization` token, and the {"status_code": N} error replies.
 import { decodeBase64Strict } from '../../crypto/base64';
 import { DomainError, badRequest, notFound } from '../../domain/errors';
@@ -33,7 +33,7 @@ export function legacy(h: Handler): Handler {
 
 // --- inputs --------------------------------------------------------------------------------------
 
-/** The room named by the `Room` header: missing or malformed 400, unknown 404 (legacy.md §2.2). */
+/** The room named by the `Room` header: missing or malformed 400, unknown 404 (docs/protocol/legacy.md §2.2). */
 export async function headerRoom(c: Ctx): Promise<Room> {
   const token = c.req.headers['room'];
   if (token === undefined || token === '') throw badRequest('Room header required');

@@ -1,4 +1,4 @@
-// Appointing and removing moderators through the legacy API (legacy.md §3.16, §3.17): old clients'
+// Appointing and removing moderators through the legacy API (docs/protocol/legacy.md §3.16, §3.17): old clients'
 // "add moderator" and "remove moderator" actions, over the modern moderation rules.
 import { badRequest } from '../../domain/errors';
 import { LEGACY_SESSION_ID_RE, legacyAddModerator, legacyRemoveModerator } from '../../domain/legacy';

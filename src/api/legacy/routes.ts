@@ -1,4 +1,4 @@
-// The legacy (v1) open group API (legacy.md §3), served from the modern store. One set of handlers,
+// The legacy (v1) open group API (docs/protocol/legacy.md §3), served from the modern store. One set of handlers,
 // registered under /legacy/... (where v3 onion requests without a leading '/' land) and, by
 // legacyAliasRoutes, at the user document's plain paths where they do not collide with the modern
 // API. Every reply carries `status_code` in its JSON body; errors are exactly {"status_code": N}
@@ -30,7 +30,7 @@ import type { Ctx, Handler, Router } from '../router';
 import { auth, authIn, b64, body, headerRoom, knownRoom, legacy, publicKeyField, status, stringField, type Obj } from './inputs';
 import { addModerator, removeModerator } from './moderators';
 
-/** Item cap of every legacy list (legacy.md §3.11). */
+/** Item cap of every legacy list (docs/protocol/legacy.md §3.11). */
 export const LEGACY_LIMIT = 256;
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -49,7 +49,7 @@ function listParams(c: Ctx): { from: number | null; limit: number } {
 
 /**
  * A message or deletion cursor: absent (or JSON null) = newest-first mode; present = ascending
- * after it, 0 (and an empty value) included. That is the legacy server's rule (legacy.md §3.11),
+ * after it, 0 (and an empty value) included. That is the legacy server's rule (docs/protocol/legacy.md §3.11),
  * and what the reference answered for `messages?from_server_id=0` in the recorded fixture; the
  * reference's "0 = recent" prose would hand a client starting at 0 only the newest page.
  */
@@ -110,7 +110,7 @@ async function getRoomImage(c: Ctx) {
 async function postRoomImage(c: Ctx) {
   const room = await headerRoom(c);
   if (c.params['room'] !== room.token) throw badRequest('the path room must be the Room header room');
-  // Order of legacy.md §3.4: body shape 400, token 401/403, then the base64 400.
+  // Order of docs/protocol/legacy.md §3.4: body shape 400, token 401/403, then the base64 400.
   const o = stringField(body(c), 'file');
   const p = await auth(c, room);
   const id = await legacySetRoomImage(c.s, room, p, b64(o, 'file'));
@@ -130,7 +130,7 @@ async function getFile(c: Ctx) {
   const room = await headerRoom(c);
   const p = await auth(c, room);
   const raw = c.params['id']!;
-  // An unsigned 64-bit integer (legacy.md §3.6): old ids reach 19 digits.
+  // An unsigned 64-bit integer (docs/protocol/legacy.md §3.6): old ids reach 19 digits.
   if (!/^\d{1,20}$/.test(raw) || BigInt(raw) > U64_MAX) throw badRequest('file id must be an unsigned 64-bit integer');
   const d = await downloadFile(c.s, room, p.perms, BigInt(raw));
   return json({ status_code: 200, result: encodeBase64(d.bytes) });
@@ -158,7 +158,7 @@ async function claimTokenH(c: Ctx) {
   return status(200);
 }
 
-/** Logs the user out of the room on every device: all of their tokens there (legacy.md §3.9). */
+/** Logs the user out of the room on every device: all of their tokens there (docs/protocol/legacy.md §3.9). */
 async function deleteToken(c: Ctx) {
   const room = await headerRoom(c);
   const p = await auth(c, room);
@@ -252,7 +252,7 @@ async function memberCount(c: Ctx) {
   return json({ status_code: 200, member_count: n });
 }
 
-/** One compact_poll entry; errors become that entry's status with empty lists (legacy.md §3.23). */
+/** One compact_poll entry; errors become that entry's status with empty lists (docs/protocol/legacy.md §3.23). */
 async function pollEntry(c: Ctx, e: Obj): Promise<Obj> {
   const roomId = e['room_id'] as string;
   const empty = (code: number): Obj => ({ room_id: roomId, status_code: code, deletions: [], messages: [], moderators: [] });

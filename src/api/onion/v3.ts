@@ -1,4 +1,4 @@
-// v3 onion inner request and reply (crypto.md §4.6, api.md §4.11): JSON in; the inner body (2xx)
+// v3 onion inner request and reply (docs/protocol/crypto.md §4.6, docs/protocol/api.md §4.11): JSON in; the inner body (2xx)
 // or {"status_code": N} out. Deprecated, but old clients and the legacy endpoints still use it.
 import { CT_JSON, bodyOf } from '../respond';
 import type { ApiRequest, ApiResponse } from '../types';

@@ -1,4 +1,4 @@
-// v4 onion inner request and reply (crypto.md §4.4-4.5, api.md §4.11): a bencoded list of the
+// v4 onion inner request and reply (docs/protocol/crypto.md §4.4-4.5, docs/protocol/api.md §4.11): a bencoded list of the
 // metadata JSON and an optional body in, a bencoded list of {code, headers} and the body out.
 import { bdecodeList, bencodeList } from '../../crypto/bencode';
 import { CT_OCTET, CT_TEXT, bodyOf, headersJson } from '../respond';
@@ -21,7 +21,7 @@ export function parseV4Request(plaintext: Buffer): ApiRequest | null {
   if (!target || !headers) return null;
   // Copied out so that the request does not pin the whole decrypted buffer.
   const body = Buffer.from(parts[1] ?? Buffer.alloc(0));
-  // api.md §4.11: a body without a declared type is bytes, never implicitly JSON.
+  // docs/protocol/api.md §4.11: a body without a declared type is bytes, never implicitly JSON.
   if (body.length > 0) headers['content-type'] ??= CT_OCTET;
   return { method, path: target.path, query: target.query, headers, body };
 }

@@ -1,4 +1,4 @@
-// POST /batch and POST /sequence (api.md §4.1): sub-requests run in order through the same router,
+// POST /batch and POST /sequence (docs/protocol/api.md §4.1): sub-requests run in order through the same router,
 // inheriting the outer request's user. Every element is validated before any of them runs; the
 // reply is held to a budget (api/batch-budget.ts).
 import { decodeBase64Strict } from '../../crypto/base64';

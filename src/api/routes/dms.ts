@@ -1,4 +1,4 @@
-// Direct messages (api.md §4.10): POST /inbox/:blinded_id, inbox/outbox listings and their
+// Direct messages (docs/protocol/api.md §4.10): POST /inbox/:blinded_id, inbox/outbox listings and their
 // `since` polls (304 with an empty body when nothing is new), DELETE /inbox.
 import { BLINDED_ID_RE, clearInbox, findRecipient, listDirectMessages, requireBlindUser, sendDirectMessage } from '../../domain/dms';
 import { notFound } from '../../domain/errors';
@@ -25,7 +25,7 @@ async function send(c: Ctx) {
   return json(dmJson(await sendDirectMessage(c.s, c.user, recipient, body), false), 201);
 }
 
-/** 304 with an empty body (api.md §12.21); not JSON, so a batch reply carries body "". */
+/** 304 with an empty body (docs/protocol/api.md §12.21); not JSON, so a batch reply carries body "". */
 const notModified = (): ApiResponse => ({ status: 304, headers: { 'content-type': CT_TEXT }, body: Buffer.alloc(0) });
 
 function listing(box: 'inbox' | 'outbox', since: boolean) {

@@ -1,4 +1,4 @@
-// File upload and download (api.md §4.6). Uploads are raw bodies named by Content-Disposition;
+// File upload and download (docs/protocol/api.md §4.6). Uploads are raw bodies named by Content-Disposition;
 // downloads carry their metadata in headers (Date = upload time, Expires when expiring).
 import { findRoom } from '../../domain/rooms';
 import { downloadFile, uploadFile } from '../../domain/files';

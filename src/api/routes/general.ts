@@ -1,4 +1,4 @@
-// /capabilities (api.md §4.1).
+// /capabilities (docs/protocol/api.md §4.1).
 import { json, jsonText } from '../respond';
 import type { Ctx, Router } from '../router';
 

@@ -1,4 +1,4 @@
-// Message endpoints (api.md §4.3) and the since/recent/before listings (§5.2, §5.3).
+// Message endpoints (docs/protocol/api.md §4.3) and the since/recent/before listings (§5.2, §5.3).
 import { findRoom, type RoomAccess } from '../../domain/rooms';
 import { deleteMessage, editMessage, postMessage, readMessage, requirePermission, requireUser, viewerOf } from '../../domain/messages';
 import { badRequest } from '../../domain/errors';
@@ -13,7 +13,7 @@ import { messageJson, reactionUpdateJson } from '../views';
 
 const SIGNATURE_BYTES = 64;
 
-/** Opens the room for reading: 404 if unknown, 403 without read (also when banned, api.md §6.7); records activity. */
+/** Opens the room for reading: 404 if unknown, 403 without read (also when banned, docs/protocol/api.md §6.7); records activity. */
 async function openForReading(c: Ctx): Promise<RoomAccess> {
   const access = await findRoom(c.s, c.params['token']!, c.user);
   requirePermission(access.perms, 'read');

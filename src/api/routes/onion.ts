@@ -1,4 +1,4 @@
-// Onion request endpoints (crypto.md §4, api.md §4.11). The last service node POSTs the encrypted
+// Onion request endpoints (docs/protocol/crypto.md §4, docs/protocol/api.md §4.11). The last service node POSTs the encrypted
 // blob; we decrypt it, dispatch the inner request through the same router (it authenticates with
 // its own X-SOGS-* headers) and encrypt the inner response with the same key and cipher.
 import { onionDecrypt, onionEncrypt, onionSymmetricKey, parseOnionRequest, type OnionCipher } from '../../crypto/onion';
@@ -10,7 +10,7 @@ import type { ApiResponse } from '../types';
 
 type Version = 'v3' | 'v4';
 
-/** Decrypts the outer blob; a plain-text error response when no reply key can be had (§4.7). */
+/** Decrypts the outer blob; a plain-text error response when no reply key can be had (docs/protocol/crypto.md §4.7). */
 function open(c: Ctx): { encType: OnionCipher; key: Buffer; plaintext: Buffer } | ApiResponse {
   const parsed = parseOnionRequest(c.req.body);
   if (!parsed) return text(400, 'Invalid onion request: bad framing, JSON, ephemeral_key or enc_type');

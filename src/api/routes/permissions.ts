@@ -1,4 +1,4 @@
-// Per-user room permissions and scheduled changes (api.md §4.7), for room moderators.
+// Per-user room permissions and scheduled changes (docs/protocol/api.md §4.7), for room moderators.
 import { badRequest } from '../../domain/errors';
 import { requirePermission, requireUser } from '../../domain/messages';
 import { scheduleUserPermissions, setUserPermissions } from '../../domain/moderation';
@@ -24,7 +24,7 @@ async function openAsModerator(c: Ctx): Promise<RoomAccess> {
 function boolOrNull(body: JsonObject, name: string): boolean | null {
   const v = body[name];
   if (v === undefined || v === null) return null;
-  // api.md §12.6: the reference stores any value; we require booleans.
+  // docs/protocol/api.md §12.6: the reference stores any value; we require booleans.
   if (typeof v !== 'boolean') throw badRequest(`'${name}' must be true, false or null`);
   return v;
 }
@@ -65,7 +65,7 @@ async function listPermissions(c: Ctx) {
 async function userPermissions(c: Ctx) {
   const { room } = await openAsModerator(c);
   const target = await findTargetUser(c.s, c.params['sid']!);
-  // api.md §12.4: the reference fails for a user without overrides; {} here.
+  // docs/protocol/api.md §12.4: the reference fails for a user without overrides; {} here.
   return json(permissionOverrideJson(target ? await c.s.store.getOverride(room.id, target.id) : null));
 }
 

@@ -1,4 +1,4 @@
-// Pinning (api.md §4.5): room admins only; the JSON body is ignored.
+// Pinning (docs/protocol/api.md §4.5): room admins only; the JSON body is ignored.
 import { findRoom } from '../../domain/rooms';
 import { pinMessage, unpinAll, unpinMessage } from '../../domain/pins';
 import { json } from '../respond';

@@ -1,5 +1,5 @@
-// Reaction endpoints (api.md §4.4). The reaction is the rest of the path (it may contain '/');
-// the body of PUT is ignored (api.md §12.22).
+// Reaction endpoints (docs/protocol/api.md §4.4). The reaction is the rest of the path (it may contain '/');
+// the body of PUT is ignored (docs/protocol/api.md §12.22).
 import { findRoom } from '../../domain/rooms';
 import { addReaction, clearReactions, listReactors, removeReaction } from '../../domain/reactions';
 import { intQuery } from '../parse';

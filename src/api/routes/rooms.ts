@@ -1,4 +1,4 @@
-// Room endpoints (api.md §4.2): list, get, pollInfo.
+// Room endpoints (docs/protocol/api.md §4.2): list, get, pollInfo.
 import { accessRoom, findRoom, roomDetails, visibleRooms } from '../../domain/rooms';
 import { requirePermission } from '../../domain/messages';
 import { parseRoomUpdate, requireRoomAdmin, updateRoom } from '../../domain/room-update';
@@ -20,7 +20,7 @@ async function getRoom(c: Ctx) {
 }
 
 async function pollInfo(c: Ctx) {
-  // `read`, not `accessible`: a room-banned user gets 403 here, not 404 (api.md §6.7).
+  // `read`, not `accessible`: a room-banned user gets 403 here, not 404 (docs/protocol/api.md §6.7).
   const access = await findRoom(c.s, c.params['token']!, c.user);
   requirePermission(access.perms, 'read');
   const { room, perms } = access;
@@ -30,7 +30,7 @@ async function pollInfo(c: Ctx) {
   return json(pollInfoJson(room, perms, details));
 }
 
-/** PUT /room/:token (api.md §4.2): admins only (401/403), checked before the body is parsed. */
+/** PUT /room/:token (docs/protocol/api.md §4.2): admins only (401/403), checked before the body is parsed. */
 async function putRoom(c: Ctx) {
   const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
   requireRoomAdmin(c.user, perms);
