@@ -100,6 +100,8 @@ export interface Config {
   bodyBudgetBytes: number;
   /** Open connections per listener (0 = no cap). */
   maxConnections: number;
+  /** Connections the kernel holds for the server to accept (capped by net.core.somaxconn). */
+  listenBacklog: number;
   /** Requests in progress before new ones get 503 (heavy ones at most half of it); 0 = no cap. */
   maxInFlight: number;
   /** Service time (ms) of heavy requests the load shedder's heavy limit steers to; 0 = not steered by it. */
@@ -108,6 +110,8 @@ export interface Config {
   shedLoopDelayMs: number;
   /** Ms a connection refused for overload is not read; 0 = no pause. */
   shedPauseMs: number;
+  /** Ms of admitted work started per turn of the event loop before it reads its sockets again; 0 = no slices. */
+  workSliceMs: number;
   /** Seconds in the Retry-After of a 503 from admission. */
   shedRetryAfter: number;
   headersTimeoutMs: number;
@@ -186,10 +190,12 @@ export const OPTIONS: readonly Option[] = [
   opt('maxJsonBodyBytes', 'int', 65_536, 'Largest body of a route that takes plain JSON (bytes); message routes allow maxMessageBytes/maxDmBytes base64-encoded plus 64 KiB, uploads filesMaxSize, /batch and legacy uploads filesMaxSize base64-encoded plus 64 KiB, onion requests maxOnionBodyBytes. Larger bodies get 413 before they are read.', 'net.max_json_body_bytes'),
   opt('bodyBudgetBytes', 'int', 134_217_728, 'Request-body bytes all requests in progress may hold together (128 MiB). Past it a request declaring a body over maxJsonBodyBytes gets 503 with Retry-After before it is read; a chunked body that crosses it is cut (503, connection closed).', 'net.body_budget_bytes'),
   opt('maxConnections', 'int', 10_000, 'Open connections per listener (0 = no cap); beyond it new connections are dropped. Near it, idle keep-alive connections are closed. Onion requests all come from a few service nodes, so there is no per-IP cap.', 'net.max_connections'),
+  opt('listenBacklog', 'int', 4_096, 'Connections the kernel queues for the server to accept (the listen backlog; Linux caps it at net.core.somaxconn). The server accepts one connection per turn of its event loop, so under load a burst of connections waits here; past it the kernel drops them and clients retry after 1 s, 3 s, 7 s. Node\'s default is 511.', 'net.listen_backlog'),
   opt('maxInFlight', 'int', 1_024, 'Requests in progress at once (0 = no cap). Heavy requests (onion, /batch, bodies over maxJsonBodyBytes, requests without X-SOGS-* headers) get 503 with Retry-After from half of it, a signed request\'s cheap poll from all of it, before its body is read.', 'net.max_in_flight'),
   opt('shedLatencyMs', 'int', 1000, 'Load shedding: the service time (from a request body\'s arrival to the reply) heavy requests (onion, /batch, uploads, large or anonymous ones) are steered to. Past it, or past shedLoopDelayMs, the number of heavy requests admitted at once shrinks (down to 8), below both it grows back (up to half of maxInFlight); the rest get 503 with Retry-After before their body is read or decrypted. 0 = not steered by service time.', 'net.shed_latency_ms'),
   opt('shedLoopDelayMs', 'int', 200, 'Load shedding: the event-loop delay heavy requests are steered to (see shedLatencyMs): every connection, a newcomer\'s too, waits about that long to be read. 0 = not steered by it.', 'net.shed_loop_delay_ms'),
   opt('shedPauseMs', 'int', 1000, 'Load shedding: after a request is refused for overload, nothing more is read from its connection for this many ms, so a client that asks again at once (a flood over keep-alive connections) costs one refusal a pause; new connections are read at once (0 = off).', 'net.shed_pause_ms'),
+  opt('workSliceMs', 'int', 10, 'Admitted requests start their work (decryption, signature checks, up to their database read) in slices of this many ms between rounds of reading sockets, signed cheap requests first; so however much work waits, the server reads its connections and accepts a new one at least this often (it accepts one connection per round). 0 = every request starts as soon as it is read.', 'net.work_slice_ms'),
   opt('shedRetryAfter', 'int', 2, 'Seconds in the Retry-After header of a 503 from load shedding or the body budget.', 'net.shed_retry_after'),
   opt('headersTimeoutMs', 'int', 10_000, 'A request\'s headers must arrive within this many ms of its first byte, else 408 and the connection is closed.', 'net.headers_timeout_ms'),
   opt('requestTimeoutMs', 'int', 300_000, 'A whole request (headers and body) must arrive within this many ms, else 408 and the connection is closed. Generous, for a full-size upload on a slow mobile link; bodyMinBytesPerSecond cuts stalled bodies long before.', 'net.request_timeout_ms'),

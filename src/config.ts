@@ -153,10 +153,10 @@ export function validate(c: Config): string[] {
   if (c.fileStore === 'database' && sqlitePath(c) !== null) throw new ConfigError('fileStore = database needs a PostgreSQL dbUrl');
   if (!(c.dbPoolSize >= 1 && c.dbPoolSize <= 1000)) throw new ConfigError('dbPoolSize must be between 1 and 1000');
   if (c.activeThresholdDays > c.activePruneThresholdDays) throw new ConfigError('activeThresholdDays must not exceed activePruneThresholdDays');
-  for (const k of ['maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxOnionBodyBytes', 'maxDmBytes', 'maxJsonBodyBytes', 'bodyBudgetBytes', 'headersTimeoutMs', 'bodyStallMs'] as const) {
+  for (const k of ['listenBacklog', 'maxBodyBytes', 'maxMessageBytes', 'filesMaxSize', 'maxOnionBodyBytes', 'maxDmBytes', 'maxJsonBodyBytes', 'bodyBudgetBytes', 'headersTimeoutMs', 'bodyStallMs'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
-  for (const k of ['maxConnections', 'maxInFlight', 'shedLatencyMs', 'shedLoopDelayMs', 'shedPauseMs', 'shedRetryAfter', 'requestTimeoutMs', 'bodyMinBytesPerSecond', 'keepAliveTimeoutMs', 'logErrorsPerMinute'] as const) {
+  for (const k of ['maxConnections', 'maxInFlight', 'shedLatencyMs', 'shedLoopDelayMs', 'shedPauseMs', 'workSliceMs', 'shedRetryAfter', 'requestTimeoutMs', 'bodyMinBytesPerSecond', 'keepAliveTimeoutMs', 'logErrorsPerMinute'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
   }
   if (c.requestTimeoutMs > 0 && c.requestTimeoutMs < c.headersTimeoutMs) throw new ConfigError('requestTimeoutMs must be 0 or at least headersTimeoutMs');

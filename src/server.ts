@@ -14,6 +14,7 @@ import { limitConnections, serverOptions } from './listener/connections';
 import { createHandler, type ListenerState } from './listener/handler';
 import { admissionMetrics } from './listener/metrics';
 import { LoadShedder } from './listener/shedder';
+import { WorkSlices } from './listener/work-slices';
 
 export interface RunningServer {
   server: http.Server | https.Server;
@@ -36,6 +37,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
     config: c, router, metrics: createMetrics(s), closing: false,
     budget: new BodyBudget(c.bodyBudgetBytes),
     shedder: new LoadShedder({ maxInFlight: c.maxInFlight, latencyMs: c.shedLatencyMs, delayMs: c.shedLoopDelayMs }),
+    slices: new WorkSlices(c.workSliceMs),
   };
   admissionMetrics(st.metrics!.registry, st);
   const handler = createHandler(s, router, st);
@@ -49,7 +51,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   st.shedder.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? s.config.port, opts.host ?? s.config.host, () => {
+    server.listen({ port: opts.port ?? s.config.port, host: opts.host ?? s.config.host, backlog: c.listenBacklog }, () => {
       server.off('error', reject);
       resolve();
     });

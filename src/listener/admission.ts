@@ -29,7 +29,7 @@ export interface Admitted {
 export interface Refused {
   admit: false;
   response: ApiResponse;
-  /** Refused by load shedding (the connection is then paused: see pauseAfterReply). */
+  /** Refused by load shedding (the connection is then paused: see pauseReading). */
   overload?: true;
   /** Close the connection after the reply: the rest of a large or chunked body is not read. */
   close: boolean;

@@ -68,26 +68,22 @@ const paused = new WeakSet<Duplex>();
 /**
  * After a request refused for overload, nothing more is read from its connection for `ms`. A
  * client that answers a 503 by asking again at once (a flood over keep-alive connections) is
- * slowed to about one request a pause, so refusing it eats less of the CPU that admitted work
- * needs; new connections are read at once. The pause starts once the reply is written and the
- * refused request's own body is let go (node resumes the socket to discard it). One pause at a
- * time per connection: pauses never stack their timers or listeners.
+ * slowed to one request a pause, so refusing it eats little of the CPU that admitted work needs;
+ * new connections are read at once. Call it when the refusal is written, having let go of the
+ * refused request at once (`req.resume()` when it was refused): node then has no body of its own
+ * to discard when the reply finishes, which would resume the connection. One pause at a time per
+ * connection: pauses never stack their timers or listeners.
  */
-export function pauseAfterReply(res: http.ServerResponse, socket: Duplex, ms: number): void {
-  if (paused.has(socket)) return;
-  res.once('finish', () => {
-    setImmediate(() => {
-      if (socket.destroyed || paused.has(socket)) return;
-      paused.add(socket);
-      socket.pause();
-      const onClose = (): void => clearTimeout(timer);
-      const timer = setTimeout(() => {
-        socket.off('close', onClose);
-        paused.delete(socket);
-        if (!socket.destroyed) socket.resume();
-      }, ms);
-      timer.unref();
-      socket.once('close', onClose);
-    });
-  });
+export function pauseReading(socket: Duplex, ms: number): void {
+  if (socket.destroyed || paused.has(socket)) return;
+  paused.add(socket);
+  socket.pause();
+  const onClose = (): void => clearTimeout(timer);
+  const timer = setTimeout(() => {
+    socket.off('close', onClose);
+    paused.delete(socket);
+    if (!socket.destroyed) socket.resume();
+  }, ms);
+  timer.unref();
+  socket.once('close', onClose);
 }

@@ -11,14 +11,18 @@ import { health } from '../ops/health';
 import { hstsHeader, withSecurityHeaders } from '../ops/headers';
 import { metricsAllowed, type Metrics } from '../ops/metrics';
 import { routeLabel } from '../ops/route-label';
+import { afterIo } from './after-io';
 import { admit, tooLarge, unavailable, type AdmissionState } from './admission';
 import { briefly, isClientAbort } from './client-errors';
-import { pauseAfterReply } from './connections';
+import { pauseReading } from './connections';
 import { readBody } from './read-body';
+import type { WorkSlices } from './work-slices';
 
 /** Listener state shared by the handler and close(). */
 export interface ListenerState extends AdmissionState {
   metrics?: Metrics;
+  /** Admitted work starts in slices between rounds of I/O. */
+  slices: WorkSlices;
   /** Set once shutdown begins: replies then close their connection instead of keeping it alive. */
   closing: boolean;
 }
@@ -84,8 +88,14 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
     pathForLog = path;
     const a = admit(st, req, method, path);
     if (!a.admit) {
-      if (a.overload && !a.close && s.config.shedPauseMs > 0) pauseAfterReply(res, req.socket, s.config.shedPauseMs);
-      send(res, a.response, a.close);
+      // Written once this round of I/O is over (after-io.ts): a client that asks again at once is
+      // read in a later round, not this one; one refused for overload not before its pause ends.
+      const pause = a.overload && !a.close && s.config.shedPauseMs > 0;
+      if (pause) req.resume();
+      afterIo(() => {
+        if (pause) pauseReading(req.socket, s.config.shedPauseMs);
+        send(res, a.response, a.close);
+      });
       return;
     }
     st.shedder.admitted(a.heavy);
@@ -121,6 +131,7 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
           body = r.body;
         }
         bodyAt = performance.now();
+        await st.slices.turn(a.heavy);
         const apiReq: ApiRequest = { method, path, query, headers: headersOf(req), body };
         send(res, (await opsRoute(s, req, apiReq, st)) ?? (await router.dispatch(s, apiReq)), a.close);
       } catch (e) {

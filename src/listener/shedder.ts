@@ -13,7 +13,7 @@
 // itself, parsing and refusing thousands of requests a second; refusing everything while the loop
 // is late refused the work the server could still do (5% of its capacity served on the
 // benchmark's 3x overload). The limit never drops below a floor, so some work always goes on, and
-// a connection refused for overload is not read again for a while (pauseAfterReply), so refusing
+// a connection refused for overload is not read again for a while (pauseReading), so refusing
 // a flood costs little.
 
 /** How often the heavy limit is adjusted and the loop's delay sampled. */
