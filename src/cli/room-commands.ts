@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline/promises';
 import { joinUrl } from '../app';
-import { recordAudit } from '../domain/audit';
+import { auditAction, recordAudit } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import { storeFile } from '../domain/files';
 import { setRoomRateLimit, switchRaidMode } from '../domain/moderation';
@@ -15,6 +15,9 @@ import type { Services } from '../domain/services';
 import type { Room, RoomUpdate } from '../store/types';
 import { cliErrors, findRoom, roomsArg, systemActor, when } from './command-scope';
 import { CliError } from './errors';
+
+const CREATE_ROOM = auditAction('room.create');
+const DELETE_ROOM = auditAction('room.delete');
 
 export async function roomSummary(s: Services, room: Room): Promise<string> {
   const mods = await s.store.roomModerators(room.id);
@@ -39,7 +42,7 @@ export async function roomSummary(s: Services, room: Room): Promise<string> {
 export async function addRoom(s: Services, token: string, name: string, description: string | null): Promise<string> {
   try {
     const room = await createRoom(s, token, name, description);
-    await recordAudit(s, await systemActor(s), 'room.create', { room, details: { name: room.name } });
+    await recordAudit(s, await systemActor(s), CREATE_ROOM, { room, details: { name: room.name } });
     return `Created room ${room.token}:\n${await roomSummary(s, room)}`;
   } catch (e) {
     if (e instanceof DomainError) throw new CliError(e.message);
@@ -57,7 +60,7 @@ export async function deleteRoom(s: Services, token: string, confirm: boolean): 
     if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Aborted.');
   }
   await s.store.deleteRoom(room.token);
-  await recordAudit(s, await systemActor(s), 'room.delete', { room, details: { name: room.name } });
+  await recordAudit(s, await systemActor(s), DELETE_ROOM, { room, details: { name: room.name } });
   return `Deleted room with ID: ${room.token}`;
 }
 
