@@ -17,7 +17,6 @@ import type { Room, User } from '../src/store/types';
 import { seq, since, type Msg } from './helpers/api';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server';
 
-
 const INI = String.raw`
 ; the main parser reads [messages] etc.; these sections are ours
 [room:loud]
@@ -114,7 +113,6 @@ describe('filters over HTTP', () => {
   let bob: SogsClient;
   let mod: SogsClient;
   let botSid: string;
-
 
   const text = (m: Msg): string | null => decodeSessionMessageBody(Buffer.from(m.data as string, 'base64'))?.body ?? null;
 
