@@ -4,7 +4,19 @@ import assert from 'node:assert/strict';
 import { uploadFileId, type SubRequest } from '../../client';
 import { setModerator } from '../../src/domain/users';
 import type { Room } from '../../src/store/types';
-import { Role, t, main, other, clients, users, freshUser, insertPost, body, roomModerator, isRoomBanned } from './moderation-roles';
+import {
+  Role,
+  t,
+  main,
+  other,
+  clients,
+  users,
+  freshUser,
+  insertPost,
+  body,
+  roomModerator,
+  isRoomBanned,
+} from './moderation-roles';
 
 export interface Action {
   name: string;
