@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeSessionMessage, sendDirectMessage, type SogsClient } from '../client';
-import { systemActor } from '../src/cli/admin';
+import { systemActor } from '../src/cli/command-scope';
 import { setRoomRateLimit, switchRaidMode } from '../src/domain/moderation';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import type { Room, User } from '../src/store/types';

@@ -5,28 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import { randomContent, padMessage, type SogsClient } from '../client';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { runCleanup } from '../src/jobs';
+import { post, since, type Msg } from './helpers/api';
 import { TEST_DB, startTestServer, type TestServer } from './helpers/server';
 import { sqlAll } from './helpers/store-sql';
-
-type Msg = Record<string, unknown> & { id: number; seqno: number; data?: string | null };
 
 let t: TestServer;
 let alice: SogsClient;
 let bob: SogsClient;
 let anon: SogsClient;
 let mod: SogsClient;
-
-async function post(c: SogsClient, room = 'main', content = randomContent()): Promise<Msg> {
-  const r = await c.postMessage(room, content);
-  assert.equal(r.status, 201, r.text());
-  return r.json<Msg>();
-}
-
-async function since(c: SogsClient, seqno: number, query = ''): Promise<Msg[]> {
-  const r = await c.get(`/room/main/messages/since/${seqno}${query}`);
-  assert.equal(r.status, 200, r.text());
-  return r.json<Msg[]>();
-}
 
 before(async () => {
   t = await startTestServer({ rateLimitPosts: 0 });
@@ -119,7 +106,7 @@ describe('rooms', () => {
 describe('posting and reading', () => {
   it('returns 201 with the exact padded bytes and reads them back', async () => {
     const content = Buffer.from('hello world, padded');
-    const m = await post(alice, 'main', content);
+    const m = await post(alice, { content });
     assert.equal(m['session_id'], alice.sessionId);
     assert.deepEqual(Buffer.from(m.data as string, 'base64'), padMessage(content));
     assert.deepEqual(m['reactions'], {});

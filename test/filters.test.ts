@@ -14,9 +14,8 @@ import { checkFilterConfig, formatReply, parseFilterSections, replySettings, roo
 import { decodeSessionMessage } from '../src/domain/protobuf';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import type { Room, User } from '../src/store/types';
+import { seq, since, type Msg } from './helpers/api';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server';
-
-type Msg = Record<string, unknown> & { id: number; session_id: string; data?: string | null };
 
 const INI = String.raw`
 ; the main parser reads [messages] etc.; these sections are ours
@@ -115,12 +114,6 @@ describe('filters over HTTP', () => {
   let mod: SogsClient;
   let botSid: string;
 
-  async function since(c: SogsClient, token: string, seqno = 0): Promise<Msg[]> {
-    const r = await c.get(`/room/${token}/messages/since/${seqno}?limit=256`);
-    assert.equal(r.status, 200, r.text());
-    return r.json<Msg[]>();
-  }
-  const seq = async (token: string): Promise<number> => (await bob.get(`/room/${token}`)).json<{ message_sequence: number }>().message_sequence;
   const text = (m: Msg): string | null => decodeSessionMessageBody(Buffer.from(m.data as string, 'base64'))?.body ?? null;
 
   before(async () => {
@@ -136,7 +129,7 @@ describe('filters over HTTP', () => {
   after(() => t.close());
 
   it('silently filters profanity: 201 filtered:true, stored but shown to nobody, bot whispers to the poster', async () => {
-    const start = await seq('main');
+    const start = await seq(bob, 'main');
     const r = await alice.postMessage('main', say('well this is shit'));
     assert.equal(r.status, 201);
     const m = r.json<Msg>();
@@ -147,7 +140,7 @@ describe('filters over HTTP', () => {
     const stored = await t.s.store.getMessage(1, m.id);
     assert.equal(stored!.filtered, true);
     // The bot's reply: a whisper to the poster, after the filtered post.
-    const mine = await since(alice, 'main', start);
+    const mine = await since(alice, start, '?limit=256', 'main');
     assert.deepEqual(mine.map((x) => x.session_id), [botSid]);
     const reply = mine[0]!;
     assert.equal(reply['whisper_to'], alice.sessionId);
@@ -156,7 +149,7 @@ describe('filters over HTTP', () => {
     assert.equal(decodeSessionMessageBody(Buffer.from(reply.data as string, 'base64'))!.displayName, 'SOGS');
     const sig = Buffer.from(reply['signature'] as string, 'base64');
     assert.ok(verifyEd25519(sig, Buffer.from(reply.data as string, 'base64'), Buffer.from(botSid.slice(2), 'hex')), 'the bot signs with its 15 key');
-    assert.deepEqual(await since(bob, 'main', start), [], 'others see neither');
+    assert.deepEqual(await since(bob, start, '?limit=256', 'main'), [], 'others see neither');
   });
 
   it('checks the display name too, and lets clean messages through', async () => {
@@ -169,33 +162,33 @@ describe('filters over HTTP', () => {
   });
 
   it('rejects with 429 where filtering is loud, storing nothing but the bot reply', async () => {
-    const start = await seq('loud');
+    const start = await seq(bob, 'loud');
     const r = await alice.postMessage('loud', say('f u c k this, fuuuck'));
     assert.equal(r.status, 429);
     assert.equal(r.text(), 'filtration rejected message (profanity)');
-    const after = await since(alice, 'loud', start);
+    const after = await since(alice, start, '?limit=256', 'loud');
     assert.deepEqual(after.map((x) => x.session_id), [botSid]);
     assert.equal(text(after[0]!), 'Alice, mind your language in LOUD (loud).');
-    assert.equal(await seq('loud'), start + 1, 'only the reply was stored');
+    assert.equal(await seq(bob, 'loud'), start + 1, 'only the reply was stored');
   });
 
   it('alphabet filters per room, in the order persian, arabic, cyrillic, with the most specific reply', async () => {
-    const start = await seq('loud');
+    const start = await seq(bob, 'loud');
     const cyr = await alice.postMessage('loud', say('привет всем'));
     assert.equal(cyr.status, 201);
     assert.equal(cyr.json<Msg>()['filtered'], true, 'alphabet filtering is silent by default');
-    const pub = (await since(bob, 'loud', start)).filter((x) => x.session_id !== alice.sessionId);
+    const pub = (await since(bob, start, '?limit=256', 'loud')).filter((x) => x.session_id !== alice.sessionId);
     assert.equal(pub.length, 1, 'a public reply');
     assert.equal('whisper' in pub[0]!, false);
     assert.equal(text(pub[0]!), `Only latin letters here, @${alice.sessionId}!\nThanks.`);
     assert.equal(pub[0]!.session_id, filterBotKeys('Guard', t.s.keys.secret).sessionId);
     assert.equal(decodeSessionMessageBody(Buffer.from(pub[0]!.data as string, 'base64'))!.displayName, 'Guard');
-    const s2 = await seq('loud');
+    const s2 = await seq(bob, 'loud');
     assert.equal((await alice.postMessage('loud', say('سلام گرم'))).json<Msg>()['filtered'], true);
-    assert.deepEqual((await since(alice, 'loud', s2)).map(text), ['persian!']);
-    const s3 = await seq('loud');
+    assert.deepEqual((await since(alice, s2, '?limit=256', 'loud')).map(text), ['persian!']);
+    const s3 = await seq(bob, 'loud');
     assert.equal((await alice.postMessage('loud', say('ة ٣'))).json<Msg>()['filtered'], true, 'arabic-only letters');
-    assert.match(text((await since(bob, 'loud', s3))[0]!)!, /^Only latin letters/);
+    assert.match(text((await since(bob, s3, '?limit=256', 'loud'))[0]!)!, /^Only latin letters/);
     // main has no alphabet filter; ru rejects loudly (alphabet_silent = no).
     assert.equal('filtered' in (await alice.postMessage('main', say('привет'))).json<Msg>(), false);
     const ru = await alice.postMessage('ru', say('привет'));

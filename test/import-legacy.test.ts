@@ -1,24 +1,19 @@
-// `sogs --import-legacy DIR`. Imports the legacy (Rust) volume fixture, starts our
-// server on it (unblinded mode, as the reference ran) with the clock at the capture time, and
-// replays every recorded request, modern and legacy API, comparing every answer (the few we do
-// not reproduce are an explicit list with reasons); checks the reference's id maps and the
-// refusal and bad-input rules.
+// `sogs --import-legacy DIR`: imports the legacy (Rust) volume fixture, starts our server on it
+// (unblinded mode, as the reference ran) with the clock at the capture time, and replays every
+// recorded request, modern and legacy API, comparing every answer (the few we do not reproduce are
+// an explicit list with reasons); checks the reference's id maps.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { Identity, onionRequest, type SogsClient } from '../client';
 import { decodeBase64Strict } from '../src/crypto/base64';
-import { defaultConfig } from '../src/config';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../src/crypto/legacy-token';
-import { importLegacy } from '../src/import/legacy';
 import { runCli } from './helpers/cli';
-import { fixturePath } from './helpers/fixtures';
-import { dirChecksum, sqlAll, targetChecksum } from './helpers/store-sql';
-import { ManualClock, dropTestDb, startTestServer, testDbUrl, type TestServer } from './helpers/server';
+import { fixturePath, tmp } from './helpers/fixtures';
+import { dirChecksum, sqlAll } from './helpers/store-sql';
+import { ManualClock, startTestServer, type TestServer } from './helpers/server';
 
 const FIXTURE = fixturePath('legacy-volume');
 
@@ -45,11 +40,6 @@ interface LegacyRec {
   time_dependent?: string[];
 }
 
-function tmp(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-
 /**
  * Fields compared loosely (any number): the ones expected.json marks time-dependent (activity
  * counts), and room `created`, which is not marked but is the time each server ran its import.
@@ -74,13 +64,6 @@ function firstDiff(a: unknown, b: unknown, at = '$'): string | null {
     if (d) return d;
   }
   return null;
-}
-
-function copyFixture(): string {
-  const d = tmp('sogs-legacy-src-');
-  fs.cpSync(FIXTURE, d, { recursive: true });
-  for (const f of [d, ...fs.readdirSync(d, { recursive: true }).map((p) => path.join(d, String(p)))]) fs.chmodSync(f, 0o755);
-  return d;
 }
 
 describe('import a legacy server volume', () => {
@@ -323,113 +306,3 @@ const EXCEPTIONS: { reason: string; applies(r: LegacyRec): boolean; expect(r: Le
     },
   },
 ];
-
-describe('legacy import: auth tokens', () => {
-  it('carries over the claimed tokens still valid at import time; they work in their room only', async () => {
-    const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
-    const dataDir = tmp('sogs-legacy-tokens-');
-    // Importing at the capture time: the fixture's tokens were claimed 1 h and 1 day before it.
-    const dbUrl = testDbUrl(dataDir);
-    const summary = await importLegacy({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) }, { source: FIXTURE, now: capturedAt, progress: false });
-    assert.equal(summary.counts['auth tokens (still valid)'], 3);
-    const legacyTokens = (room: string) => {
-      const db = new Database(path.join(FIXTURE, 'rooms', `${room}.db`), { readonly: true });
-      try {
-        return db.prepare('SELECT token FROM tokens').pluck().all() as string[];
-      } finally {
-        db.close();
-      }
-    };
-    const clock = new ManualClock(capturedAt);
-    const srv = await startTestServer({ requireBlindKeys: false }, { dataDir, clock });
-    try {
-      const status = async (room: string, token: string) =>
-        ((await onionRequest(srv.client(null), { method: 'GET', target: 'messages?limit=1', headers: { Room: room, Authorization: token } }, { version: 'v3', signed: false })).json() as { status_code: number }).status_code;
-      const [oxen1, oxen2] = legacyTokens('oxen');
-      const [crypto1] = legacyTokens('crypto');
-      assert.equal(await status('oxen', oxen1!), 200);
-      assert.equal(await status('oxen', oxen2!), 200);
-      assert.equal(await status('crypto', crypto1!), 200);
-      assert.equal(await status('crypto', oxen1!), 401, 'per room');
-      clock.advance(7 * 86400);
-      assert.equal(await status('oxen', oxen1!), 401, 'expired 7 days after its legacy claim');
-    } finally {
-      await srv.close();
-    }
-  });
-});
-
-describe('legacy import: expired auth tokens', () => {
-  it('are counted per room in a note, not listed one by one among the skipped rows', async () => {
-    const capturedAt = (JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { captured: { start: number } }).captured.start;
-    const dataDir = tmp('sogs-legacy-old-tokens-');
-    const dbUrl = testDbUrl(dataDir);
-    const summary = await importLegacy({ ...defaultConfig(), dataDir, ...(dbUrl ? { dbUrl } : {}) }, { source: FIXTURE, now: capturedAt + 30 * 86400, progress: false });
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    await dropTestDb(dataDir);
-    assert.equal(summary.counts['auth tokens (still valid)'], undefined);
-    assert.deepEqual(summary.skipped.filter((x) => x.kind === 'token'), []);
-    assert.ok(summary.notes.includes('oxen: 2 expired auth tokens dropped'), summary.notes.join('\n'));
-    assert.ok(summary.notes.includes('crypto: 1 expired auth tokens dropped'), summary.notes.join('\n'));
-  });
-});
-
-describe('legacy import: refusals and bad input leave the target untouched', () => {
-  let target: string;
-  let before0: string;
-
-  before(async () => {
-    target = tmp('sogs-legacy-tgt-');
-    const r = await runCli(target, '--import-legacy', FIXTURE);
-    assert.equal(r.code, 0, r.err);
-    before0 = await targetChecksum(target);
-  });
-  after(() => fs.rmSync(target, { recursive: true, force: true }));
-
-  const expectFailure = async (args: string[], pattern: RegExp) => {
-    const r = await runCli(target, ...args);
-    assert.equal(r.code, 1, r.out + r.err);
-    assert.match(r.err, pattern);
-    assert.equal(await targetChecksum(target), before0, 'target changed');
-  };
-
-  it('refuses a non-empty target without --force', async () => {
-    await expectFailure(['--import-legacy', FIXTURE], /not empty.*--force/);
-  });
-
-  it('a bad key file, a corrupt room database, a bad signature', async () => {
-    const src = copyFixture();
-    fs.writeFileSync(path.join(src, 'x25519_private_key.pem'), crypto.randomBytes(32));
-    await expectFailure(['--import-legacy', src, '--force'], /not a PEM \(PKCS#8\) X25519 private key/);
-    const ed = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
-    fs.writeFileSync(path.join(src, 'x25519_private_key.pem'), ed);
-    await expectFailure(['--import-legacy', src, '--force'], /ed25519 key, not an X25519 key/);
-    fs.cpSync(path.join(FIXTURE, 'x25519_private_key.pem'), path.join(src, 'x25519_private_key.pem'));
-    fs.chmodSync(path.join(src, 'x25519_private_key.pem'), 0o644);
-
-    const roomFile = path.join(src, 'rooms', 'crypto.db');
-    const bytes = fs.readFileSync(roomFile);
-    bytes.fill(0x5a, 0, 100);
-    fs.writeFileSync(roomFile, bytes);
-    await expectFailure(['--import-legacy', src, '--force'], /room database of crypto .* not a readable SQLite database/);
-    fs.cpSync(path.join(FIXTURE, 'rooms', 'crypto.db'), roomFile);
-    fs.chmodSync(roomFile, 0o644);
-
-    const db = new Database(roomFile);
-    db.prepare("UPDATE messages SET signature = 'AAAA' WHERE id = 5").run();
-    db.close();
-    await expectFailure(['--import-legacy', src, '--force'], /message 5: the signature is 3 bytes, not 64/);
-    fs.rmSync(src, { recursive: true, force: true });
-  });
-
-  it('an inconsistent deletion state or a missing room list', async () => {
-    const src = copyFixture();
-    const db = new Database(path.join(src, 'rooms', 'quiet.db'));
-    db.prepare('UPDATE messages SET is_deleted = 1 WHERE id = 502').run();
-    db.close();
-    await expectFailure(['--import-legacy', src, '--force'], /message 502 has an inconsistent deletion state/);
-    fs.rmSync(path.join(src, 'database.db'));
-    await expectFailure(['--import-legacy', src, '--force'], /database.db does not exist/);
-    fs.rmSync(src, { recursive: true, force: true });
-  });
-});

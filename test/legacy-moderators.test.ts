@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Identity } from '../client';
 import { createRoom, permissionsIn } from '../src/domain/rooms';
-import { resolveTargetUser, setModerator } from '../src/domain/users';
-import { TRANSPORTS, legacyCall, legacyLogin } from './helpers/legacy';
+import { resolveTargetUser } from '../src/domain/users';
+import { H, TRANSPORTS, grantIn, legacyCall, legacyLogin } from './helpers/legacy';
 import { startTestServer, type TestServer } from './helpers/server';
 
 let t: TestServer;
@@ -15,13 +15,6 @@ before(async () => {
   t = await startTestServer();
 });
 after(() => t.close());
-
-const H = (room: string, token: string) => ({ Room: room, Authorization: token });
-
-async function grant(sessionId: string, room: string, admin: boolean): Promise<void> {
-  const r = (await t.s.store.getRoom(room))!;
-  await setModerator(t.s, await resolveTargetUser(t.s, sessionId), [r], { moderator: true, admin, visible: true });
-}
 
 async function roleOf(sessionId: string, room: string): Promise<{ moderator: boolean; admin: boolean }> {
   const p = await permissionsIn(t.s, (await t.s.store.getRoom(room))!, await resolveTargetUser(t.s, sessionId));
@@ -34,8 +27,8 @@ describe('legacy moderators', () => {
       const room = `lm${tr}`;
       await createRoom(t.s, room, `Room ${room}`);
       const [admin, mod, user, newbie] = [Identity.random(), Identity.random(), Identity.random(), Identity.random()];
-      await grant(admin.sessionId, room, true);
-      await grant(mod.sessionId, room, false);
+      await grantIn(t, admin.sessionId, room, true);
+      await grantIn(t, mod.sessionId, room, false);
       const [ta, tm, tu] = [await legacyLogin(t, tr, admin, room), await legacyLogin(t, tr, mod, room), await legacyLogin(t, tr, user, room)];
       const add = (tok: string, body: unknown) => legacyCall(t, tr, 'POST', 'moderators', H(room, tok), body);
 
@@ -69,7 +62,7 @@ describe('legacy moderators', () => {
       const room = `lme${tr}`;
       await createRoom(t.s, room, `Room ${room}`);
       const admin = Identity.random();
-      await grant(admin.sessionId, room, true);
+      await grantIn(t, admin.sessionId, room, true);
       const ta = await legacyLogin(t, tr, admin, room);
       const pk = Identity.random().sessionId;
       assert.equal((await legacyCall(t, tr, 'POST', 'moderators', { Authorization: ta }, { public_key: pk })).status, 400, 'no Room header');

@@ -10,6 +10,7 @@ import { decryptLegacyChallenge, legacyChallengeKey, makePysogsToken } from '../
 import { createRoom } from '../src/domain/rooms';
 import { runCleanup } from '../src/jobs';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
+import { H } from './helpers/legacy';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type J = any;
@@ -55,7 +56,6 @@ async function login(who: Identity, room: string): Promise<string> {
   return c.token;
 }
 
-const H = (room: string, token: string) => ({ Room: room, Authorization: token });
 const messages = async (room: string, token: string) => (await call('GET', 'messages', H(room, token))).status;
 
 describe('legacy auth tokens', () => {

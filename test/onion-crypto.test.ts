@@ -30,12 +30,10 @@ import {
   verifyPysogsToken,
   x25519PublicKey,
 } from '../src/crypto';
-import { loadVectors } from './helpers/vectors';
+import { hex, loadVectors, utf8 } from './helpers/vectors';
 
 
 const V = loadVectors();
-const hex = (s: string) => Buffer.from(s, 'hex');
-const utf8 = (s: string) => Buffer.from(s, 'utf8');
 
 test('onion.libsession_hop: key derivation and raw ciphertexts', () => {
   const h = V.onion.libsession_hop;

@@ -14,6 +14,7 @@ import { ValidationSeverity, validate, type ValidatorSettings } from 'dockerfile
 import YAML from 'yaml';
 import { tempDataDir } from './helpers/server';
 import { fixturePath } from './helpers/fixtures';
+import { freePort } from '../scripts/free-port';
 
 const root = path.join(__dirname, '..', '..');
 const read = (f: string): string => fs.readFileSync(path.join(root, f), 'utf8');
@@ -171,15 +172,6 @@ function waitForOutput(p: ChildProcess, re: RegExp, ms: number): Promise<string>
     p.stdout!.on('data', on);
     p.stderr!.on('data', on);
     p.once('exit', (code) => reject(new Error(`exited with ${code} before ${re}:\n${out}`)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

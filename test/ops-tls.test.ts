@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +13,7 @@ import { ConfigError, defaultConfig, validate } from '../src/config';
 import { HSTS, HSTS_PRELOAD, hstsHeader } from '../src/ops/headers';
 import { isSelfSigned, redirectTarget } from '../src/ops/tls';
 import { startTestServer, tempDataDir, type TestServer } from './helpers/server';
+import { freePort } from '../scripts/free-port';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -27,15 +27,6 @@ function selfSigned(dataDir: string): string {
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-keyout', path.join(dataDir, 'tls', 'key.pem'), '-out', path.join(dataDir, 'tls', 'cert.pem'));
   return path.join(dataDir, 'tls', 'cert.pem');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A raw plain-HTTP request (fetch follows redirects and forbids setting Host). */

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { downloadFile, padMessage, randomContent, uploadFileId, type SogsClient } from '../client';
 import { runCleanup } from '../src/jobs';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
+import { post } from './helpers/api';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
 import { sqlGet } from './helpers/store-sql';
 
@@ -30,12 +31,6 @@ async function room(c: SogsClient = anon): Promise<{ info_updates: number; pinne
   return r.json();
 }
 
-async function post(c: SogsClient, extra: Record<string, unknown> = {}): Promise<number> {
-  const r = await c.postMessage('main', randomContent(), extra);
-  assert.equal(r.status, 201, r.text());
-  return r.json<{ id: number }>().id;
-}
-
 async function expiryOf(id: number): Promise<number | null | undefined> {
   return (await sqlGet<{ expiry: number | null }>(t.s.store, 'SELECT expiry FROM files WHERE id = ?', id))?.expiry;
 }
@@ -54,8 +49,8 @@ after(() => t.close());
 
 describe('pin and unpin', () => {
   it('admins pin; pinned_messages is ordered by pin time; re-pin moves to the end; each bumps info_updates', async () => {
-    const a = await post(user);
-    const b = await post(user);
+    const a = (await post(user)).id;
+    const b = (await post(user)).id;
     const i0 = (await room()).info_updates;
     assert.equal('pinned_messages' in (await room()), false, 'absent while nothing is pinned');
     assert.deepEqual((await admin.post(`/room/main/pin/${a}`, {})).json(), { info_updates: i0 + 1 });
@@ -81,7 +76,7 @@ describe('pin and unpin', () => {
     assert.deepEqual((await admin.post(`/room/main/unpin/${b}`, {})).json(), { unpinned: true, info_updates: i0 + 4 });
     assert.deepEqual((await admin.post(`/room/main/unpin/${b}`, {})).json(), { unpinned: false, info_updates: i0 + 4 }, 'not pinned: no bump');
     assert.deepEqual((await room()).pinned_messages!.map((p) => p.id), [a]);
-    const c = await post(user);
+    const c = (await post(user)).id;
     await admin.post(`/room/main/pin/${b}`, {});
     await admin.post(`/room/main/pin/${c}`, {});
     assert.deepEqual((await admin.post('/room/main/unpin/all', {})).json(), { unpinned: 3, info_updates: i0 + 9 }, 'one bump per removed pin');
@@ -90,7 +85,7 @@ describe('pin and unpin', () => {
   });
 
   it('anonymous, users and non-admin moderators get 403; unknown room 404', async () => {
-    const a = await post(user);
+    const a = (await post(user)).id;
     for (const c of [anon, user, mod]) {
       assert.equal((await c.post(`/room/main/pin/${a}`, {})).status, 403);
       assert.equal((await c.post(`/room/main/unpin/${a}`, {})).status, 403);
@@ -101,17 +96,17 @@ describe('pin and unpin', () => {
   });
 
   it('only regular messages: deleted, whispered and unknown ones are 404', async () => {
-    const gone = await post(user);
+    const gone = (await post(user)).id;
     assert.equal((await user.delete(`/room/main/message/${gone}`)).status, 200);
     assert.equal((await admin.post(`/room/main/pin/${gone}`, {})).status, 404);
-    const w = await post(mod, { whisper_mods: true });
+    const w = (await post(mod, { extra: { whisper_mods: true } })).id;
     assert.equal((await admin.post(`/room/main/pin/${w}`, {})).status, 404);
     assert.equal((await admin.post('/room/main/pin/999999', {})).status, 404);
     assert.equal((await admin.post('/room/main/pin/abc', {})).status, 404);
   });
 
   it('deleting a pinned message unpins it and bumps info_updates', async () => {
-    const a = await post(user);
+    const a = (await post(user)).id;
     await admin.post(`/room/main/pin/${a}`, {});
     const i0 = (await room()).info_updates;
     assert.equal((await user.delete(`/room/main/message/${a}`)).status, 200);
@@ -121,7 +116,7 @@ describe('pin and unpin', () => {
   });
 
   it('works inside /batch, with the room object reflecting it', async () => {
-    const a = await post(user);
+    const a = (await post(user)).id;
     const i0 = (await room()).info_updates;
     const r = await admin.batch([
       { method: 'POST', path: `/room/main/pin/${a}`, json: {} },
@@ -142,7 +137,7 @@ describe('pin and unpin', () => {
 describe('attachments of pinned posts', () => {
   it('never expire while pinned; unpinning restarts expiry from upload time', async () => {
     const old = await uploadFileId(user, 'main', Buffer.from('old attachment'));
-    const m = await post(user, { files: [old] });
+    const m = (await post(user, { extra: { files: [old] } })).id;
     assert.equal(await expiryOf(old), clock.now() + 15 * DAY);
     assert.equal((await admin.post(`/room/main/pin/${m}`, {})).status, 200);
     assert.equal(await expiryOf(old), null);
@@ -170,7 +165,7 @@ describe('attachments of pinned posts', () => {
 
   it('a recent attachment survives an unpin-all with its remaining time', async () => {
     const f = await uploadFileId(user, 'main', Buffer.from('fresh'));
-    const m = await post(user, { files: [f] });
+    const m = (await post(user, { extra: { files: [f] } })).id;
     const uploaded = clock.now();
     await admin.post(`/room/main/pin/${m}`, {});
     clock.advance(DAY);

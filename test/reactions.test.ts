@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { padMessage, randomContent, react, reactors, unreact, type SogsClient } from '../client';
 import { createRoom } from '../src/domain/rooms';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
+import { ok, post, seq, since, type Msg } from './helpers/api';
 import { startTestServer, type TestServer } from './helpers/server';
 
-type Msg = Record<string, unknown> & { id: number; seqno: number };
 type Reactions = Record<string, { index: number; count: number; reactors?: string[]; you?: true }>;
 
 let t: TestServer;
@@ -19,32 +19,10 @@ let mod: SogsClient;
 let admin: SogsClient;
 let anon: SogsClient;
 
-async function post(c: SogsClient, room = 'main'): Promise<Msg> {
-  const r = await c.postMessage(room, randomContent());
-  assert.equal(r.status, 201, r.text());
-  return r.json<Msg>();
-}
-
-async function seq(room = 'main'): Promise<number> {
-  return (await anon.get(`/room/${room}`)).json<{ message_sequence: number }>().message_sequence;
-}
-
 async function get(c: SogsClient, id: number, query = ''): Promise<Msg> {
   const r = await c.get(`/room/main/message/${id}${query}`);
   assert.equal(r.status, 200, r.text());
   return r.json<Msg>();
-}
-
-async function since(c: SogsClient, s: number, query = ''): Promise<Msg[]> {
-  const r = await c.get(`/room/main/messages/since/${s}${query}`);
-  assert.equal(r.status, 200, r.text());
-  return r.json<Msg[]>();
-}
-
-async function ok<T>(p: Promise<{ status: number; text(): string; json<U>(): U }>): Promise<T> {
-  const r = await p;
-  assert.equal(r.status, 200, r.text());
-  return r.json<T>();
 }
 
 before(async () => {
@@ -63,12 +41,12 @@ after(() => t.close());
 describe('adding and removing', () => {
   it('adds once, reports seqno, and shows counts, reactors and you', async () => {
     const m = await post(alice);
-    const s0 = await seq();
+    const s0 = await seq(anon);
     const r1 = await ok<{ added: boolean; seqno: number }>(react(bob, 'main', m.id, '👍'));
     assert.deepEqual(r1, { added: true, seqno: s0 + 1 });
     const again = await ok<{ added: boolean; seqno: number }>(react(bob, 'main', m.id, '👍'));
     assert.deepEqual(again, { added: false, seqno: s0 + 1 }, 'second add is not an error and no event');
-    assert.equal(await seq(), s0 + 1);
+    assert.equal(await seq(anon), s0 + 1);
     await ok(react(carol, 'main', m.id, '👍'));
     await ok(react(carol, 'main', m.id, '❤️'));
 
@@ -90,9 +68,9 @@ describe('adding and removing', () => {
     const m = await post(alice);
     await ok(react(bob, 'main', m.id, 'a'));
     await ok(react(bob, 'main', m.id, 'b'));
-    const s0 = await seq();
+    const s0 = await seq(anon);
     assert.deepEqual(await ok(unreact(carol, 'main', m.id, 'a')), { removed: false, seqno: m.seqno + 2 });
-    assert.equal(await seq(), s0, 'removing nothing is no event');
+    assert.equal(await seq(anon), s0, 'removing nothing is no event');
     assert.deepEqual(await ok(unreact(bob, 'main', m.id, 'a')), { removed: true, seqno: s0 + 1 });
     assert.deepEqual((await get(bob, m.id))['reactions'], { b: { index: 0, count: 1, reactors: [bob.sessionId], you: true } });
     await ok(react(carol, 'main', m.id, 'a'));
@@ -109,18 +87,18 @@ describe('adding and removing', () => {
     }
     const rs = (await get(bob, m.id))['reactions'] as Reactions;
     assert.deepEqual(Object.keys(rs), [family, 'x', 'a/b', '123456789012', '🇺🇦']);
-    const before = await seq();
+    const before = await seq(anon);
     assert.equal((await react(bob, 'main', m.id, '1234567890123')).status, 400);
     assert.equal((await react(bob, 'main', m.id, '👍'.repeat(13))).status, 400);
     assert.equal((await unreact(bob, 'main', m.id, 'x'.repeat(13))).status, 400);
     assert.equal((await reactors(anon, 'main', m.id, 'x'.repeat(13))).status, 400);
     assert.equal((await bob.put(`/room/main/reaction/${m.id}/`, {})).status, 404, 'empty reaction does not name a route');
-    assert.equal(await seq(), before);
+    assert.equal(await seq(anon), before);
   });
 
   it('rejects a reaction holding NUL with 400 on every store (PostgreSQL text cannot hold it; found by the fuzzer)', async () => {
     const m = await post(alice);
-    const before = await seq();
+    const before = await seq(anon);
     for (const r of ['\0', 'a\0b']) {
       const res = await react(bob, 'main', m.id, r);
       assert.equal(res.status, 400, r);
@@ -129,7 +107,7 @@ describe('adding and removing', () => {
       assert.equal((await reactors(anon, 'main', m.id, r)).status, 400);
     }
     assert.equal((await mod.delete(`/room/main/reactions/${m.id}/%00`)).status, 400);
-    assert.equal(await seq(), before);
+    assert.equal(await seq(anon), before);
   });
 
   it('404s for missing, deleted, whispered and other-room messages; 401 anonymous; 403 without read', async () => {
@@ -146,7 +124,7 @@ describe('adding and removing', () => {
     assert.equal((await reactors(bob, 'main', gone.id, '👍')).status, 404);
 
     await createRoom(t.s, 'secret', 'Secret');
-    const sm = await post(alice, 'secret');
+    const sm = await post(alice, { room: 'secret' });
     assert.equal((await react(bob, 'main', sm.id, '👍')).status, 404, 'message of another room');
     const sadmin = await resolveTargetUser(t.s, admin.sessionId);
     await setModerator(t.s, sadmin, [(await t.s.store.getRoom('secret'))!], { moderator: true, admin: true, visible: true });
@@ -165,7 +143,7 @@ describe('moderator clearing and the reactors list', () => {
     assert.equal((await anon.delete(`/room/main/reactions/${m.id}`)).status, 401);
     assert.equal((await bob.delete(`/room/main/reactions/${m.id}`)).status, 403);
     assert.equal((await bob.delete(`/room/main/reactions/${m.id}/👍`)).status, 403);
-    const s0 = await seq();
+    const s0 = await seq(anon);
     const one = await ok<{ removed: number; seqno: number }>(mod.delete(`/room/main/reactions/${m.id}/${encodeURIComponent('👍')}`));
     assert.deepEqual(one, { removed: 3, seqno: s0 + 3 });
     assert.deepEqual(Object.keys((await get(bob, m.id))['reactions'] as Reactions), ['😂']);
@@ -212,11 +190,11 @@ describe('sequence numbers and since', () => {
   it('reaction changes appear only with t=r, as {id, seqno, reactions} rows', async () => {
     const m = await post(alice);
     const s = m.seqno;
-    assert.equal(await seq(), s);
+    assert.equal(await seq(anon), s);
     await ok(react(bob, 'main', m.id, '👍'));
     await ok(react(carol, 'main', m.id, '👍'));
     await ok(unreact(bob, 'main', m.id, '👍'));
-    assert.equal(await seq(), s + 3, 'one event per single change');
+    assert.equal(await seq(anon), s + 3, 'one event per single change');
 
     assert.deepEqual(await since(alice, s), [], 'without t=r a pure reaction change is not reported');
     const rows = await since(alice, s, '?t=r');
@@ -246,9 +224,9 @@ describe('sequence numbers and since', () => {
     await ok(react(bob, 'main', m.id, '👍'));
     await ok(react(carol, 'main', m.id, '👍'));
     await ok(react(carol, 'main', m.id, '👎'));
-    const s0 = await seq();
+    const s0 = await seq(anon);
     assert.equal((await alice.delete(`/room/main/message/${m.id}`)).status, 200);
-    assert.equal(await seq(), s0 + 4, 'tombstone + 3 reaction removals');
+    assert.equal(await seq(anon), s0 + 4, 'tombstone + 3 reaction removals');
     const rows = await since(bob, s0, '?t=r');
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!['deleted'], true);

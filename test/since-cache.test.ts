@@ -7,31 +7,14 @@ import { padMessage, randomContent, react, type SogsClient } from '../client';
 import { SINCE_CACHE_MAX_BYTES, SINCE_CACHE_MAX_ENTRIES, SINCE_CACHE_MAX_ENTRY_BYTES, SinceCache, sinceCacheOf } from '../src/api/since-cache';
 import { banUser } from '../src/domain/bans';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
+import { post, seq, since } from './helpers/api';
 import { startTestServer, type TestServer } from './helpers/server';
-
-type Msg = Record<string, unknown> & { id: number; seqno: number; data?: string | null };
 
 let t: TestServer;
 let alice: SogsClient;
 let bob: SogsClient;
 let carol: SogsClient;
 let mod: SogsClient;
-
-async function seq(): Promise<number> {
-  return (await alice.get('/room/main')).json<{ message_sequence: number }>().message_sequence;
-}
-
-async function since(c: SogsClient, s: number, query = '?t=r&reactors=5'): Promise<Msg[]> {
-  const r = await c.get(`/room/main/messages/since/${s}${query}`);
-  assert.equal(r.status, 200, r.text());
-  return r.json<Msg[]>();
-}
-
-async function post(c: SogsClient, extra: Record<string, unknown> = {}): Promise<Msg> {
-  const r = await c.postMessage('main', randomContent(), extra);
-  assert.equal(r.status, 201, r.text());
-  return r.json<Msg>();
-}
 
 before(async () => {
   t = await startTestServer({ rateLimitPosts: 0 });
@@ -43,11 +26,11 @@ after(() => t.close());
 
 describe('shared since-listings', () => {
   it('serve every viewer the same listing from one rendering', async () => {
-    const start = await seq();
+    const start = await seq(alice);
     const posted = [await post(alice), await post(bob)];
     const before = sinceCacheOf(t.s.store).size;
-    const a = await since(alice, start);
-    const b = await since(bob, start);
+    const a = await since(alice, start, '?t=r&reactors=5');
+    const b = await since(bob, start, '?t=r&reactors=5');
     assert.equal(sinceCacheOf(t.s.store).size, before + 1, 'the second poll of the cursor is served from the cache');
     assert.deepEqual(a, b);
     assert.deepEqual(a.map((m) => m.id), posted.map((m) => m.id));
@@ -58,28 +41,28 @@ describe('shared since-listings', () => {
   });
 
   it('keep whispers per viewer, whoever polled the cursor first', async () => {
-    const start = await seq();
+    const start = await seq(alice);
     const open = await post(alice);
-    const toBob = await post(mod, { whisper_to: bob.sessionId });
-    const toMods = await post(mod, { whisper_mods: true });
+    const toBob = await post(mod, { extra: { whisper_to: bob.sessionId } });
+    const toMods = await post(mod, { extra: { whisper_mods: true } });
     // A viewer who sees no whisper polls first, then the recipient, then a moderator, then again.
-    const ids = async (c: SogsClient) => (await since(c, start)).map((m) => m.id);
+    const ids = async (c: SogsClient) => (await since(c, start, '?t=r&reactors=5')).map((m) => m.id);
     assert.deepEqual(await ids(carol), [open.id]);
     assert.deepEqual(await ids(bob), [open.id, toBob.id]);
     assert.deepEqual(await ids(mod), [open.id, toBob.id, toMods.id]);
     assert.deepEqual(await ids(carol), [open.id]);
     // And in the other order on a new cursor.
-    const next = await seq();
-    const later = await post(mod, { whisper_to: bob.sessionId });
-    assert.deepEqual((await since(bob, next)).map((m) => m.id), [later.id]);
-    assert.deepEqual(await since(carol, next), []);
+    const next = await seq(alice);
+    const later = await post(mod, { extra: { whisper_to: bob.sessionId } });
+    assert.deepEqual((await since(bob, next, '?t=r&reactors=5')).map((m) => m.id), [later.id]);
+    assert.deepEqual(await since(carol, next, '?t=r&reactors=5'), []);
   });
 
   it('keep `you` in reactions per viewer', async () => {
     const m = await post(carol);
-    const start = await seq();
+    const start = await seq(alice);
     assert.equal((await react(alice, 'main', m.id, '👍')).status, 200);
-    const rows = async (c: SogsClient) => (await since(c, start)).find((x) => x.id === m.id)!['reactions'] as Record<string, { you?: true; count: number }>;
+    const rows = async (c: SogsClient) => (await since(c, start, '?t=r&reactors=5')).find((x) => x.id === m.id)!['reactions'] as Record<string, { you?: true; count: number }>;
     const forBob = await rows(bob);
     const forAlice = await rows(alice);
     assert.equal(forBob['👍']!.count, 1);
@@ -88,30 +71,30 @@ describe('shared since-listings', () => {
   });
 
   it('show an edit and a deletion at once from a cursor already served', async () => {
-    const start = await seq();
+    const start = await seq(alice);
     const m = await post(alice);
-    const seen = await seq();
-    assert.equal((await since(bob, start))[0]!.data, (await since(carol, start))[0]!.data);
-    assert.deepEqual(await since(bob, seen), []);
+    const seen = await seq(alice);
+    assert.equal((await since(bob, start, '?t=r&reactors=5'))[0]!.data, (await since(carol, start, '?t=r&reactors=5'))[0]!.data);
+    assert.deepEqual(await since(bob, seen, '?t=r&reactors=5'), []);
     const data = padMessage(randomContent());
     const signature = alice.identity!.signBlinded(t.serverPubkey, data).toString('base64');
     assert.equal((await alice.put(`/room/main/message/${m.id}`, { data: data.toString('base64'), signature })).status, 200);
-    assert.equal((await since(bob, start)).find((x) => x.id === m.id)!.data, data.toString('base64'));
-    assert.equal((await since(carol, seen)).find((x) => x.id === m.id)!.data, data.toString('base64'));
+    assert.equal((await since(bob, start, '?t=r&reactors=5')).find((x) => x.id === m.id)!.data, data.toString('base64'));
+    assert.equal((await since(carol, seen, '?t=r&reactors=5')).find((x) => x.id === m.id)!.data, data.toString('base64'));
     assert.equal((await alice.delete(`/room/main/message/${m.id}`)).status, 200);
     // Deleted after the cursor `seen`: listed as deleted. Posted after `start` too: not listed at all.
-    assert.equal((await since(carol, start)).some((x) => x.id === m.id), false);
-    const deleted = (await since(carol, seen)).find((x) => x.id === m.id)!;
+    assert.equal((await since(carol, start, '?t=r&reactors=5')).some((x) => x.id === m.id), false);
+    const deleted = (await since(carol, seen, '?t=r&reactors=5')).find((x) => x.id === m.id)!;
     assert.equal(deleted.data, null);
     assert.equal(deleted['deleted'], true);
   });
 
   it('check read access before the cache: a banned user gets 403 for a cursor others were served', async () => {
     const dave = t.client();
-    const start = await seq();
+    const start = await seq(alice);
     await post(alice);
-    await since(alice, start);
-    await since(dave, start);
+    await since(alice, start, '?t=r&reactors=5');
+    await since(dave, start, '?t=r&reactors=5');
     const main = (await t.s.store.getRoom('main'))!;
     const modUser = await resolveTargetUser(t.s, mod.sessionId);
     await banUser(t.s, modUser, await resolveTargetUser(t.s, dave.sessionId), [main], null);

@@ -2,26 +2,18 @@
 // SIGTERM (a worker's channel to the primary once kept it alive after a clean shutdown).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import { after, it } from 'node:test';
 import { httpRequest } from '../client';
 import { runCli } from './helpers/cli';
 import { startInstance } from './helpers/instance';
 import { dropTestDb, tempDataDir, testDbUrl } from './helpers/server';
+import { freePort } from '../scripts/free-port';
 
 const dataDir = tempDataDir();
 after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
   await dropTestDb(dataDir);
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Pids of the process's children (the workers). */
 function children(pid: number): number[] {

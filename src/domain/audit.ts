@@ -4,28 +4,22 @@
 import type { AuditEntry, Room, User } from '../store/types';
 import type { Services } from './services';
 
-export type AuditAction =
-  | 'moderator.add'
-  | 'moderator.remove'
-  | 'admin.remove'
-  | 'ban'
-  | 'unban'
-  | 'permissions.set'
-  | 'permissions.schedule'
-  | 'permissions.apply'
-  | 'ban.apply'
-  | 'message.delete'
-  | 'messages.delete_all'
-  | 'room.create'
-  | 'room.delete'
-  | 'room.update'
-  | 'room.defaults'
-  | 'room.rate_limit'
-  | 'room.raid_mode'
-  | 'message.pin'
-  | 'message.unpin'
-  | 'messages.unpin_all'
-  | 'reactions.clear';
+declare const declaredAction: unique symbol;
+
+/**
+ * An action in the audit log (`ban`, `room.update`, …). Each is declared once with auditAction(),
+ * next to the rule that records it; recordAudit takes no other string.
+ */
+export type AuditAction = string & { readonly [declaredAction]: true };
+
+const declared = new Set<string>();
+
+/** Declares an audit action where its rule lives; a second declaration of the same name throws. */
+export function auditAction(name: string): AuditAction {
+  if (declared.has(name)) throw new Error(`audit action ${name} is declared twice`);
+  declared.add(name);
+  return name as AuditAction;
+}
 
 /** The author of a post, as the target of a moderation action on it (null if there is no such post). */
 export async function postAuthor(s: Services, room: Room, messageId: number): Promise<string | null> {

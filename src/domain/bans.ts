@@ -2,10 +2,13 @@
 // moderators, optionally timed (an unban scheduled in user_ban_futures). Nobody can ban
 // themselves or a global moderator/admin; only room admins can ban room moderators/admins.
 import { StoreConflict, type Room, type User } from '../store/types';
-import { recordAudit } from './audit';
+import { auditAction, recordAudit } from './audit';
 import { badRequest, forbidden } from './errors';
 import { permissionsIn } from './rooms';
 import type { Services } from './services';
+
+const BAN = auditAction('ban');
+const UNBAN = auditAction('unban');
 
 /** `timeout` in seconds: null or 0 = permanent (as the reference, docs/protocol/api.md §12.10). */
 export function parseTimeout(v: unknown): number | null {
@@ -42,19 +45,19 @@ export async function banUser(s: Services, caller: User, target: User, scope: Ro
       if (e instanceof StoreConflict) throw forbidden(e.message);
       throw e;
     }
-    await recordAudit(s, caller, 'ban', { target, room: null, details });
+    await recordAudit(s, caller, BAN, { target, room: null, details });
     return;
   }
   await s.store.banInRooms(target.id, scope.map((r) => r.id), unbanAt);
-  for (const room of scope) await recordAudit(s, caller, 'ban', { target, room, details });
+  for (const room of scope) await recordAudit(s, caller, BAN, { target, room, details });
 }
 
 export async function unbanUser(s: Services, caller: User, target: User, scope: Room[] | 'global'): Promise<void> {
   if (scope === 'global') {
     await s.store.unbanGlobally(target.id);
-    await recordAudit(s, caller, 'unban', { target, room: null });
+    await recordAudit(s, caller, UNBAN, { target, room: null });
     return;
   }
   await s.store.unbanInRooms(target.id, scope.map((r) => r.id));
-  for (const room of scope) await recordAudit(s, caller, 'unban', { target, room });
+  for (const room of scope) await recordAudit(s, caller, UNBAN, { target, room });
 }

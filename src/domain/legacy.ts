@@ -8,7 +8,8 @@ import { recordAudit } from './audit';
 import { banUser, unbanUser } from './bans';
 import { forbidden } from './errors';
 import { storeFile } from './files';
-import { changeRole } from './moderation';
+import { DELETE_MESSAGE } from './messages';
+import { DELETE_ALL_POSTS, changeRole } from './moderation';
 import { allows, type Permissions } from './permissions';
 import { applyRoomUpdate } from './room-update';
 import { permissionsIn } from './rooms';
@@ -100,7 +101,7 @@ export async function legacyDeleteMessages(s: Services, room: Room, p: LegacyPri
   const now = s.clock.now();
   for (const m of live) {
     await s.store.deleteMessage(m.id, now);
-    if (!isOwn(p, m)) await recordAudit(s, p.actor, 'message.delete', { target: m.sessionId, room, details: { message: m.id } });
+    if (!isOwn(p, m)) await recordAudit(s, p.actor, DELETE_MESSAGE, { target: m.sessionId, room, details: { message: m.id } });
   }
   return live.length;
 }
@@ -133,7 +134,7 @@ export async function legacyBan(s: Services, room: Room, p: LegacyPrincipal, ses
     const now = s.clock.now();
     let n = 0;
     for (const t of rows) n += await s.store.deleteUserMessages(room.id, t.id, now);
-    await recordAudit(s, p.actor, 'messages.delete_all', { target: rows[0]!, room, details: { deleted: n } });
+    await recordAudit(s, p.actor, DELETE_ALL_POSTS, { target: rows[0]!, room, details: { deleted: n } });
   }
 }
 

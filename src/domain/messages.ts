@@ -4,10 +4,13 @@ import type { Message, Room, User, Viewer } from '../store/types';
 import { DomainError, badRequest, forbidden, notFound, unauthorized } from './errors';
 import { allows, type Permissions } from './permissions';
 import { checkAntiRaid, checkRateLimit } from './antiraid';
-import { recordAudit } from './audit';
+import { auditAction, recordAudit } from './audit';
 import { applyFilters } from './filters';
 import { attachFiles } from './files';
 import type { Services } from './services';
+
+/** A moderator's deletion of someone else's post (also through the legacy API). */
+export const DELETE_MESSAGE = auditAction('message.delete');
 
 export interface PostInput {
   data: Buffer;
@@ -94,7 +97,7 @@ export async function deleteMessage(s: Services, room: Room, user: User | null, 
   const m = await liveMessage(s, room, id);
   if (m.userId !== actor.id && !perms.moderator) throw forbidden('You can only delete your own messages');
   await s.store.deleteMessage(id, s.clock.now());
-  if (m.userId !== actor.id) await recordAudit(s, actor, 'message.delete', { target: m.sessionId, room, details: { message: id } });
+  if (m.userId !== actor.id) await recordAudit(s, actor, DELETE_MESSAGE, { target: m.sessionId, room, details: { message: id } });
 }
 
 /** A message the viewer may see (docs/protocol/api.md §4.3 single-message GET). */

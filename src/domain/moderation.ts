@@ -3,11 +3,25 @@
 // a user's posts, room defaults and anti-raid settings. Every change is written to the audit log.
 import type { FuturePerms, PermissionChange, PermissionOverride, Room, RoomDefaults, RoomLimits, User } from '../store/types';
 import { setRaidMode } from './antiraid';
-import { recordAudit } from './audit';
+import { auditAction, recordAudit } from './audit';
 import { badRequest, forbidden } from './errors';
 import { allows, type Permissions } from './permissions';
 import { ROOM_TOKEN_RE, permissionsIn, type RoomAccess } from './rooms';
 import type { Services } from './services';
+
+const ADD_MODERATOR = auditAction('moderator.add');
+const REMOVE_MODERATOR = auditAction('moderator.remove');
+const REMOVE_ADMIN = auditAction('admin.remove');
+const SET_PERMISSIONS = auditAction('permissions.set');
+const SCHEDULE_PERMISSIONS = auditAction('permissions.schedule');
+const APPLY_PERMISSIONS = auditAction('permissions.apply');
+const APPLY_BAN = auditAction('ban.apply');
+/** Deleting all of a user's posts (also through the legacy API). */
+export const DELETE_ALL_POSTS = auditAction('messages.delete_all');
+/** A change of a room's default permissions (also through PUT /room). */
+export const SET_ROOM_DEFAULTS = auditAction('room.defaults');
+const SET_RATE_LIMIT = auditAction('room.rate_limit');
+const SET_RAID_MODE = auditAction('room.raid_mode');
 
 /** The `rooms` | `global` part of a moderation request (docs/protocol/api.md §4.8). */
 export type Scope = { rooms: string[] } | { global: true };
@@ -69,7 +83,7 @@ export async function changeRole(s: Services, caller: User, target: User, scope:
   const op = roleOperation(req);
   const global = scope === 'global';
   const visible = req.visible ?? !global;
-  const action = op === 'remove' ? 'moderator.remove' : op === 'remove-admin' ? 'admin.remove' : 'moderator.add';
+  const action = op === 'remove' ? REMOVE_MODERATOR : op === 'remove-admin' ? REMOVE_ADMIN : ADD_MODERATOR;
   if (global) {
     const u = (await s.store.findUserById(target.id))!;
     const isMod = u.moderator || u.admin;
@@ -112,7 +126,7 @@ export async function setUserPermissions(
 ): Promise<PermissionOverride | null> {
   const result = await s.store.setPermissionOverrides(room.id, target.id, change);
   if (unschedule.length > 0) await s.store.clearFuturePermissions(room.id, target.id, unschedule);
-  await recordAudit(s, caller, 'permissions.set', { target, room, details: { ...change, ...(unschedule.length ? { unscheduled: unschedule } : {}) } });
+  await recordAudit(s, caller, SET_PERMISSIONS, { target, room, details: { ...change, ...(unschedule.length ? { unscheduled: unschedule } : {}) } });
   return result;
 }
 
@@ -122,7 +136,7 @@ export async function scheduleUserPermissions(s: Services, caller: User, room: R
   await s.store.addFuturePermission(room.id, target.id, at, perms);
   const details: Record<string, unknown> = { at, in: inSeconds };
   for (const k of ['read', 'write', 'upload'] as const) if (perms[k] !== null) details[k] = perms[k];
-  await recordAudit(s, caller, 'permissions.schedule', { target, room, details });
+  await recordAudit(s, caller, SCHEDULE_PERMISSIONS, { target, room, details });
 }
 
 /**
@@ -137,7 +151,7 @@ export async function deleteAllPosts(s: Services, caller: User, access: RoomAcce
     if ((await permissionsIn(s, room, target)).admin && !perms.admin) throw forbidden("Only admins can delete an admin's posts");
   }
   const n = await s.store.deleteUserMessages(room.id, target.id, s.clock.now());
-  if (!self) await recordAudit(s, caller, 'messages.delete_all', { target, room, details: { deleted: n } });
+  if (!self) await recordAudit(s, caller, DELETE_ALL_POSTS, { target, room, details: { deleted: n } });
   return n;
 }
 
@@ -161,19 +175,19 @@ function mayDeleteAll(perms: Permissions, caller: User, target: User, targetPerm
 /** Room default permissions (CLI; PUT /room has its own path). */
 export async function setRoomDefaults(s: Services, actor: User, room: Room, defaults: Partial<RoomDefaults>): Promise<Room> {
   const updated = await s.store.setRoomDefaults(room.id, defaults);
-  await recordAudit(s, actor, 'room.defaults', { room, details: { ...defaults } });
+  await recordAudit(s, actor, SET_ROOM_DEFAULTS, { room, details: { ...defaults } });
   return updated;
 }
 
 export async function setRoomRateLimit(s: Services, actor: User, room: Room, limits: Pick<RoomLimits, 'rateLimitPosts' | 'rateLimitInterval'>): Promise<RoomLimits> {
   const updated = await s.store.setRoomLimits(room.id, limits);
-  await recordAudit(s, actor, 'room.rate_limit', { room, details: { posts: limits.rateLimitPosts, interval: limits.rateLimitInterval } });
+  await recordAudit(s, actor, SET_RATE_LIMIT, { room, details: { posts: limits.rateLimitPosts, interval: limits.rateLimitInterval } });
   return updated;
 }
 
 export async function switchRaidMode(s: Services, actor: User, room: Room, on: boolean): Promise<void> {
   await setRaidMode(s, room, on);
-  await recordAudit(s, actor, 'room.raid_mode', { room, details: { on } });
+  await recordAudit(s, actor, SET_RAID_MODE, { room, details: { on } });
 }
 
 /** The background job's step (docs/protocol/api.md §6.8): applies due scheduled changes and audits them. */
@@ -183,9 +197,9 @@ export async function applyScheduledChanges(s: Services): Promise<number> {
     if (a.kind === 'permissions') {
       const details: Record<string, unknown> = {};
       for (const k of ['read', 'write', 'upload'] as const) if (a.perms[k] !== null) details[k] = a.perms[k];
-      await recordAudit(s, null, 'permissions.apply', { target: a.sessionId, room: a.roomToken, details });
+      await recordAudit(s, null, APPLY_PERMISSIONS, { target: a.sessionId, room: a.roomToken, details });
     } else {
-      await recordAudit(s, null, 'ban.apply', { target: a.sessionId, room: a.roomToken, details: { banned: a.banned } });
+      await recordAudit(s, null, APPLY_BAN, { target: a.sessionId, room: a.roomToken, details: { banned: a.banned } });
     }
   }
   return applied.length;

@@ -2,11 +2,13 @@
 // message; moderators may clear them. Every single user-reaction change is one room event (the
 // store bumps the room sequence and the message's seqno_reactions), so polls see it with `t=r`.
 import type { Room, User } from '../store/types';
-import { postAuthor, recordAudit } from './audit';
+import { postAuthor, auditAction, recordAudit } from './audit';
 import { badRequest, notFound } from './errors';
 import { requirePermission, requireUser } from './messages';
 import type { Permissions } from './permissions';
 import type { Services } from './services';
+
+const CLEAR_REACTIONS = auditAction('reactions.clear');
 
 export const MAX_REACTION_CODEPOINTS = 12;
 
@@ -48,7 +50,7 @@ export async function clearReactions(s: Services, room: Room, user: User | null,
   if (reaction !== null) validateReaction(reaction);
   const r = await s.store.clearReactions(room.id, id, reaction);
   if (!r) throw noSuchPost(id);
-  await recordAudit(s, mod, 'reactions.clear', { room, target: await postAuthor(s, room, id), details: { message: id, ...(reaction !== null ? { reaction } : {}), removed: r.removed } });
+  await recordAudit(s, mod, CLEAR_REACTIONS, { room, target: await postAuthor(s, room, id), details: { message: id, ...(reaction !== null ? { reaction } : {}), removed: r.removed } });
   return r;
 }
 

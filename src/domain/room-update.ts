@@ -2,14 +2,17 @@
 // permissions. Everything is validated first and applied in one store transaction; name,
 // description and image bump info_updates only when they actually change. Every applied update
 // is audited, whether it came from the API, the legacy API or the admin CLI.
-import { recordAudit } from './audit';
+import { auditAction, recordAudit } from './audit';
 import type { Room, RoomUpdate, User } from '../store/types';
 import { DomainError, badRequest } from './errors';
 import { attachmentTtl } from './files';
 import { requirePermission, requireUser } from './messages';
+import { SET_ROOM_DEFAULTS } from './moderation';
 import type { Permissions } from './permissions';
 import { stripControl } from './rooms';
 import type { Services } from './services';
+
+const UPDATE_ROOM = auditAction('room.update');
 
 const DEFAULTS = { default_read: 'read', default_accessible: 'accessible', default_write: 'write', default_upload: 'upload' } as const;
 const FIELDS = ['name', 'description', 'image', ...Object.keys(DEFAULTS)];
@@ -76,7 +79,7 @@ export async function applyRoomUpdate(s: Services, actor: User, room: Room, u: R
   for (const k of ['name', 'description', 'image'] as const) if (u[k] !== undefined) info[k] = u[k];
   const defaults: Record<string, unknown> = {};
   for (const k of ['read', 'accessible', 'write', 'upload'] as const) if (u[k] !== undefined) defaults[k] = u[k];
-  if (Object.keys(info).length > 0) await recordAudit(s, actor, 'room.update', { room, details: info });
-  if (Object.keys(defaults).length > 0) await recordAudit(s, actor, 'room.defaults', { room, details: defaults });
+  if (Object.keys(info).length > 0) await recordAudit(s, actor, UPDATE_ROOM, { room, details: info });
+  if (Object.keys(defaults).length > 0) await recordAudit(s, actor, SET_ROOM_DEFAULTS, { room, details: defaults });
   return r.infoUpdates;
 }

@@ -1,9 +1,10 @@
 // A legacy (v1) client for tests: calls over the three transports and the token sign-in.
-// (test/legacy.test.ts has its own copy bound to its server; new legacy tests use this one.)
+// (the legacy API tests' own stricter copy is in test/helpers/legacy-server.ts.)
 import assert from 'node:assert/strict';
 import { httpRequest, onionRequest, type Identity } from '../../client';
 import { decodeBase64Strict } from '../../src/crypto/base64';
 import { decryptLegacyChallenge, legacyChallengeKey } from '../../src/crypto/legacy-token';
+import { resolveTargetUser, setModerator } from '../../src/domain/users';
 import type { TestServer } from './server';
 
 export type Transport = 'onion' | 'direct' | 'plain';
@@ -44,4 +45,13 @@ export async function legacyLogin(t: TestServer, tr: Transport, who: Identity, r
   const hex = token.toString('hex');
   assert.equal((await legacyCall(t, tr, 'POST', 'claim_auth_token', { Room: room, Authorization: hex }, { public_key: who.sessionId })).status, 200);
   return hex;
+}
+
+/** The Room and Authorization headers of a legacy call. */
+export const H = (room: string, token: string) => ({ Room: room, Authorization: token });
+
+/** Makes the session id a (visible) moderator or admin of the room. */
+export async function grantIn(t: TestServer, sessionId: string, room: string, admin: boolean): Promise<void> {
+  const r = (await t.s.store.getRoom(room))!;
+  await setModerator(t.s, await resolveTargetUser(t.s, sessionId), [r], { moderator: true, admin, visible: true });
 }
