@@ -7,7 +7,7 @@ import { ANY_SESSION_ID_RE } from '../../domain/users';
 import type { Message } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
 import { json, jsonText } from '../respond';
-import { sinceCacheOf, sinceKey } from '../since-cache';
+import { PER_VIEWER, sinceCacheOf, sinceKey } from '../since-cache';
 import type { Ctx, Router } from '../router';
 import { messageJson, reactionUpdateJson } from '../views';
 
@@ -69,12 +69,13 @@ async function since(c: Ctx) {
   const key = sinceKey(room.id, room.messageSequence, seqno, limit, reactors, withReactions);
   const shared = cache.get(key);
   if (typeof shared === 'string') return jsonText(shared);
+  // PER_VIEWER: the listing differs per viewer, straight to the viewer's own query (see SinceEntry).
   if (shared === undefined) {
     const all = await c.s.store.messagesSince(room.id, 'everyone', seqno, limit, withReactions);
     const whispers = all.some(isWhisper);
-    const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : null;
+    const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : PER_VIEWER;
     cache.set(key, text);
-    if (text !== null) return jsonText(text);
+    if (text !== PER_VIEWER) return jsonText(text);
     // Without whispers every viewer sees these very rows: only the reactions are theirs.
     if (!whispers) return json(await render(c, all, reactors, opts));
   }
