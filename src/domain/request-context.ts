@@ -7,7 +7,8 @@
 // answered synchronously (room, rooms, permissions): a poll's sub-requests ask for rooms their
 // batch has already read, and each async step costs a promise and a microtask. Nothing here is
 // kept past the request tree, and the router calls invalidate() after every sub-request that is
-// not a GET, so nothing read here is used after a write.
+// not a GET, so nothing read here is used after a write. A writing handler reads what it decides
+// on before it writes, and does not read back through the context what it wrote.
 import { effectivePermissions, type Permissions } from './permissions';
 import type { Services } from './services';
 import type { PermissionOverride, Room, RoomLimits, RoomsView, User } from '../store/types';
