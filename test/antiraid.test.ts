@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeSessionMessage, sendDirectMessage, type SogsClient } from '../client';
 import { systemActor } from '../src/cli/command-scope';
 import { setRoomRateLimit, switchRaidMode } from '../src/domain/moderation';
+import { createRoom } from '../src/domain/rooms';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import type { Room, User } from '../src/store/types';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
@@ -140,6 +141,57 @@ describe('new-account rules by reads, and blocking', () => {
     assert.equal((await sendDirectMessage(lurker, raiders[1]!.sessionId, Buffer.from('hi'))).status, 201, 'enough reads');
     for (let i = 0; i < 3; i++) await raiders[1]!.get('/room/main/messages/recent');
     assert.equal((await sendDirectMessage(raiders[1]!, lurker.sessionId, Buffer.from('hi'))).status, 201);
+  });
+});
+
+describe('reads counted per poll', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ rateLimitPosts: 0, newAccountMinReads: 2, newAccountPosts: 0 });
+    await createRoom(t.s, 'second', 'Second');
+  });
+  after(() => t.close());
+
+  const poll = (c: SogsClient, rooms: string[]) =>
+    c.batch(rooms.flatMap((r) => [{ method: 'GET', path: `/room/${r}/pollInfo/0` }, { method: 'GET', path: `/room/${r}/messages/since/0` }]));
+
+  it('a poll asking a room for its info and its messages is one read of that room', async () => {
+    const c = t.client();
+    for (const r of await poll(c, ['main'])) assert.equal(r.code, 200);
+    const id = (await t.s.store.findUser(c.sessionId))!.id;
+    assert.equal(t.s.activity.pendingReads(id), 1);
+    assert.equal((await c.postMessage('main', hello())).status, 403, 'one poll is one read, not two');
+    await poll(c, ['main']);
+    assert.equal((await c.postMessage('main', hello())).status, 201, 'two polls are two reads');
+    await t.s.activity.flush();
+    assert.equal(await t.s.store.userReads(id), 2);
+  });
+
+  it('a poll of two rooms is a read of each', async () => {
+    const c = t.client();
+    for (const r of await poll(c, ['main', 'second'])) assert.equal(r.code, 200);
+    const id = (await t.s.store.findUser(c.sessionId))!.id;
+    assert.equal(t.s.activity.pendingReads(id), 2);
+    assert.equal((await c.postMessage('main', hello())).status, 201);
+  });
+
+  it('a post reads the room\'s limits once, for raid mode and the rate limit both', async () => {
+    const c = t.client();
+    await poll(c, ['main', 'second']);
+    await poll(c, ['main', 'second']);
+    const store = t.s.store;
+    const roomLimits = store.roomLimits;
+    let reads = 0;
+    store.roomLimits = async (roomId) => {
+      reads++;
+      return roomLimits.call(store, roomId);
+    };
+    try {
+      assert.equal((await c.postMessage('main', hello())).status, 201);
+    } finally {
+      store.roomLimits = roomLimits;
+    }
+    assert.equal(reads, 1);
   });
 });
 

@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { signedMessage, type SogsClient } from '../client';
+import { createRoom } from '../src/domain/rooms';
+import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { startTestServer, type TestServer } from './helpers/server';
 
 interface Sub {
@@ -76,6 +78,24 @@ describe('results', () => {
       { method: 'GET', path: '/room/main' },
     ]);
     assert.deepEqual(subs.map((s) => s.code), [200, 200]);
+  });
+
+  test('GET sub-requests after a write see it: the batch forgets the rooms it read before', async () => {
+    const admin = srv.client();
+    const room = await createRoom(srv.s, 'renamed', 'Before');
+    await setModerator(srv.s, await resolveTargetUser(srv.s, admin.sessionId), [room], { moderator: true, admin: true, visible: true });
+    const subs = await admin.batch([
+      { method: 'GET', path: '/room/renamed' },
+      { method: 'PUT', path: '/room/renamed', json: { name: 'After' } },
+      { method: 'GET', path: '/room/renamed' },
+      { method: 'GET', path: '/room/renamed/pollInfo/0' },
+    ]);
+    assert.deepEqual(subs.map((s) => s.code), [200, 200, 200, 200]);
+    const [first, , second, poll] = subs.map((s) => s.body as { name: string; info_updates: number; details: { name: string } });
+    assert.equal(first!.name, 'Before');
+    assert.equal(second!.name, 'After');
+    assert.equal(second!.info_updates, first!.info_updates + 1);
+    assert.equal(poll!.details.name, 'After');
   });
 
   test('an empty array returns []', async () => {

@@ -72,6 +72,18 @@ describe('/metrics', () => {
     }
   });
 
+  test('a direct pollInfo request is labelled with its route and counted as a poll', async () => {
+    const t = await startTestServer({ metrics: 'on' });
+    try {
+      assert.equal((await fetch(`${t.url}/room/main/pollInfo/0`)).status, 200);
+      const body = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(body, /sogs_http_requests_total\{method="GET",route="\/room\/:room\/pollInfo\/:int",status="200"\} 1/);
+      assert.match(body, /^sogs_poll_duration_seconds_count 1$/m);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('loopback: served to 127.0.0.1, refused to other peers', async () => {
     assert.equal(metricsAllowed('loopback', '127.0.0.1'), true);
     assert.equal(metricsAllowed('loopback', '::1'), true);
@@ -104,9 +116,21 @@ describe('/metrics', () => {
     assert.equal(routeLabel('/some-room', 200), '/:room');
     assert.equal(routeLabel('/anything/at/all', 404), '<unmatched>');
     assert.equal(routeLabel('/', 200), '/');
-    assert.equal(isPollRoute('/batch'), true);
-    assert.equal(isPollRoute('/room/:room/pollInfo/:int'), true);
-    assert.equal(isPollRoute('/capabilities'), false);
+    // Literal route words in camelCase or with digits keep their name; a download's file name does not become a label.
+    assert.equal(routeLabel('/room/T/pollInfo/5', 200), '/room/:room/pollInfo/:int');
+    assert.equal(routeLabel('/oxen/v4/lsrpc', 200), '/oxen/v4/lsrpc');
+    assert.equal(routeLabel('/room/T/futurePermissions', 200), '/room/:room/futurePermissions');
+    assert.equal(routeLabel('/room/T/file/12/Holiday', 200), '/room/:room/file/:int/:name');
+    assert.equal(routeLabel('/room/T/file/12/dir/Photo.png', 200), '/room/:room/file/:int/:name');
+    // The poll-latency metric takes the labels routeLabel gives the routes clients poll.
+    assert.equal(isPollRoute(routeLabel('/batch', 200)), true);
+    assert.equal(isPollRoute(routeLabel('/sequence', 200)), true);
+    assert.equal(isPollRoute(routeLabel('/oxen/v4/lsrpc', 200)), true);
+    assert.equal(isPollRoute(routeLabel('/room/T/pollInfo/5', 200)), true);
+    assert.equal(isPollRoute(routeLabel('/room/T/messages/since/12', 200)), true);
+    assert.equal(isPollRoute(routeLabel('/room/T/messages/recent', 200)), true);
+    assert.equal(isPollRoute(routeLabel('/capabilities', 200)), false);
+    assert.equal(isPollRoute(routeLabel('/room/T/message/12', 200)), false);
   });
 });
 

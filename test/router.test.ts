@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Router } from '../src/api/router';
 import { json } from '../src/api/respond';
 import type { ApiRequest } from '../src/api/types';
+import { RequestContext } from '../src/domain/request-context';
 import type { Services } from '../src/domain/services';
 
 // Route matching only: none of these handlers touches the services, and no request is signed.
@@ -25,7 +26,7 @@ function router(): Router {
 }
 
 async function route(r: Router, method: string, path: string): Promise<{ status: number; json?: unknown }> {
-  const res = await r.dispatch(services, req(method, path), { user: null });
+  const res = await r.dispatch(services, req(method, path), new RequestContext(null));
   return { status: res.status, json: res.json };
 }
 

@@ -89,6 +89,36 @@ describe('shared since-listings', () => {
     assert.equal(deleted['deleted'], true);
   });
 
+  it('remember a listing that differs per viewer: later polls of the cursor run one query, not the shared one again', async () => {
+    const store = t.s.store;
+    const messagesSince = store.messagesSince;
+    const asked: string[] = [];
+    store.messagesSince = async (roomId, viewer, ...rest) => {
+      asked.push(viewer === 'everyone' ? 'everyone' : 'viewer');
+      return messagesSince.call(store, roomId, viewer, ...rest);
+    };
+    try {
+      // Whispers: the first poll finds out with the shared query, then runs its own.
+      const start = await seq(alice);
+      await post(alice);
+      await post(mod, { extra: { whisper_to: bob.sessionId } });
+      await since(carol, start, '?t=r&reactors=5');
+      assert.deepEqual(asked.splice(0), ['everyone', 'viewer']);
+      await since(alice, start, '?t=r&reactors=5');
+      await since(bob, start, '?t=r&reactors=5');
+      assert.deepEqual(asked.splice(0), ['viewer', 'viewer']);
+      // Reactions alone: one query for the first poll and for each later one.
+      const m = await post(carol);
+      const next = await seq(alice);
+      assert.equal((await react(alice, 'main', m.id, '👍')).status, 200);
+      await since(bob, next, '?t=r&reactors=5');
+      await since(carol, next, '?t=r&reactors=5');
+      assert.deepEqual(asked.splice(0), ['everyone', 'viewer']);
+    } finally {
+      store.messagesSince = messagesSince;
+    }
+  });
+
   it('check read access before the cache: a banned user gets 403 for a cursor others were served', async () => {
     const dave = t.client();
     const start = await seq(alice);

@@ -8,9 +8,10 @@ import { ed25519PkToX25519, isValidEd25519Point } from '../crypto/ids';
 import { decodeAuthPubkey, decodeNonce, decodeSignatureHeader, parseAuthTimestamp, requestSigningMessage } from '../crypto/request-auth';
 import { verifyEd25519 } from '../crypto/sign';
 import { DomainError, badRequest } from '../domain/errors';
+import type { RequestContext } from '../domain/request-context';
 import type { Services } from '../domain/services';
 import type { User } from '../store/types';
-import type { ApiRequest, AuthResult } from './types';
+import type { ApiRequest } from './types';
 
 const HEADERS = ['x-sogs-pubkey', 'x-sogs-nonce', 'x-sogs-timestamp', 'x-sogs-signature'] as const;
 const WINDOW = 86400;
@@ -35,10 +36,14 @@ export function signedPath(req: ApiRequest): string {
   return req.query ? `${req.path}?${req.query}` : req.path;
 }
 
-export async function authenticate(s: Services, req: ApiRequest): Promise<AuthResult> {
+/**
+ * Signs `rc` in as the request's user, with what the store read along with it; leaves it
+ * anonymous for a request without X-SOGS-* headers, and throws for one that fails the checks.
+ */
+export async function authenticate(s: Services, req: ApiRequest, rc: RequestContext): Promise<void> {
   const [pubkeyH, nonceH, tsH, sigH] = HEADERS.map((h) => req.headers[h] ?? '');
   const present = [pubkeyH, nonceH, tsH, sigH].filter((v) => v !== '').length;
-  if (present === 0) return { user: null };
+  if (present === 0) return;
   if (present < 4) {
     throw badRequest(`Invalid authentication headers: missing ${4 - present}/4 required X-SOGS-* headers`);
   }
@@ -89,7 +94,7 @@ export async function authenticate(s: Services, req: ApiRequest): Promise<AuthRe
   if (user.banned) throw banned();
   if (!recorded && !(await s.store.recordNonce(user.id, nonce, ts))) throw reused();
   s.activity.touchUser(user.id, now);
-  return { user, view };
+  rc.signIn(user, view);
 }
 
 function banned(): DomainError {

@@ -1,17 +1,20 @@
 // The single dispatch path: authenticate (unless a batch/onion parent already did), match a route,
 // run its handler, turn rule violations into plain-text errors. Every transport calls dispatch().
 import { DomainError } from '../domain/errors';
-import { RoomCache } from '../domain/rooms';
+import { RequestContext } from '../domain/request-context';
 import type { Services } from '../domain/services';
 import type { User } from '../store/types';
 import { authenticate } from './auth';
 import { bodyLimit, type RouteLimits } from './body-limits';
 import { errorResponse, text } from './respond';
-import type { ApiRequest, ApiResponse, AuthResult } from './types';
+import type { ApiRequest, ApiResponse } from './types';
 
 export interface Ctx {
   s: Services;
   req: ApiRequest;
+  /** What the request has read (user, rooms, overrides, limits): handed to the domain rules. */
+  rc: RequestContext;
+  /** The request's user (`rc.user` as the handler started). */
   user: User | null;
   params: Record<string, string>;
   query: Query;
@@ -48,8 +51,6 @@ interface Route {
 
 /** What a method and path reach, decided without the body: the route with its limits, or 404/405. */
 export type RouteMatch = { route: { pattern: string; limits: RouteLimits } } | { status: 404 | 405 };
-
-const ANONYMOUS: AuthResult = { user: null };
 
 /** The answer to a path no route serves (404) or serves with other methods (405). */
 export function routeMissResponse(status: 404 | 405): ApiResponse {
@@ -166,23 +167,20 @@ export class Router {
   }
 
   /**
-   * Runs one request. `auth` is given for sub-requests, which inherit their parent's user and
-   * must not re-authenticate (their own X-SOGS-* headers are ignored).
+   * Runs one request. `rc` is given for sub-requests, which run as their parent's user and must
+   * not re-authenticate (their own X-SOGS-* headers are ignored); otherwise the request is
+   * authenticated into a new context.
    */
-  async dispatch(s: Services, req: ApiRequest, auth?: AuthResult, depth = 0, cache?: RoomCache): Promise<ApiResponse> {
-    // Reads are memoised across a batch's GET sub-requests; anything else empties the memo and
-    // runs uncached, so no request sees data from before a write.
-    const shared = cache ?? new RoomCache();
-    if (req.method !== 'GET') shared.clear();
-    const hs: Services = req.method === 'GET' ? shared.servicesFor(s) : s;
+  async dispatch(s: Services, req: ApiRequest, rc?: RequestContext, depth = 0): Promise<ApiResponse> {
     try {
       const found = this.find(req.method, req.path);
-      // A route that takes no body (the catch-all error endpoints) has none read by the listener,
-      // so a signature over the client's body could not be checked: it answers without a user.
-      const bodiless = 'route' in found && found.route.limits.body === 'none';
-      let who = auth ?? (bodiless ? ANONYMOUS : await authenticate(s, req));
-      // Sub-requests share their parent's cache and user; the root of the tree names the user.
-      if (cache === undefined) shared.forUser(who.user?.id ?? null, who.view);
+      let ctx = rc;
+      if (ctx === undefined) {
+        ctx = new RequestContext(null);
+        // A route that takes no body (the catch-all error endpoints) has none read by the listener,
+        // so a signature over the client's body could not be checked: it answers without a user.
+        if (!('route' in found && found.route.limits.body === 'none')) await authenticate(s, req, ctx);
+      }
       if ('route' in found) {
         const { route: r, m } = found;
         // The listener checked this before reading; bodies that came inside a batch or an onion
@@ -194,19 +192,24 @@ export class Router {
         }
         const params: Record<string, string> = {};
         for (let i = 0; i < r.names.length; i++) params[r.names[i]!] = m[i + 1]!;
+        const tree = ctx;
         return await r.handler({
-          s: hs,
+          s,
           req,
-          user: who.user,
+          rc: tree,
+          user: tree.user,
           params,
           query: req.query === '' ? NO_QUERY : new URLSearchParams(req.query),
           depth,
           dispatchSub: async (sub) => {
-            const r = await this.dispatch(s, sub, who, depth + 1, shared);
-            // What the user row says (bans, roles, last DM ids) may have changed with a write:
-            // later sub-requests see it as it is now.
-            if (sub.method !== 'GET' && who.user) who = { user: (await s.store.findUserById(who.user.id)) ?? who.user };
-            return r;
+            // GET sub-requests share what the tree has read. Anything else reads afresh in a
+            // context of its own, and what the tree read before may be stale after it: forgotten,
+            // and the user row (bans, roles, last DM ids) read again for later sub-requests.
+            if (sub.method === 'GET') return await this.dispatch(s, sub, tree, depth + 1);
+            const res = await this.dispatch(s, sub, new RequestContext(tree.user), depth + 1);
+            tree.invalidate();
+            if (tree.user) tree.user = (await s.store.findUserById(tree.user.id)) ?? tree.user;
+            return res;
           },
           dispatchInner: (inner) => this.dispatch(s, inner, undefined, depth + 1),
         });

@@ -24,8 +24,18 @@ export const SINCE_CACHE_MAX_ENTRIES = 4096;
 /** A listing larger than this is rendered per request: one poll catching up does not evict the rest. */
 export const SINCE_CACHE_MAX_ENTRY_BYTES = 256 * 1024;
 
-/** The text of a shared listing, or null: the listing is per viewer (holds whispers or reactions). */
-export type SinceEntry = string | null;
+/**
+ * What a cursor's listing was found to be when it was first asked for: kept for a listing that
+ * holds whispers or reactions, whose `you` is per viewer, so that every later poll of the cursor
+ * goes straight to the viewer's own query. Without it each of them would first run the shared
+ * query again, and could not use its rows when they hold whispers (a second query every time);
+ * with reactions alone the viewer's query returns the same rows, so it costs nothing more. The
+ * entry moves with message_sequence like any other.
+ */
+export const PER_VIEWER = null;
+
+/** The text of a shared listing, or PER_VIEWER. */
+export type SinceEntry = string | typeof PER_VIEWER;
 
 export class SinceCache {
   // A Map iterates in insertion order, so its first key is the oldest entry.
@@ -37,14 +47,14 @@ export class SinceCache {
   }
 
   set(key: string, entry: SinceEntry): void {
-    const size = entry === null ? 0 : entry.length;
+    const size = entry === PER_VIEWER ? 0 : entry.length;
     if (size > SINCE_CACHE_MAX_ENTRY_BYTES || this.entries.has(key)) return;
     this.entries.set(key, entry);
     this.bytes += size;
     while (this.bytes > SINCE_CACHE_MAX_BYTES || this.entries.size > SINCE_CACHE_MAX_ENTRIES) {
       const [oldest, text] = this.entries.entries().next().value as [string, SinceEntry];
       this.entries.delete(oldest);
-      this.bytes -= text === null ? 0 : text.length;
+      this.bytes -= text === PER_VIEWER ? 0 : text.length;
     }
   }
 

@@ -1,6 +1,5 @@
 // The one request/response shape every transport produces and consumes: the HTTP listener,
 // /batch and /sequence, and onion requests all build an ApiRequest and call the same router.
-import type { RoomsView, User } from '../store/types';
 
 export interface ApiRequest {
   method: string;
@@ -23,11 +22,4 @@ export interface ApiResponse {
   jsonText?: string;
   /** Raw body, for non-JSON responses (or JSON serialised lazily by bodyOf). */
   body?: Buffer;
-}
-
-/** Who a request runs as: decided once per transport request, inherited by batch sub-requests. */
-export interface AuthResult {
-  user: User | null;
-  /** The rooms and the user's overrides, when the store read them with the user (NonceLookup.view). */
-  view?: RoomsView;
 }

@@ -11,6 +11,7 @@
 import type { Room, User } from '../store/types';
 import { DomainError, forbidden } from './errors';
 import type { Permissions } from './permissions';
+import type { RequestContext } from './request-context';
 import type { Services } from './services';
 
 const rateLimited = (): DomainError => new DomainError('rate-limited', 'Rate limited');
@@ -27,18 +28,18 @@ export async function isNewAccount(s: Services, user: User): Promise<boolean> {
 }
 
 /** Moderators, and users a moderator explicitly allowed to write here, skip the anti-raid rules. */
-async function trusted(s: Services, room: Room, user: User, perms: Permissions): Promise<boolean> {
+async function trusted(s: Services, rc: RequestContext, room: Room, user: User, perms: Permissions): Promise<boolean> {
   if (perms.moderator) return true;
-  return (await s.store.getOverride(room.id, user.id))?.write === true;
+  return (await rc.overrideOf(s, room.id, user.id))?.write === true;
 }
 
 /** Raid mode and the new-account rules for a post; runs before the content filters. */
-export async function checkAntiRaid(s: Services, room: Room, user: User, perms: Permissions): Promise<void> {
-  const limits = await s.store.roomLimits(room.id);
+export async function checkAntiRaid(s: Services, rc: RequestContext, room: Room, user: User, perms: Permissions): Promise<void> {
+  const limits = await rc.roomLimits(s, room.id);
   const raid = limits.raidSince !== null;
   const fresh = s.config.newAccountMinutes > 0 || s.config.newAccountMinReads > 0;
   if (!raid && !fresh) return;
-  if (await trusted(s, room, user, perms)) return;
+  if (await trusted(s, rc, room, user, perms)) return;
   if (raid && user.created >= limits.raidSince! - s.config.raidAccountAge * 60) {
     throw forbidden('This room does not accept posts from new accounts right now');
   }
@@ -50,9 +51,9 @@ export async function checkAntiRaid(s: Services, room: Room, user: User, perms: 
 }
 
 /** The room's post rate limit (docs/protocol/api.md §7.3, configurable per room); room and global admins are exempt. */
-export async function checkRateLimit(s: Services, room: Room, user: User, perms: Permissions): Promise<void> {
+export async function checkRateLimit(s: Services, rc: RequestContext, room: Room, user: User, perms: Permissions): Promise<void> {
   if (perms.admin) return;
-  const limits = await s.store.roomLimits(room.id);
+  const limits = await rc.roomLimits(s, room.id);
   const max = limits.rateLimitPosts ?? s.config.rateLimitPosts;
   const window = limits.rateLimitInterval ?? s.config.rateLimitInterval;
   if (max <= 0) return;

@@ -12,7 +12,8 @@ import { DELETE_MESSAGE } from './messages';
 import { DELETE_ALL_POSTS, changeRole } from './moderation';
 import { allows, type Permissions } from './permissions';
 import { applyRoomUpdate } from './room-update';
-import { permissionsIn } from './rooms';
+import { permissionsIn, permissionsOf } from './rooms';
+import type { RequestContext } from './request-context';
 import type { Services } from './services';
 import { findTargetUser, knownBlindedUser, resolveTargetUser } from './users';
 
@@ -48,12 +49,12 @@ function merge(a: Permissions, b: Permissions): Permissions {
 }
 
 /** Loads the principal of a legacy request in `room`; `known` is an X-SOGS-* user that takes precedence. */
-export async function legacyPrincipal(s: Services, room: Room, sessionId: string, known: User | null): Promise<LegacyPrincipal> {
+export async function legacyPrincipal(s: Services, rc: RequestContext, room: Room, sessionId: string, known: User | null): Promise<LegacyPrincipal> {
   const user = known ?? (await s.store.ensureUser(sessionId.toLowerCase(), s.clock.now()));
   const alt = known || !user.sessionId.startsWith('05') ? null : await knownBlindedUser(s, user.sessionId);
-  const mine = await permissionsIn(s, room, user);
+  const mine = await permissionsOf(s, rc, room, user);
   if (!alt) return { user, alt, actor: user, perms: mine };
-  const theirs = await permissionsIn(s, room, alt);
+  const theirs = await permissionsOf(s, rc, room, alt);
   const actor = theirs.admin && !mine.admin ? alt : theirs.moderator && !mine.moderator ? alt : user;
   return { user, alt, actor, perms: merge(mine, theirs) };
 }

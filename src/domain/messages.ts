@@ -7,6 +7,7 @@ import { checkAntiRaid, checkRateLimit } from './antiraid';
 import { auditAction, recordAudit } from './audit';
 import { applyFilters } from './filters';
 import { attachFiles } from './files';
+import type { RequestContext } from './request-context';
 import type { Services } from './services';
 
 /** A moderator's deletion of someone else's post (also through the legacy API). */
@@ -44,15 +45,18 @@ function checkSize(s: Services, data: Buffer): void {
   if (data.length === 0) throw badRequest('message data must not be empty');
 }
 
-export async function postMessage(s: Services, room: Room, user: User | null, perms: Permissions, input: PostInput): Promise<Message> {
+export async function postMessage(
+  s: Services, rc: RequestContext, room: Room, user: User | null, perms: Permissions, input: PostInput,
+): Promise<Message> {
   const author = requireUser(user);
   requirePermission(perms, 'write');
   if ((input.whisperTo !== null || input.whisperMods) && !perms.moderator) throw forbidden('Only moderators may whisper');
   checkSize(s, input.data);
   // Raid mode, new-account limits and the rate limit run before the content filters (the
   // reference filters first): a flood of filtered posts then cannot make the filter bot flood too.
-  await checkAntiRaid(s, room, author, perms);
-  await checkRateLimit(s, room, author, perms);
+  // Both read the room's limits: once, through the request's context.
+  await checkAntiRaid(s, rc, room, author, perms);
+  await checkRateLimit(s, rc, room, author, perms);
   const filter = await applyFilters(s, room, author, perms, input.data);
   const whisperTo = input.whisperTo === null ? null : (await s.store.ensureUser(input.whisperTo, s.clock.now())).id;
   const posted = await s.store.insertMessage({

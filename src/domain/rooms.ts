@@ -1,7 +1,8 @@
 // Rooms: finding one as a given user sees it, creating and deleting them, and who moderates them.
-import { StoreConflict, type PermissionOverride, type PinnedMessage, type Room, type RoomModerator, type RoomsView, type User } from '../store/types';
+import { StoreConflict, type PinnedMessage, type Room, type RoomModerator, type User } from '../store/types';
 import { DomainError, badRequest, notFound } from './errors';
 import { effectivePermissions, allows, type Permissions } from './permissions';
+import type { RequestContext } from './request-context';
 import type { Services } from './services';
 
 export const ROOM_TOKEN_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -9,78 +10,6 @@ export const ROOM_TOKEN_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export interface RoomAccess {
   room: Room;
   perms: Permissions;
-}
-
-/**
- * Room rows and permission overrides remembered for the duration of one read-only request tree
- * (a poll is one batch touching each room twice). The router gives it only to GET requests and
- * drops it when a batch runs anything else, so nothing read here can be stale after a write.
- */
-export class RoomCache {
-  private rooms: Map<string, Room> | null = null;
-  private readonly overrides = new Map<number, Map<number, PermissionOverride>>();
-  private services: Services | null = null;
-  private userId: number | null = null;
-  /** Read by the store together with the user (AuthResult.view): the first load uses it. */
-  private view: RoomsView | null = null;
-
-  /** `s` with this cache attached, made once for the whole request tree. */
-  servicesFor(s: Services): Services {
-    return (this.services ??= { ...s, roomCache: this });
-  }
-
-  /** Whose request tree this is: their overrides are read together with the rooms, or came with them. */
-  forUser(userId: number | null, view?: RoomsView): void {
-    this.userId = userId;
-    this.view = view ?? null;
-  }
-
-  /**
-   * Every room at once: a poll asks for several, and a server has few (tokens are unique
-   * case-insensitively). Once loaded, answered without an async step: a poll's sub-requests ask
-   * for rooms the batch has read, and each async step costs a promise and a microtask.
-   */
-  room(s: Services, token: string): Room | null | Promise<Room | null> {
-    if (this.rooms) return this.rooms.get(token.toLowerCase()) ?? null;
-    return this.load(s).then((rooms) => rooms.get(token.toLowerCase()) ?? null);
-  }
-
-  /** Every room, in the store's order. */
-  async all(s: Services): Promise<Room[]> {
-    return [...(this.rooms ?? (await this.load(s))).values()];
-  }
-
-  /** All of the user's overrides at once: a poll asks for the same user in each of its rooms (as room()). */
-  override(s: Services, roomId: number, userId: number): PermissionOverride | null | Promise<PermissionOverride | null> {
-    const mine = this.overrides.get(userId);
-    if (mine !== undefined) return mine.get(roomId) ?? null;
-    return this.loadOverrides(s, userId).then((loaded) => loaded.get(roomId) ?? null);
-  }
-
-  private async loadOverrides(s: Services, userId: number): Promise<Map<number, PermissionOverride>> {
-    // The tree's user has theirs read together with the rooms.
-    if (this.rooms === null && userId === this.userId) await this.load(s);
-    let mine = this.overrides.get(userId);
-    if (mine === undefined) {
-      mine = await s.store.userOverrides(userId);
-      this.overrides.set(userId, mine);
-    }
-    return mine;
-  }
-
-  private async load(s: Services): Promise<Map<string, Room>> {
-    const { rooms, overrides } = this.view ?? (await s.store.roomsAndOverrides(this.userId));
-    this.view = null;
-    this.rooms = new Map(rooms.map((r) => [r.token.toLowerCase(), r]));
-    if (this.userId !== null && overrides) this.overrides.set(this.userId, overrides);
-    return this.rooms;
-  }
-
-  clear(): void {
-    this.rooms = null;
-    this.view = null;
-    this.overrides.clear();
-  }
 }
 
 /**
@@ -106,50 +35,55 @@ export class RoomInfoCache {
   }
 }
 
-/** Without an async step when the request's cache holds the override (see RoomCache.room). */
-export function permissionsIn(s: Services, room: Room, user: User | null): Permissions | Promise<Permissions> {
-  if (!user) return effectivePermissions(room, user, null);
-  const ov = s.roomCache ? s.roomCache.override(s, room.id, user.id) : s.store.getOverride(room.id, user.id);
-  return ov instanceof Promise ? ov.then((o) => effectivePermissions(room, user, o)) : effectivePermissions(room, user, ov);
+/**
+ * `user`'s permissions in a room, read from the store: for rules about users other than the
+ * request's (moderation, bans) and for the admin CLI, which has no request.
+ */
+export async function permissionsIn(s: Services, room: Room, user: User | null): Promise<Permissions> {
+  return effectivePermissions(room, user, user === null ? null : await s.store.getOverride(room.id, user.id));
 }
 
-/** The room by token; without an async step when the request's cache holds it. */
-function loadRoom(s: Services, token: string): Room | null | Promise<Room | null> {
-  if (!ROOM_TOKEN_RE.test(token)) return null;
-  return s.roomCache ? s.roomCache.room(s, token) : s.store.getRoom(token);
-}
-
-/** The room as `user` may see it: unknown rooms and rooms it may not access are both 404. */
-export async function accessRoom(s: Services, token: string, user: User | null): Promise<RoomAccess> {
-  const room = await loadRoom(s, token);
-  if (!room) throw notFound(`No such room: ${token}`);
-  const perms = await permissionsIn(s, room, user);
-  if (!allows(perms, 'accessible')) throw notFound(`No such room: ${token}`);
-  return { room, perms };
+/** `user`'s permissions in a room, through what the request has read (any user's overrides are read once). */
+export async function permissionsOf(s: Services, rc: RequestContext, room: Room, user: User | null): Promise<Permissions> {
+  return effectivePermissions(room, user, user === null ? null : await rc.overrideOf(s, room.id, user.id));
 }
 
 /**
- * The room for endpoints guarded by a permission rather than by visibility (docs/protocol/api.md §2.3 `read`,
- * `mod`, ...): only an unknown room is 404; lacking the permission is then 403 (docs/protocol/api.md §6.7: a
- * room-banned user gets 403 from pollInfo and message reads, 404 only from GET /room).
+ * The room for endpoints guarded by a permission rather than by visibility (docs/protocol/api.md
+ * §2.3 `read`, `mod`, ...), with the request's user's permissions (a visitor's when `anonymous`):
+ * only an unknown room is 404; lacking the permission is then 403 (docs/protocol/api.md §6.7: a
+ * room-banned user gets 403 from pollInfo and message reads, 404 only from GET /room). Answers
+ * from what the context has read: call after `rc.readRooms()`.
  */
-export function findRoom(s: Services, token: string, user: User | null): RoomAccess | Promise<RoomAccess> {
-  const room = loadRoom(s, token);
-  return room instanceof Promise ? room.then((r) => withPermissions(s, r, token, user)) : withPermissions(s, room, token, user);
-}
-
-function withPermissions(s: Services, room: Room | null, token: string, user: User | null): RoomAccess | Promise<RoomAccess> {
+export function roomOf(rc: RequestContext, token: string, anonymous = false): RoomAccess {
+  const room = ROOM_TOKEN_RE.test(token) ? rc.room(token) : null;
   if (!room) throw notFound(`No such room: ${token}`);
-  const perms = permissionsIn(s, room, user);
-  return perms instanceof Promise ? perms.then((p) => ({ room, perms: p })) : { room, perms };
+  return { room, perms: rc.permissions(room, anonymous) };
 }
 
-/** Rooms listed to `user` (docs/protocol/api.md §4.2; room moderators see their rooms, unlike the reference §12.14). */
-export async function visibleRooms(s: Services, user: User | null): Promise<RoomAccess[]> {
+/** roomOf after reading the rooms. */
+export async function findRoom(s: Services, rc: RequestContext, token: string): Promise<RoomAccess> {
+  await rc.readRooms(s);
+  return roomOf(rc, token);
+}
+
+/** The room as the request's user (a visitor when `anonymous`) may see it: unknown rooms and rooms it may not access are both 404. */
+export async function accessRoom(s: Services, rc: RequestContext, token: string, anonymous = false): Promise<RoomAccess> {
+  await rc.readRooms(s);
+  const access = roomOf(rc, token, anonymous);
+  if (!allows(access.perms, 'accessible')) throw notFound(`No such room: ${token}`);
+  return access;
+}
+
+/**
+ * Rooms listed to the request's user, or to a visitor when `anonymous` (docs/protocol/api.md §4.2;
+ * room moderators see their rooms, unlike the reference §12.14).
+ */
+export async function visibleRooms(s: Services, rc: RequestContext, anonymous = false): Promise<RoomAccess[]> {
+  await rc.readRooms(s);
   const out: RoomAccess[] = [];
-  // Through the request's cache when there is one: its read brings the user's overrides along.
-  for (const room of s.roomCache ? await s.roomCache.all(s) : await s.store.listRooms()) {
-    const perms = await permissionsIn(s, room, user);
+  for (const room of rc.rooms()) {
+    const perms = rc.permissions(room, anonymous);
     if (allows(perms, 'accessible')) out.push({ room, perms });
   }
   return out;

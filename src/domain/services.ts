@@ -6,7 +6,7 @@ import type { Store } from '../store/types';
 import type { FileBlobs } from '../store/blobs';
 import type { Clock } from './clock';
 import type { ActivityRecorder } from './activity';
-import type { RoomCache, RoomInfoCache } from './rooms';
+import type { RoomInfoCache } from './rooms';
 
 export interface ServerKeys {
   /** X25519 secret (32 bytes); also what the filter bot's signing key is derived from. */
@@ -24,8 +24,6 @@ export interface Services {
   /** Uploaded file contents (the files table holds their metadata). */
   blobs: FileBlobs;
   log: Logger;
-  /** Per-request read cache (set by the router for GET requests only). */
-  roomCache?: RoomCache;
   /** Moderator lists and pins by (room, info_updates): safe across requests and processes. */
   roomInfo: RoomInfoCache;
 }

@@ -26,15 +26,22 @@ function labelOf(path: string): string {
   if (!API_FIRST.has(segs[0]!)) return segs.length === 1 ? '/:room' : '<unmatched>';
   if (segs.length > 8) return '<unmatched>';
   const out: string[] = [];
-  segs.forEach((seg, i) => {
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
     const prev = segs[i - 1];
     if (/^\d+$/.test(seg)) out.push(':int');
     else if (/^[0-9a-fA-F]{64,66}$/.test(seg)) out.push(':id');
     else if (prev === 'room' || prev === 'rooms' || prev === 'r') out.push(':room');
     else if (prev === 'static' || (i >= 3 && /^(reactors|reaction)$/.test(segs[i - 1] ?? ''))) out.push(':name');
-    else if (/^[a-z_]{1,24}$/.test(seg)) out.push(seg);
+    else if (i >= 4 && segs[i - 2] === 'file' && /^\d+$/.test(prev!)) {
+      // A download's file name, which may itself hold '/': one placeholder for all of it.
+      out.push(':name');
+      break;
+    }
+    // Route words start lower case and may go on in camelCase or with digits (pollInfo, v4).
+    else if (/^[a-z][A-Za-z0-9_]{0,23}$/.test(seg)) out.push(seg);
     else out.push(':param');
-  });
+  }
   return '/' + out.join('/');
 }
 

@@ -9,6 +9,7 @@ import { DomainError } from '../domain/errors';
 import { decodeSessionMessage } from '../domain/protobuf';
 import { ROOM_TOKEN_RE, accessRoom, visibleRooms, type RoomAccess } from '../domain/rooms';
 import type { Services } from '../domain/services';
+import type { RequestContext } from '../domain/request-context';
 import { allows } from '../domain/permissions';
 import { viewerOf } from '../domain/messages';
 import type { Room } from '../store/types';
@@ -65,10 +66,10 @@ function pageOptions(s: Services): PageOptions {
 }
 
 /** The room as an anonymous visitor may see it, or null (unknown and non-public look the same). */
-async function publicRoom(s: Services, token: string): Promise<RoomAccess | null> {
+async function publicRoom(s: Services, rc: RequestContext, token: string): Promise<RoomAccess | null> {
   if (!ROOM_TOKEN_RE.test(token)) return null;
   try {
-    return await accessRoom(s, token, null);
+    return await accessRoom(s, rc, token, true);
   } catch (e) {
     if (e instanceof DomainError && e.kind === 'not-found') return null;
     throw e;
@@ -114,7 +115,7 @@ async function recentMessages(s: Services, a: RoomAccess): Promise<MessageView[]
 }
 
 async function index(c: Ctx): Promise<ApiResponse> {
-  const rooms = await visibleRooms(c.s, null);
+  const rooms = await visibleRooms(c.s, c.rc, true);
   const opts = pageOptions(c.s);
   // As the reference: with no public room the server "needs setup", whatever http_show_index says.
   if (rooms.length === 0) return htmlResponse(200, setupPage(opts));
@@ -122,8 +123,8 @@ async function index(c: Ctx): Promise<ApiResponse> {
   return htmlResponse(200, indexPage(rooms.map((a) => summary(c.s, a)), opts));
 }
 
-async function renderRoom(s: Services, token: string): Promise<ApiResponse> {
-  const a = await publicRoom(s, token);
+async function renderRoom(s: Services, rc: RequestContext, token: string): Promise<ApiResponse> {
+  const a = await publicRoom(s, rc, token);
   if (!a) return htmlResponse(404, errorPage(404, pageOptions(s), 'room'));
   const readable = allows(a.perms, 'read');
   const show = s.config.httpShowRecent && readable;
@@ -142,18 +143,18 @@ async function renderRoom(s: Services, token: string): Promise<ApiResponse> {
   );
 }
 
-const roomByPrefix: Handler = (c) => renderRoom(c.s, c.params['room']!);
+const roomByPrefix: Handler = (c) => renderRoom(c.s, c.rc, c.params['room']!);
 
 const roomAtRoot: Handler = async (c) => {
   const token = c.params['room']!;
   const seg = token.toLowerCase();
   if (API_SEGMENTS.has(seg)) return POST_ONLY.has(seg) ? text(405, 'Method not allowed') : text(404, 'Not found');
   if (WEB_SEGMENTS.has(seg)) return htmlResponse(404, errorPage(404, pageOptions(c.s)));
-  return renderRoom(c.s, token);
+  return renderRoom(c.s, c.rc, token);
 };
 
 const invitePng: Handler = async (c) => {
-  const a = await publicRoom(c.s, c.params['room']!);
+  const a = await publicRoom(c.s, c.rc, c.params['room']!);
   if (!a) return htmlResponse(404, errorPage(404, pageOptions(c.s), 'room'));
   const png = qrPng(joinUrl(c.s.config, c.s.keys, a.room.token));
   return { status: 200, headers: { 'content-type': 'image/png', 'cache-control': 'public, max-age=3600', ...WEB_HEADERS }, body: png };

@@ -83,7 +83,7 @@ export async function authIn(c: Ctx, room: Room, token: string | undefined, allo
     sessionId = await tokenOwner(c.s, room, token);
     if (!sessionId) throw noToken();
   }
-  const p = await legacyPrincipal(c.s, room, sessionId ?? c.user!.sessionId, c.user);
+  const p = await legacyPrincipal(c.s, c.rc, room, sessionId ?? c.user!.sessionId, c.user);
   if (!allowBanned) requirePermission(p.perms, 'read');
   const now = c.s.clock.now();
   c.s.activity.touchRoom(room.id, p.user.id, now);

@@ -90,17 +90,17 @@ async function deletionsFor(c: Ctx, room: Room, from: number | null, limit: numb
 // --- handlers ------------------------------------------------------------------------------------
 
 async function getRooms(c: Ctx) {
-  const rooms = await visibleRooms(c.s, null);
+  const rooms = await visibleRooms(c.s, c.rc, true);
   return json({ status_code: 200, rooms: rooms.map(({ room }) => ({ id: room.token, name: room.name })) });
 }
 
 async function getRoom(c: Ctx) {
-  const { room } = await accessRoom(c.s, c.params['room']!, null);
+  const { room } = await accessRoom(c.s, c.rc, c.params['room']!, true);
   return json({ status_code: 200, room: { id: room.token, name: room.name } });
 }
 
 async function getRoomImage(c: Ctx) {
-  const { room, perms } = await accessRoom(c.s, c.params['room']!, null);
+  const { room, perms } = await accessRoom(c.s, c.rc, c.params['room']!, true);
   if (room.image === null) throw notFound('room has no image');
   // The image never expires; downloadFile checks it still belongs to the room.
   const d = await downloadFile(c.s, room, { ...perms, read: true, banned: false }, room.image);
@@ -174,7 +174,7 @@ async function postMessageH(c: Ctx) {
   if (data.length === 0) throw badRequest("'data' must not be empty");
   if (signature.length !== 64) throw badRequest("'signature' must be 64 bytes");
   const p = await auth(c, room);
-  const m = await postMessage(c.s, room, p.user, p.perms, { data, signature, whisperTo: null, whisperMods: false });
+  const m = await postMessage(c.s, c.rc, room, p.user, p.perms, { data, signature, whisperTo: null, whisperMods: false });
   return json({ status_code: 200, message: messageJson(m) });
 }
 

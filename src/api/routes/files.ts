@@ -6,13 +6,13 @@ import { bytes, json } from '../respond';
 import type { Ctx, Router } from '../router';
 
 async function upload(c: Ctx) {
-  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
   const f = await uploadFile(c.s, room, c.user, perms, c.req.body, c.req.headers['content-disposition']);
   return json({ id: f.id }, 201);
 }
 
 async function download(c: Ctx) {
-  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
   const d = await downloadFile(c.s, room, perms, BigInt(c.params['id']!));
   return bytes(d.bytes, d.headers);
 }

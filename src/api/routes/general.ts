@@ -1,27 +1,37 @@
 // /capabilities (docs/protocol/api.md §4.1).
+import type { Config } from '../../config';
 import { json, jsonText } from '../respond';
 import type { Ctx, Router } from '../router';
 
-export function capabilities(c: Ctx): string[] {
-  const caps = ['sogs', 'reactions'];
-  if (c.s.config.requireBlindKeys) caps.push('blind');
-  return caps.sort();
+/** A server's capabilities, sorted, and the reply listing them, serialised (see headersJson for why). */
+export interface Capabilities {
+  list: readonly string[];
+  text: string;
 }
 
-// Every poll asks: the answer, one of two, is serialised once (see headersJson for why).
-const capabilitiesText = new Map<string, string>();
+function build(blind: boolean): Capabilities {
+  const list = ['sogs', 'reactions'];
+  if (blind) list.push('blind');
+  list.sort();
+  return { list: Object.freeze(list), text: JSON.stringify({ capabilities: list }) };
+}
+
+// Every poll asks, and the answer depends on one setting: both answers are built once, here.
+const OPEN = build(false);
+const BLIND = build(true);
+
+export function capabilities(config: Pick<Config, 'requireBlindKeys'>): Capabilities {
+  return config.requireBlindKeys ? BLIND : OPEN;
+}
 
 async function getCapabilities(c: Ctx) {
-  const caps = capabilities(c);
+  const caps = capabilities(c.s.config);
   const required = c.query.get('required');
   if (required !== null) {
-    const missing = required.split(',').filter((r) => !caps.includes(r));
-    if (missing.length > 0) return json({ capabilities: caps, missing }, 412);
+    const missing = required.split(',').filter((r) => !caps.list.includes(r));
+    if (missing.length > 0) return json({ capabilities: caps.list, missing }, 412);
   }
-  const key = caps.join(',');
-  let text = capabilitiesText.get(key);
-  if (text === undefined) capabilitiesText.set(key, (text = JSON.stringify({ capabilities: caps })));
-  return jsonText(text);
+  return jsonText(caps.text);
 }
 
 export function generalRoutes(r: Router): void {

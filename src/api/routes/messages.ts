@@ -1,5 +1,5 @@
 // Message endpoints (docs/protocol/api.md §4.3) and the since/recent/before listings (§5.2, §5.3).
-import { findRoom, type RoomAccess } from '../../domain/rooms';
+import { findRoom, roomOf, type RoomAccess } from '../../domain/rooms';
 import { deleteMessage, editMessage, postMessage, readMessage, requirePermission, requireUser, viewerOf } from '../../domain/messages';
 import { badRequest } from '../../domain/errors';
 import { parseFileIds } from '../../domain/files';
@@ -7,7 +7,7 @@ import { ANY_SESSION_ID_RE } from '../../domain/users';
 import type { Message } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
 import { json, jsonText } from '../respond';
-import { sinceCacheOf, sinceKey } from '../since-cache';
+import { PER_VIEWER, sinceCacheOf, sinceKey } from '../since-cache';
 import type { Ctx, Router } from '../router';
 import { messageJson, reactionUpdateJson } from '../views';
 
@@ -15,15 +15,16 @@ const SIGNATURE_BYTES = 64;
 
 /** Opens the room for reading: 404 if unknown, 403 without read (also when banned, docs/protocol/api.md §6.7); records activity. */
 async function openForReading(c: Ctx): Promise<RoomAccess> {
-  const access = await findRoom(c.s, c.params['token']!, c.user);
+  await c.rc.readRooms(c.s);
+  const access = roomOf(c.rc, c.params['token']!);
   requirePermission(access.perms, 'read');
-  if (c.user) c.s.activity.touchRoom(access.room.id, c.user.id, c.s.clock.now());
+  c.rc.touchRoom(c.s, access.room.id);
   return access;
 }
 
 /** Authorises before the body is looked at, so that a stranger learns nothing from 400s. */
 async function openForWriting(c: Ctx): Promise<RoomAccess> {
-  const access = await findRoom(c.s, c.params['token']!, c.user);
+  const access = await findRoom(c.s, c.rc, c.params['token']!);
   requireUser(c.user);
   requirePermission(access.perms, 'write');
   return access;
@@ -68,12 +69,13 @@ async function since(c: Ctx) {
   const key = sinceKey(room.id, room.messageSequence, seqno, limit, reactors, withReactions);
   const shared = cache.get(key);
   if (typeof shared === 'string') return jsonText(shared);
+  // PER_VIEWER: the listing differs per viewer, straight to the viewer's own query (see SinceEntry).
   if (shared === undefined) {
     const all = await c.s.store.messagesSince(room.id, 'everyone', seqno, limit, withReactions);
     const whispers = all.some(isWhisper);
-    const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : null;
+    const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : PER_VIEWER;
     cache.set(key, text);
-    if (text !== null) return jsonText(text);
+    if (text !== PER_VIEWER) return jsonText(text);
     // Without whispers every viewer sees these very rows: only the reactions are theirs.
     if (!whispers) return json(await render(c, all, reactors, opts));
   }
@@ -110,7 +112,7 @@ async function post(c: Ctx) {
   if (whisperTo !== undefined && whisperTo !== null && (typeof whisperTo !== 'string' || !ANY_SESSION_ID_RE.test(whisperTo))) {
     throw badRequest("'whisper_to' must be a session id");
   }
-  const m = await postMessage(c.s, room, c.user, perms, {
+  const m = await postMessage(c.s, c.rc, room, c.user, perms, {
     data,
     signature,
     whisperTo: typeof whisperTo === 'string' ? whisperTo.toLowerCase() : null,
@@ -133,7 +135,7 @@ async function edit(c: Ctx) {
 }
 
 async function remove(c: Ctx) {
-  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
   await deleteMessage(c.s, room, c.user, perms, Number(c.params['id']));
   return json({});
 }

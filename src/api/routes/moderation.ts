@@ -68,7 +68,7 @@ async function unban(c: Ctx) {
 
 async function deleteAllInRoom(c: Ctx) {
   const sid = sessionIdParam(c.s, c.params['sid']!);
-  const access = await findRoom(c.s, c.params['token']!, c.user);
+  const access = await findRoom(c.s, c.rc, c.params['token']!);
   // The reference crashes (500) for anonymous requests; docs/protocol/api.md §12.8 recommends 401.
   const caller = requireUser(c.user);
   const target = await existingUser(c.s, sid);

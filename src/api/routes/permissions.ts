@@ -15,7 +15,7 @@ const SCHEDULABLE = ['read', 'write', 'upload'] as const;
 
 /** `mod`: unknown room 404, anonymous 401, not a moderator of the room 403. */
 async function openAsModerator(c: Ctx): Promise<RoomAccess> {
-  const access = await findRoom(c.s, c.params['token']!, c.user);
+  const access = await findRoom(c.s, c.rc, c.params['token']!);
   requireUser(c.user);
   requirePermission(access.perms, 'moderator');
   return access;

@@ -5,17 +5,17 @@ import { json } from '../respond';
 import type { Ctx, Router } from '../router';
 
 async function pin(c: Ctx) {
-  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
   return json(await pinMessage(c.s, room, c.user, perms, Number(c.params['id'])));
 }
 
 async function unpin(c: Ctx) {
-  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
   return json(await unpinMessage(c.s, room, c.user, perms, Number(c.params['id'])));
 }
 
 async function unpinEverything(c: Ctx) {
-  const { room, perms } = await findRoom(c.s, c.params['token']!, c.user);
+  const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
   return json(await unpinAll(c.s, room, c.user, perms));
 }
 

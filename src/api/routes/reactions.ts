@@ -6,7 +6,7 @@ import { intQuery } from '../parse';
 import { json } from '../respond';
 import type { Ctx, Router } from '../router';
 
-const room = (c: Ctx) => findRoom(c.s, c.params['token']!, c.user);
+const room = (c: Ctx) => findRoom(c.s, c.rc, c.params['token']!);
 const id = (c: Ctx) => Number(c.params['id']);
 
 async function add(c: Ctx) {
