@@ -237,21 +237,10 @@ CREATE TABLE file_blobs (
 );
 `,
   },
-  {
-    // In version 10 here.
-    version: 11,
-    sql: '',
-  },
-  {
-    // In version 10 here.
-    version: 12,
-    sql: '',
-  },
-  {
-    // In version 10 here.
-    version: 13,
-    sql: '',
-  },
+  // In version 10 here.
+  { version: 11, sql: '' },
+  { version: 12, sql: '' },
+  { version: 13, sql: '' },
   {
     // Legacy (v1) auth tokens per room (docs/protocol/legacy.md §4): pending challenge tokens,
     // one per (room, session id), and claimed tokens. Keyed by session id: a challenge proves
