@@ -1,7 +1,8 @@
 // Row mappers shared by the SQLite and PostgreSQL stores: both use the same table and column
 // names, and differ only in how booleans arrive (0/1 from SQLite, true/false from PostgreSQL).
 import { addPadding } from '../crypto/padding';
-import type { AuditEntry, DirectMessage, FileRecord, FutureChange, Message, PermissionOverride, ReactionInfo, Room, User } from './types';
+import type { DueChange, StoredContent } from './shared/tables';
+import type { AuditEntry, BanEntry, DirectMessage, FileRecord, FutureChange, Message, PermissionOverride, PinnedMessage, ReactionInfo, Room, RoomLimits, RoomModerator, User } from './types';
 
 export type Row = Record<string, unknown>;
 
@@ -131,7 +132,7 @@ export function toFutureChange(r: Row): FutureChange {
 
 /**
  * Rows of (reaction id, message, reaction, count, you), ordered by message and reaction id, as
- * per-message lists in `out` (index = position, api.md §4.4); returns them by reaction id so the
+ * per-message lists in `out` (index = position, docs/protocol/api.md §4.4); returns them by reaction id so the
  * first reactors can be filled in.
  */
 export function groupReactions(counts: Row[], out: Map<number, ReactionInfo[]>): Map<number, ReactionInfo> {
@@ -144,4 +145,41 @@ export function groupReactions(counts: Row[], out: Map<number, ReactionInfo[]>):
     byId.set(c['id'] as number, info);
   }
   return byId;
+}
+
+/** A claimed user_permission_futures row (id: its insertion order). */
+export function toDuePermissions(r: Row): DueChange {
+  return {
+    kind: 'permissions', id: r['id'] as number, roomId: r['room'] as number, userId: r['user'] as number, at: r['at'] as number,
+    perms: { read: nb(r['read']), write: nb(r['write']), upload: nb(r['upload']) },
+  };
+}
+
+/** A claimed user_ban_futures row (id: its insertion order). */
+export function toDueBan(r: Row): DueChange {
+  return { kind: 'ban', id: r['id'] as number, roomId: (r['room'] as number | null) ?? null, userId: r['user'] as number, at: r['at'] as number, banned: b(r['banned']) };
+}
+
+export function toBanEntry(r: Row): BanEntry {
+  return { sessionId: r['session_id'] as string, roomToken: (r['token'] as string | null) ?? null, unbanAt: (r['unban_at'] as number | null) ?? null };
+}
+
+export function toPinnedMessage(r: Row): PinnedMessage {
+  return { id: r['message'] as number, pinnedAt: r['pinned_at'] as number, pinnedBy: r['session_id'] as string };
+}
+
+export function toRoomModerator(r: Row): RoomModerator {
+  return { sessionId: r['session_id'] as string, admin: b(r['admin']), visible: b(r['visible']) };
+}
+
+export function toRoomLimits(r: Row | null | undefined): RoomLimits {
+  return {
+    rateLimitPosts: (r?.['rate_limit_posts'] as number | null) ?? null,
+    rateLimitInterval: (r?.['rate_limit_interval'] as number | null) ?? null,
+    raidSince: (r?.['raid_since'] as number | null) ?? null,
+  };
+}
+
+export function toStoredContent(r: Row): StoredContent {
+  return { room: r['room'] as number, user: r['user'] as number, data: r['data'] as Buffer | null, dataSize: r['data_size'] as number | null, signature: r['signature'] as Buffer | null };
 }

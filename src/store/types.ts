@@ -1,166 +1,22 @@
 // The store interface: the only contract between the rules (domain/) and a database. Every
-// implementation (SQLite, PostgreSQL) keeps the same invariants the reference server
-// keeps with triggers: room sequence counters, edit history, tombstones, info_updates bumps.
-// Methods are async so that a networked database can implement them; the SQLite store answers
-// synchronously inside them.
+// implementation (SQLite, PostgreSQL) keeps the same invariants the reference server keeps with
+// triggers: room sequence counters, edit history, tombstones, info_updates bumps. They are written
+// once, in store/shared/, over per-database tables (ARCHITECTURE.md, "Persistence"). Methods are
+// async so that a networked database can implement them; the SQLite store answers synchronously
+// inside them. The records they take and return live in store/model/ and are re-exported here.
+import type { AuditEntry, AppliedSchedule, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionChange, PermissionOverride } from './model/moderation';
+import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from './model/files';
+import type { Message, NewMessage, ReactionChange, ReactionInfo, Viewer } from './model/messages';
+import type { ActivityTouch, ModeratorChange, NewRoom, PinnedMessage, Room, RoomDefaults, RoomLimits, RoomModerator, RoomUpdate, RoomsView } from './model/rooms';
+import type { CleanupOptions, LegacyMessageIdMap } from './model/server';
+import type { NonceLookup, User } from './model/users';
 
-export interface Room {
-  id: number;
-  token: string;
-  name: string;
-  description: string | null;
-  image: number | null;
-  created: number;
-  messageSequence: number;
-  infoUpdates: number;
-  activeUsers: number;
-  read: boolean;
-  accessible: boolean;
-  write: boolean;
-  upload: boolean;
-}
-
-export interface User {
-  id: number;
-  sessionId: string;
-  created: number;
-  lastActive: number;
-  banned: boolean;
-  moderator: boolean;
-  admin: boolean;
-  visibleMod: boolean;
-  /** The highest DM id this user ever received (0: none); newer DMs have higher ids. */
-  lastInboxId: number;
-  /** The highest DM id this user ever sent (0: none). */
-  lastOutboxId: number;
-}
-
-/** A user's explicit per-room settings (user_permission_overrides); null = room default. */
-export interface PermissionOverride {
-  banned: boolean;
-  read: boolean | null;
-  accessible: boolean | null;
-  write: boolean | null;
-  upload: boolean | null;
-  moderator: boolean;
-  admin: boolean;
-  visibleMod: boolean;
-}
-
-/** A moderator of a room (room-level or global), with visibility merged as in api.md §3.1. */
-export interface RoomModerator {
-  sessionId: string;
-  admin: boolean;
-  visible: boolean;
-}
-
-export interface Message {
-  id: number;
-  roomId: number;
-  userId: number;
-  sessionId: string;
-  posted: number;
-  edited: number | null;
-  seqno: number;
-  seqnoData: number;
-  seqnoReactions: number;
-  seqnoCreation: number;
-  /** Exact bytes as the author signed them (padding restored); null for a tombstone. */
-  data: Buffer | null;
-  signature: Buffer | null;
-  filtered: boolean;
-  whisperTo: string | null;
-  whisperMods: boolean;
-}
-
-export interface ReactionInfo {
-  reaction: string;
-  index: number;
-  count: number;
-  reactors: string[];
-  you: boolean;
-}
-
-/** Who is looking, for whisper visibility (api.md §5.5). */
-export interface PinnedMessage {
-  id: number;
-  pinnedAt: number;
-  pinnedBy: string;
-}
-
-export interface Viewer {
-  userId: number | null;
-  sessionId: string | null;
-  moderator: boolean;
-}
-
-export interface NewMessage {
-  roomId: number;
-  userId: number;
-  data: Buffer;
-  signature: Buffer;
-  whisperTo: number | null;
-  whisperMods: boolean;
-  filtered: boolean;
-  now: number;
-}
-
-export interface NewRoom {
-  token: string;
-  name: string;
-  description?: string | null;
-  now: number;
-}
-
-export interface ModeratorChange {
-  /** null = global. */
-  roomId: number | null;
-  userId: number;
-  moderator: boolean;
-  admin: boolean;
-  visible: boolean;
-}
-
-export interface ActivityTouch {
-  roomId: number;
-  userId: number;
-  at: number;
-}
-
-export class StoreConflict extends Error {}
-
-/** The settings key under which the database keeps the server's X25519 secret. */
-export const SERVER_KEY_SETTING = 'server_x25519_secret';
-/** The public base URL (UTF-8) the server last started with: what `sogs --print-url` prints. */
-export const PUBLIC_URL_SETTING = 'public_base_url';
-
-/** What authentication learns from Store.lookupAndRecordNonce. */
-export interface NonceLookup {
-  user: User | null;
-  /** The (timestamp, nonce) pair was recorded before (or, before schema 7, the nonce). */
-  nonceSeen: boolean;
-  /** The nonce was recorded for `user` by this call. */
-  recorded: boolean;
-  /**
-   * What roomsAndOverrides would answer for `user`, read with the lookup (in SQLite's group
-   * commit; in PostgreSQL's one statement), when the nonce was recorded; absent otherwise. The
-   * request's RoomCache then asks the store for neither again.
-   */
-  view?: RoomsView;
-}
-
-/** The room rows and one user's permission overrides by room id (null: no user asked). */
-export interface RoomsView {
-  rooms: Room[];
-  overrides: Map<number, PermissionOverride> | null;
-}
-
-/** One request's part of Store.lookupAndRecordNonce, as the stores batch it. */
-export interface NonceCheck {
-  sessionId: string;
-  nonce: Buffer;
-  ts: number;
-}
+export * from './model/files';
+export * from './model/messages';
+export * from './model/moderation';
+export * from './model/rooms';
+export * from './model/server';
+export * from './model/users';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -177,13 +33,13 @@ export interface Store {
   findUser(sessionId: string): Promise<User | null>;
   /**
    * What authentication needs to know before the signature check, in one query: the user, and
-   * whether this nonce was used with this signed timestamp (or, before schema 7, at all).
+   * whether this nonce was used with this signed timestamp (or, before schema 15, at all).
    */
   authLookup(sessionId: string, nonce: Buffer, ts: number): Promise<{ user: User | null; nonceSeen: boolean }>;
   findUserById(id: number): Promise<User | null>;
   /**
    * Returns the user, creating it if needed. A new blinded (15) user inherits what was recorded
-   * for its unblinded id in needs_blinding (api.md §2.4).
+   * for its unblinded id in needs_blinding (docs/protocol/api.md §2.4).
    */
   ensureUser(sessionId: string, now: number): Promise<User>;
   /** Records that an unblinded (05) user must be migrated when its blinded id appears. */
@@ -229,7 +85,10 @@ export interface Store {
 
   // --- messages ----------------------------------------------------------------------------
   insertMessage(m: NewMessage): Promise<Message>;
-  /** Replaces data/signature; returns false if the data is byte-identical (no seqno bump). */
+  /**
+   * Replaces data and signature and returns the message. Byte-identical data (once unpadded) only
+   * takes the new signature: no history row, no seqno bump.
+   */
   editMessage(messageId: number, data: Buffer, signature: Buffer, now: number): Promise<Message>;
   /** Tombstones a message (with history, unpin, reaction wipe). */
   deleteMessage(messageId: number, now: number): Promise<void>;
@@ -238,14 +97,14 @@ export interface Store {
   /** Visible, non-deleted, non-filtered messages, newest first, optionally with id < beforeId. */
   recentMessages(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]>;
   /**
-   * Update rows for messages/since (api.md §5.2). `'everyone'`: every row, whispers included,
+   * Update rows for messages/since (docs/protocol/api.md §5.2). `'everyone'`: every row, whispers included,
    * for a rendering whose caller decides who may see it.
    */
   messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
   countPostsSince(roomId: number, userId: number, since: number): Promise<number>;
 
-  // --- permissions (moderation, issue 5) ----------------------------------------------------
+  // --- permissions (moderation) ----------------------------------------------------------
   /** Every user_permission_overrides row of a room, ordered by session id. */
   listOverrides(roomId: number): Promise<{ sessionId: string; override: PermissionOverride }[]>;
   /**
@@ -253,14 +112,14 @@ export interface Store {
    * alone. Returns the resulting row, or null when nothing is set any more (the row is deleted).
    */
   setPermissionOverrides(roomId: number, userId: number, change: PermissionChange): Promise<PermissionOverride | null>;
-  /** Changes room default permissions (no info_updates bump, api.md §4.2). */
+  /** Changes room default permissions (no info_updates bump, docs/protocol/api.md §4.2). */
   setRoomDefaults(roomId: number, defaults: Partial<RoomDefaults>): Promise<Room>;
   /** Scheduled permission changes and room (un)bans, ordered by time; one user's when userId is given. */
   futurePermissions(roomId: number, userId?: number): Promise<FutureChange[]>;
   addFuturePermission(roomId: number, userId: number, at: number, perms: FuturePerms): Promise<void>;
-  /** Nulls these columns in the user's pending changes; rows left empty are deleted (api.md §12.7). */
+  /** Nulls these columns in the user's pending changes; rows left empty are deleted (docs/protocol/api.md §12.7). */
   clearFuturePermissions(roomId: number, userId: number, columns: ('read' | 'write' | 'upload')[]): Promise<void>;
-  /** Applies scheduled permission changes and (un)bans due at `now`, oldest first (api.md §6.8). */
+  /** Applies scheduled permission changes and (un)bans due at `now`, oldest first (docs/protocol/api.md §6.8). */
   applyDueSchedules(now: number): Promise<AppliedSchedule[]>;
 
   // --- bans ----------------------------------------------------------------------------------
@@ -313,13 +172,13 @@ export interface Store {
   getFile(id: number): Promise<FileRecord | null>;
   deleteFileRow(id: number): Promise<void>;
   /**
-   * Claims uploads for a message (api.md §4.3): only files of the message's room and author, not
+   * Claims uploads for a message (docs/protocol/api.md §4.3): only files of the message's room and author, not
    * yet attached, uploaded since `uploadedSince` and still expiring and unexpired. They expire at
    * `expiry` (null = never), or never while the message is pinned. Returns the claimed ids.
    */
   attachFiles(messageId: number, fileIds: number[], uploadedSince: number, now: number, expiry: number | null): Promise<number[]>;
   /**
-   * Applies a PUT /room update in one transaction (api.md §4.2): info_updates bumps for changed
+   * Applies a PUT /room update in one transaction (docs/protocol/api.md §4.2): info_updates bumps for changed
    * name/description/image; the new image never expires, the old one expires (now, or at
    * `replacedImageExpiry` when it is attached to a live post). 'no-such-image' (nothing changed)
    * when the image is not an unexpired file of this room.
@@ -357,7 +216,7 @@ export interface Store {
   /** Bytes the database occupies on disk (metrics). */
   databaseBytes(): Promise<number>;
 
-  // --- legacy --- (the v1 API, issue 6)
+  // --- legacy (the v1 API) -----------------------------------------------------------------
   /** Live, unfiltered messages the viewer may see with id > afterId, ascending by id. */
   legacyMessagesAfter(roomId: number, viewer: Viewer, afterId: number, limit: number): Promise<Message[]>;
   /** Tombstones as legacy deletions: seqno_data > after ascending, or (after null) the newest first. */
@@ -372,7 +231,7 @@ export interface Store {
    */
   importedFileId(roomId: number, oldFileId: bigint): Promise<number | null>;
 
-  // --- legacy auth tokens (legacy.md §4: per room, pending, then claimed) -------------------
+  // --- legacy auth tokens (docs/protocol/legacy.md §4: per room, pending, then claimed) -------------------
   /**
    * The pending token to send to `sessionId` for the room: the stored one if it was issued after
    * `validSince` (its issue time becomes `now`), otherwise `fresh`, which replaces it.
@@ -389,142 +248,4 @@ export interface Store {
   legacyRevokeTokens(roomId: number, sessionId: string): Promise<number>;
   /** Deletes claimed tokens claimed at or before `claimedBefore` and pending ones issued at or before `pendingBefore`. */
   pruneLegacyTokens(claimedBefore: number, pendingBefore: number): Promise<{ tokens: number; pending: number }>;
-}
-
-/** room_import_hacks: legacy ids up to oldMessageIdMax are now id + messageIdOffset (legacy.md §8). */
-export interface LegacyMessageIdMap {
-  oldMessageIdMax: number;
-  messageIdOffset: number;
-}
-
-// --- reactions, pins, files, direct messages (issue 4) -----------------------------------------
-
-/** Outcome of one user's reaction change; null from the store = the message is not reactable. */
-export interface ReactionChange {
-  changed: boolean;
-  /** The message's seqno after the operation. */
-  seqno: number;
-}
-
-export interface FileRecord {
-  id: number;
-  /** null once the room was deleted. */
-  roomId: number | null;
-  uploaderId: number | null;
-  /** The post it is attached to, if any. */
-  messageId: number | null;
-  size: number;
-  uploaded: number;
-  /** null = never expires. */
-  expiry: number | null;
-  /** As the uploader named it (NUL and '/' replaced), or null. */
-  filename: string | null;
-  /** Where the bytes live, relative to the blob store's root (a FileBlobs path). */
-  path: string;
-}
-
-export interface NewFile {
-  roomId: number;
-  uploaderId: number;
-  size: number;
-  filename: string | null;
-  now: number;
-  expiry: number;
-  /** Builds the blob path from the new row's id (ids are only known after the insert). */
-  pathFor(id: number): string;
-}
-
-export interface RoomUpdate {
-  name?: string;
-  /** null removes the description. */
-  description?: string | null;
-  image?: number;
-  read?: boolean;
-  accessible?: boolean;
-  write?: boolean;
-  upload?: boolean;
-}
-
-export interface DirectMessage {
-  id: number;
-  postedAt: number;
-  expiresAt: number;
-  sender: string;
-  recipient: string;
-  body: Buffer;
-}
-
-export interface NewDirectMessage {
-  senderId: number;
-  recipientId: number;
-  body: Buffer;
-  now: number;
-  expiry: number;
-}
-
-export interface CleanupOptions {
-  /** Nonces are forgotten this many seconds after their request's timestamp. */
-  nonceRetention: number;
-  activeThreshold: number;
-  activePruneThreshold: number;
-  historyPruneThreshold: number;
-}
-
-// --- moderation types (issue 5) -------------------------------------------------------------
-
-export interface RoomDefaults {
-  read: boolean;
-  accessible: boolean;
-  write: boolean;
-  upload: boolean;
-}
-
-/** undefined = leave unchanged, null = back to the room default, boolean = explicit override. */
-export type PermissionChange = { [K in keyof RoomDefaults]?: boolean | null };
-
-export interface FuturePerms {
-  read: boolean | null;
-  write: boolean | null;
-  upload: boolean | null;
-}
-
-/** A scheduled change (api.md §3.8): a permission change, or a room ban change (banned set). */
-export interface FutureChange extends FuturePerms {
-  sessionId: string;
-  at: number;
-  banned: boolean | null;
-}
-
-export type AppliedSchedule =
-  | { kind: 'permissions'; roomToken: string; sessionId: string; perms: FuturePerms }
-  | { kind: 'ban'; roomToken: string | null; sessionId: string; banned: boolean };
-
-export interface BanEntry {
-  sessionId: string;
-  /** null = global ban. */
-  roomToken: string | null;
-  /** Scheduled unban time, or null when permanent. */
-  unbanAt: number | null;
-}
-
-/** Per-room anti-raid settings; null = use the server-wide configuration. */
-export interface RoomLimits {
-  rateLimitPosts: number | null;
-  rateLimitInterval: number | null;
-  /** When raid mode was switched on, or null when off. */
-  raidSince: number | null;
-}
-
-export interface NewAuditEntry {
-  at: number;
-  /** Session id of who acted; null = the server itself (scheduled changes). */
-  actor: string | null;
-  action: string;
-  target: string | null;
-  roomToken: string | null;
-  details: Record<string, unknown>;
-}
-
-export interface AuditEntry extends NewAuditEntry {
-  id: number;
 }

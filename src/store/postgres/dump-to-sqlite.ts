@@ -1,5 +1,5 @@
 // Reading a reference server's (PySOGS) PostgreSQL database for `sogs --import-pysogs DIR
-// --import-db postgres://…`: its tables and columns are those of its SQLite flavour (api.md §11),
+// --import-db postgres://…`: its tables and columns are those of its SQLite flavour (docs/protocol/api.md §11),
 // so they are copied, as they are, into a temporary SQLite file that the PySOGS importer then reads
 // exactly like a sogs.db. Values keep their meaning: 64-bit integers stay exact (legacy file ids
 // exceed 2^53), booleans become SQLite's 0/1.

@@ -1,5 +1,5 @@
 // Filling a PostgreSQL database from one of our SQLite databases in one transaction: how an import
-// (issue 10) lands in PostgreSQL. The importers build our SQLite schema first (they share that code
+// lands in PostgreSQL. The importers build our SQLite schema first (they share that code
 // with a SQLite target); this copies it table by table, so that a failure anywhere leaves the
 // PostgreSQL database exactly as it was. Tables and columns have the same names in both stores.
 import Database from 'better-sqlite3';

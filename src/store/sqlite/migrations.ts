@@ -1,14 +1,17 @@
-// Versioned SQLite schema. Table and column names follow the reference server (api.md §11) so an
-// imported PySOGS database maps one to one; the trigger semantics live in the store's code instead
-// of SQL triggers so that the PostgreSQL store can share the same reasoning.
+// Versioned SQLite schema, numbered as PostgreSQL's (shared/schema-versions.ts). Table and column
+// names follow the reference server (docs/protocol/api.md §11) so an imported PySOGS database maps
+// one to one. The reference's trigger semantics (sequence counters, edit history, tombstones) live
+// in the shared rules (store/shared/) so that both databases share them; only the two derived
+// values no writer may forget (the last DM ids, rooms_version) are kept by SQL triggers here.
 import type Database from 'better-sqlite3';
 import { assertOwnSchema } from '../schema-guard';
+import { pendingMigrations, sharedVersion, type Migration } from '../shared/schema-versions';
 
 const NOW = `((julianday('now') - 2440587.5) * 86400.0)`;
 
-export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
-    version: 1,
+    version: 10,
     sql: `
 CREATE TABLE rooms (
   id INTEGER PRIMARY KEY,
@@ -175,9 +178,9 @@ CREATE INDEX inbox_expiry ON inbox(expiry);
 `,
   },
   {
-    // Moderation (issue 5): per-room anti-raid settings, read counts for the new-account slow
+    // Moderation: per-room anti-raid settings, read counts for the new-account slow
     // mode, the audit log, and indexes for scheduled changes.
-    version: 3,
+    version: 11,
     sql: `
 ALTER TABLE rooms ADD COLUMN rate_limit_posts INTEGER;
 ALTER TABLE rooms ADD COLUMN rate_limit_interval FLOAT;
@@ -205,10 +208,10 @@ CREATE INDEX user_ban_futures_user ON user_ban_futures(user);
 `,
   },
   {
-    // Import (issue 10): the reference's id maps for data imported from a legacy (pre-0.2)
-    // server (legacy.md §8–§9, api.md §11.1). Legacy clients keep using their old per-room
+    // Import: the reference's id maps for data imported from a legacy (pre-0.2)
+    // server (docs/protocol/legacy.md §8–§9, docs/protocol/api.md §11.1). Legacy clients keep using their old per-room
     // message ids (<= old_message_id_max: add message_id_offset) and old file ids.
-    version: 4,
+    version: 12,
     sql: `
 CREATE TABLE room_import_hacks (
   room INTEGER PRIMARY KEY REFERENCES rooms(id) ON DELETE CASCADE,
@@ -226,9 +229,9 @@ CREATE INDEX file_id_hacks_file ON file_id_hacks(file);
 `,
   },
   {
-    // Several processes on one database (issue 7): server-wide settings (the server key) and the
+    // Several processes on one database: server-wide settings (the server key) and the
     // last claimed tick of each background job.
-    version: 5,
+    version: 13,
     sql: `
 CREATE TABLE settings (
   key TEXT PRIMARY KEY,
@@ -242,11 +245,11 @@ CREATE TABLE job_runs (
 `,
   },
   {
-    // Legacy (v1) auth tokens, stored per room as the legacy server stores them (legacy.md §4,
+    // Legacy (v1) auth tokens, stored per room as the legacy server stores them (docs/protocol/legacy.md §4,
     // §7.2): one pending challenge token per (room, session id), then claimed tokens, which the
     // background job prunes. Keyed by session id, not users(id): asking for a challenge proves
     // nothing, so it must not create users rows.
-    version: 6,
+    version: 14,
     sql: `
 CREATE TABLE legacy_pending_tokens (
   room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
@@ -275,7 +278,7 @@ CREATE INDEX legacy_tokens_claimed ON legacy_tokens(claimed);
     // No expiry column: rows are pruned by timestamp. user_request_nonces keeps the nonces
     // recorded before this version and those imported from PySOGS, is still checked, and
     // drains as they expire.
-    version: 7,
+    version: 15,
     sql: `
 CREATE TABLE request_nonces (
   ts INTEGER NOT NULL,
@@ -286,14 +289,11 @@ CREATE TABLE request_nonces (
 `,
   },
   {
-    // Two things the poll reads on every request, derived from other tables and kept by triggers
-    // (not by store code, like every other invariant) so that no writer can forget them: the
-    // importers copy tables wholesale, and any change to a room row must count.
-    // - users.last_inbox_id / last_outbox_id: the highest DM id the user ever received / sent.
-    //   A poll since that id has nothing to fetch, so it is answered without a query.
-    // - rooms_version: bumped by every change to the rooms table, so that a process can keep the
-    //   room rows between requests and check one integer instead of reading them all again.
-    version: 8,
+    // The highest DM id each user ever received / sent, derived from inbox and kept by a trigger
+    // (not by store code, like every other invariant) so that no writer can forget it: the
+    // importers copy tables wholesale. A poll since that id has nothing to fetch, so it is
+    // answered without a query.
+    version: 16,
     sql: `
 ALTER TABLE users ADD COLUMN last_inbox_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN last_outbox_id INTEGER NOT NULL DEFAULT 0;
@@ -304,7 +304,14 @@ CREATE TRIGGER inbox_last_ids AFTER INSERT ON inbox BEGIN
   UPDATE users SET last_inbox_id = max(last_inbox_id, NEW.id) WHERE id = NEW.recipient;
   UPDATE users SET last_outbox_id = max(last_outbox_id, NEW.id) WHERE id = NEW.sender;
 END;
-
+`,
+  },
+  {
+    // rooms_version, bumped by a trigger on every change to the rooms table (any process, any
+    // column), so that a process can keep the room rows between requests and check one integer
+    // instead of reading them all again. (Before the shared numbering, 16 and 17 were SQLite's 8.)
+    version: 17,
+    sql: `
 CREATE TABLE rooms_version (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   version INTEGER NOT NULL
@@ -316,9 +323,15 @@ CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_ver
 `,
   },
   {
+    // PostgreSQL only: there rooms_version stops counting the counters. SQLite keeps counting
+    // every change (one writer at a time, so no post waits on that row for another room's).
+    version: 18,
+    sql: '',
+  },
+  {
     // Every poll reads the user's overrides in all rooms; the primary key (room, user) cannot
     // serve that, so each poll scanned the table (every ban and moderator of every room).
-    version: 9,
+    version: 19,
     sql: `CREATE INDEX user_permission_overrides_user ON user_permission_overrides(user);`,
   },
 ];
@@ -336,21 +349,24 @@ export function assertOwnSqlite(db: Database.Database, where: string): void {
   assertOwnSchema(where, tables, schemaVersion(db), true);
 }
 
+/** Creates or migrates our schema; `from` is the shared version found (0: none, a new database). */
 export function migrate(db: Database.Database, where = 'the database'): { from: number; to: number } {
   assertOwnSqlite(db, where);
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
-  const current = row.v ?? 0;
-  // Sorted, so that migrations appended out of order (parallel branches) still run in order.
-  const ordered = [...MIGRATIONS].sort((a, b) => a.version - b.version);
-  const latest = ordered[ordered.length - 1]!.version;
-  if (current > latest) {
-    throw new Error(`database schema version ${current} is newer than this server (${latest}); upgrade the server`);
-  }
-  for (const m of ordered) {
-    if (m.version <= current) continue;
+  let current = 0;
+  db.transaction(() => {
+    const stored = (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+    current = sharedVersion('sqlite', stored);
+    if (current !== stored) {
+      // A version of the old SQLite numbering: from now on the database says the shared one.
+      db.exec('DELETE FROM schema_version');
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(current);
+    }
+  }).immediate();
+  const { latest, todo } = pendingMigrations(MIGRATIONS, current);
+  for (const m of todo) {
     db.transaction(() => {
-      db.exec(m.sql);
+      if (m.sql !== '') db.exec(m.sql);
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version);
     }).immediate();
   }

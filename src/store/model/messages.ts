@@ -1,0 +1,53 @@
+// Posts and their reactions.
+
+export interface Message {
+  id: number;
+  roomId: number;
+  userId: number;
+  sessionId: string;
+  posted: number;
+  edited: number | null;
+  seqno: number;
+  seqnoData: number;
+  seqnoReactions: number;
+  seqnoCreation: number;
+  /** Exact bytes as the author signed them (padding restored); null for a tombstone. */
+  data: Buffer | null;
+  signature: Buffer | null;
+  filtered: boolean;
+  whisperTo: string | null;
+  whisperMods: boolean;
+}
+
+export interface NewMessage {
+  roomId: number;
+  userId: number;
+  data: Buffer;
+  signature: Buffer;
+  whisperTo: number | null;
+  whisperMods: boolean;
+  filtered: boolean;
+  now: number;
+}
+
+/** Who is looking, for whisper visibility (docs/protocol/api.md §5.5). */
+export interface Viewer {
+  userId: number | null;
+  sessionId: string | null;
+  moderator: boolean;
+}
+
+export interface ReactionInfo {
+  reaction: string;
+  index: number;
+  count: number;
+  reactors: string[];
+  you: boolean;
+}
+
+/** Outcome of one user's reaction change; null from the store = the message is not reactable. */
+export interface ReactionChange {
+  changed: boolean;
+  /** The message's seqno after the operation. */
+  seqno: number;
+}
