@@ -26,7 +26,7 @@ export interface NonceLookup {
   /**
    * What roomsAndOverrides would answer for `user`, read with the lookup (in SQLite's group
    * commit; in PostgreSQL's one statement), when the nonce was recorded; absent otherwise. The
-   * request's RoomCache then asks the store for neither again.
+   * request's RequestContext (domain/request-context.ts) then asks the store for neither again.
    */
   view?: RoomsView;
 }
