@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from './helpers/cli';
+import { expectRefusal, runCli } from './helpers/cli';
 import { copyFixture, fixturePath, tmp } from './helpers/fixtures';
 import { targetChecksum } from './helpers/store-sql';
 
@@ -23,12 +23,7 @@ describe('legacy import: refusals and bad input leave the target untouched', () 
   });
   after(() => fs.rmSync(target, { recursive: true, force: true }));
 
-  const expectFailure = async (args: string[], pattern: RegExp) => {
-    const r = await runCli(target, ...args);
-    assert.equal(r.code, 1, r.out + r.err);
-    assert.match(r.err, pattern);
-    assert.equal(await targetChecksum(target), before0, 'target changed');
-  };
+  const expectFailure = (args: string[], pattern: RegExp): Promise<void> => expectRefusal(target, before0, args, pattern);
 
   it('refuses a non-empty target without --force', async () => {
     await expectFailure(['--import-legacy', FIXTURE], /not empty.*--force/);

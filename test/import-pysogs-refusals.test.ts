@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { defaultConfig } from '../src/config';
 import { importPysogs } from '../src/import/pysogs';
-import { runCli } from './helpers/cli';
+import { expectRefusal, runCli } from './helpers/cli';
 import { copyFixture, fixturePath, tmp } from './helpers/fixtures';
 import { TEST_DB, startTestServer } from './helpers/server';
 import { targetChecksum, targetSql } from './helpers/store-sql';
@@ -30,12 +30,7 @@ describe('PySOGS import: refusals and bad input leave the target untouched', () 
   });
   after(() => fs.rmSync(target, { recursive: true, force: true }));
 
-  const expectFailure = async (args: string[], pattern: RegExp) => {
-    const r = await runCli(target, ...args);
-    assert.equal(r.code, 1, r.out + r.err);
-    assert.match(r.err, pattern);
-    assert.equal(await targetChecksum(target), before0, 'target changed');
-  };
+  const expectFailure = (args: string[], pattern: RegExp): Promise<void> => expectRefusal(target, before0, args, pattern);
 
   it('refuses a non-empty target without --force', async () => {
     await expectFailure(['--import-pysogs', FIXTURE], /not empty.*--force/);

@@ -1,7 +1,9 @@
 // Runs the admin CLI as a separate process on a test server's data folder.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { testDbUrl } from './server';
+import { targetChecksum } from './store-sql';
 
 const BIN = path.join(__dirname, '..', '..', '..', 'bin', 'sogs.js');
 
@@ -19,4 +21,12 @@ export function runCli(dataDir: string, ...args: string[]): Promise<CliResult> {
       resolve({ code, out, err: errOut });
     });
   });
+}
+
+/** Runs the CLI on `target` expecting it to fail (exit 1, `pattern` on stderr) and leave the target's data as it was. */
+export async function expectRefusal(target: string, checksum: string, args: string[], pattern: RegExp): Promise<void> {
+  const r = await runCli(target, ...args);
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.err, pattern);
+  assert.equal(await targetChecksum(target), checksum, 'target changed');
 }

@@ -7,7 +7,7 @@ import type { Op } from './op';
 import type { AuditEntry, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionOverride } from '../model/moderation';
 import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from '../model/files';
 import type { Message, NewMessage, ReactionInfo, Viewer } from '../model/messages';
-import type { NewRoom, PinnedMessage, Room, RoomLimits, RoomModerator } from '../model/rooms';
+import type { NewRoom, PinnedMessage, Room, RoomLimits, RoomModerator, RoomUpdate } from '../model/rooms';
 import type { LegacyMessageIdMap } from '../model/server';
 import type { User } from '../model/users';
 
@@ -49,15 +49,7 @@ export interface NoncesTable {
 }
 
 /** The columns of a room row that PUT /room and the default permissions change. */
-export interface RoomColumns {
-  name?: string;
-  description?: string | null;
-  image?: number;
-  read?: boolean;
-  accessible?: boolean;
-  write?: boolean;
-  upload?: boolean;
-}
+export type RoomColumns = RoomUpdate;
 
 export interface RoomsTable {
   get(id: number): Op<Room | null>;
