@@ -55,7 +55,9 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-let nextPort = 20000 + Math.floor(Math.random() * 20000);
+// Below Linux's ephemeral range (32768-60999): the attack scenario's 2,000 client sockets take
+// ports from it, and a server port chosen there was sometimes already held by one (EADDRINUSE).
+let nextPort = 10000 + Math.floor(Math.random() * 20000);
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
