@@ -48,6 +48,7 @@ export async function startServer(s: Services, opts: { port?: number; host?: str
   // admission then refuses; the handler sends the 100 itself once a body is admitted.
   server.on('checkContinue', handler);
   limitConnections(server, c, s.log);
+  server.on('connection', () => st.slices.connectionAccepted());
   st.shedder.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -50,6 +50,23 @@ describe('work slices', () => {
     assert.ok(firstSlice >= 1 && firstSlice <= 3, `${firstSlice} of 10 requests (3 ms each) ran in the first 5 ms slice`);
   });
 
+  it('while connections keep arriving, a slice is a tenth as long (at least 1 ms)', async () => {
+    const firstSlice = async (accepting: boolean): Promise<number> => {
+      const w = new WorkSlices(20);
+      let done = 0;
+      if (accepting) w.connectionAccepted();
+      const work = Array.from({ length: 10 }, () => w.turn(true).then(() => { busy(1.5); done++; }));
+      let first = -1;
+      setImmediate(() => (first = done));
+      await Promise.all(work);
+      // All ten may finish inside the first slice, before the check above has run.
+      await new Promise((r) => setImmediate(r));
+      return first;
+    };
+    assert.ok((await firstSlice(true)) <= 2, 'a 2 ms slice after a new connection');
+    assert.ok((await firstSlice(false)) >= 6, 'a 20 ms slice otherwise');
+  });
+
   it('0 = no slices: work starts at once', async () => {
     const w = new WorkSlices(0);
     let started = false;
