@@ -128,3 +128,34 @@ describe('a newcomer during a flood of expensive requests', () => {
     assert.ok(before >= 20, `answered after ${before} of 40 flood requests`);
   });
 });
+
+describe('a request whose client went away while it waited for a slice', () => {
+  it('is not run', async () => {
+    const t = await startTestServer({ workSliceMs: 5, maxInFlight: 256 });
+    const router = t.server.router;
+    const dispatch = router.dispatch.bind(router);
+    let ran = 0;
+    router.dispatch = (s, req) => {
+      if (req.path === '/batch') {
+        ran++;
+        busy(10);
+      }
+      return dispatch(s, req);
+    };
+    const conns: RawConnection[] = [];
+    try {
+      for (let i = 0; i < 40; i++) conns.push(await RawConnection.open(t.port));
+      const request = head('POST', '/batch', { 'Content-Type': 'application/json', 'Content-Length': 2 }) + '[]';
+      for (const c of conns) c.write(request);
+      // Half of them give up at once, while their requests wait behind ~400 ms of work.
+      for (const c of conns.slice(20)) c.destroy();
+      await within(10_000, Promise.all(conns.slice(0, 20).map((c) => c.reply())), 'the twenty that stayed');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(ran >= 20 && ran <= 25, `${ran} of 40 requests run, 20 of their clients gone`);
+    } finally {
+      router.dispatch = dispatch;
+      for (const c of conns) c.destroy();
+      await t.close();
+    }
+  });
+});

@@ -132,6 +132,8 @@ export function createHandler(s: Services, router: Router, st: ListenerState): h
         }
         bodyAt = performance.now();
         await st.slices.turn(a.heavy);
+        // A client that went away while its request waited for a slice gets no work done for it.
+        if (res.destroyed) return;
         const apiReq: ApiRequest = { method, path, query, headers: headersOf(req), body };
         send(res, (await opsRoute(s, req, apiReq, st)) ?? (await router.dispatch(s, apiReq)), a.close);
       } catch (e) {
