@@ -7,6 +7,7 @@ import { checkAntiRaid, checkRateLimit } from './antiraid';
 import { auditAction, recordAudit } from './audit';
 import { applyFilters } from './filters';
 import { attachFiles } from './files';
+import { checkFlood, floodRefusal } from './flood';
 import type { RequestContext } from './request-context';
 import type { Services } from './services';
 
@@ -57,6 +58,9 @@ export async function postMessage(
   // Both read the room's limits: once, through the request's context.
   await checkAntiRaid(s, rc, room, author, perms);
   await checkRateLimit(s, rc, room, author, perms);
+  // 'hold' is refused too until held posts exist.
+  const flood = await checkFlood(s, rc, room, author, perms, input.data);
+  if (flood !== 'allow') throw floodRefusal(flood);
   const filter = await applyFilters(s, room, author, perms, input.data);
   const whisperTo = input.whisperTo === null ? null : (await s.store.ensureUser(input.whisperTo, s.clock.now())).id;
   const posted = await s.store.insertMessage({

@@ -4,7 +4,8 @@
 // poll's batched fast paths, which stay per database (one SQLite transaction, one PostgreSQL
 // statement per turn of the event loop).
 import type {
-  ActivityTouch, AppliedSchedule, AuditEntry, BanEntry, CleanupOptions, DirectMessage, FileRecord, FutureChange, FuturePerms,
+  ActivityTouch, AppliedSchedule, AuditEntry, BanEntry, CleanupOptions, DirectMessage, DmRecipients, FileRecord, FloodCounts, FloodQuery,
+  FutureChange, FuturePerms, NewFingerprint,
   LegacyMessageIdMap, Message, ModeratorChange, NewAuditEntry, NewDirectMessage, NewFile, NewMessage, NewRoom, NonceLookup,
   PermissionChange, PermissionOverride, PinnedMessage, ReactionChange, ReactionInfo, Room, RoomDefaults, RoomLimits, RoomModerator,
   RoomUpdate, RoomsView, Store, User, Viewer,
@@ -180,6 +181,15 @@ export abstract class SharedStore implements Store {
   }
   countDmsSince(userId: number, since: number): Promise<number> {
     return this.read((t) => t.dms.countSentSince(userId, since));
+  }
+  floodCounts(q: FloodQuery): Promise<FloodCounts> {
+    return this.read((t) => t.fingerprints.counts(q));
+  }
+  addFingerprint(f: NewFingerprint): Promise<void> {
+    return this.read((t) => t.fingerprints.add(f));
+  }
+  dmRecipients(senderId: number, recipientId: number, since: number): Promise<DmRecipients> {
+    return this.read((t) => t.dms.recipientsSince(senderId, recipientId, since));
   }
   addAuditEntry(e: NewAuditEntry): Promise<void> {
     return this.read((t) => t.audit.add(e));
