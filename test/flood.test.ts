@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { encodeSessionMessage, signedMessage, type SogsClient } from '../client';
-import { defaultConfig } from '../src/config';
+import { defaultConfig, type Config } from '../src/config';
 import { floodDecision, normaliseText, postFingerprint } from '../src/domain/flood';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { runCleanup } from '../src/jobs';
@@ -12,6 +12,14 @@ import { ManualClock, startTestServer, type TestServer } from './helpers/server'
 import { sqlAll } from './helpers/store-sql';
 
 const text = (body: string): Buffer => encodeSessionMessage({ body, displayName: 'someone' });
+/** A server on a clock moved by hand, with a second room. */
+async function floodServer(overrides: Partial<Config>): Promise<{ t: TestServer; clock: ManualClock }> {
+  const clock = new ManualClock(Date.now() / 1000);
+  const t = await startTestServer({ rateLimitPosts: 0, floodMinChars: 10, ...overrides }, { clock });
+  await t.s.store.createRoom({ token: 'other', name: 'Other', now: clock.now() });
+  return { t, clock };
+}
+
 const post = async (c: SogsClient, room: string, body: string): Promise<number> => (await c.postMessage(room, text(body))).status;
 
 describe('flood: what counts as the same text', () => {
@@ -47,9 +55,7 @@ describe('flood: many accounts posting one text', () => {
   let clock: ManualClock;
   const spam = (i: number) => `Join my channel for FREE crypto!!! ${i}`;
   before(async () => {
-    clock = new ManualClock(Date.now() / 1000);
-    t = await startTestServer({ rateLimitPosts: 0, floodAccounts: 3, floodAccountsWindow: 60, floodRepeats: 0, floodMinChars: 10 }, { clock });
-    await t.s.store.createRoom({ token: 'other', name: 'Other', now: clock.now() });
+    ({ t, clock } = await floodServer({ floodAccounts: 3, floodAccountsWindow: 60, floodRepeats: 0 }));
   });
   after(() => t.close());
 
@@ -108,9 +114,7 @@ describe('flood: one account repeating itself', () => {
   let t: TestServer;
   let clock: ManualClock;
   before(async () => {
-    clock = new ManualClock(Date.now() / 1000);
-    t = await startTestServer({ rateLimitPosts: 0, floodAccounts: 0, floodRepeats: 2, floodRepeatsWindow: 600, floodMinChars: 10 }, { clock });
-    await t.s.store.createRoom({ token: 'other', name: 'Other', now: clock.now() });
+    ({ t, clock } = await floodServer({ floodAccounts: 0, floodRepeats: 2, floodRepeatsWindow: 600 }));
   });
   after(() => t.close());
 
