@@ -12,7 +12,9 @@
 // as one. A post costs one indexed read and, when it is let through, one insert; texts shorter
 // than floodMinChars letters cost nothing. Only posts that were let through are recorded, so
 // refused copies never grow the rows a check reads: per text and window they stay at most about
-// floodAccounts × floodRepeats.
+// floodAccounts × floodRepeats. The check and the insert are two statements without a lock, as
+// for the rate limits: copies arriving at the very same moment may pass a threshold by as many as
+// arrive together, which a raid cannot repeat once the copies are recorded.
 import crypto from 'node:crypto';
 import { resolveConfusablesTransformer } from 'obscenity';
 import type { Config } from '../config';
