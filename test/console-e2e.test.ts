@@ -199,6 +199,23 @@ describe('web moderation console', { skip: CHROMIUM.source ? false : CHROMIUM.no
     await page.locator('#permissions button').click();
     await page.waitForSelector('text=Permissions changed.');
     assert.equal((await alice.postMessage('main', encodeSessionMessage({ body: 'muted?' }))).status, 403);
+    // A scheduled change, then the other room's defaults: read-only for everyone.
+    await page.locator('#permissions input[name=user]').fill(alice.sessionId);
+    await page.locator('#permissions select[name=room]').selectOption('main');
+    await page.locator('#permissions select[name=write]').selectOption('allow');
+    await page.locator('#permissions input[name=minutes]').fill('60');
+    await page.locator('#permissions button').click();
+    await page.waitForSelector('text=Permission change scheduled.');
+    const futures = await t.s.store.futurePermissions(mainRoom.id);
+    assert.equal(futures.length, 1);
+    assert.equal(futures[0]!.sessionId, alice.sessionId);
+    assert.equal(futures[0]!.write, true);
+    assert.ok(Math.abs(futures[0]!.at - (clock.now() + 3600)) < 5);
+    await page.locator('section[data-room="other"] input[name=write]').uncheck();
+    await page.locator('section[data-room="other"] button', { hasText: 'Save defaults' }).click();
+    await page.waitForSelector('text=Room defaults changed.');
+    assert.equal((await bob.postMessage('other', encodeSessionMessage({ body: 'read-only?' }))).status, 403);
+    assert.equal((await bob.get('/room/other/messages/recent')).status, 200);
     await shot(page, 'moderators.png');
 
     // Room settings: name, description, rate limit, image; and a new room.
@@ -234,7 +251,7 @@ describe('web moderation console', { skip: CHROMIUM.source ? false : CHROMIUM.no
     const banEntry = (await t.s.store.auditLog({ action: 'ban', limit: 1 }))[0]!;
     assert.equal(banEntry.actor, admin.sessionId);
     assert.equal(banEntry.target, bob.sessionId);
-    for (const action of ['message.delete', 'message.pin', 'unban', 'messages.delete_all', 'moderator.add', 'permissions.set', 'room.update', 'room.rate_limit', 'room.create', 'console.sign_in']) {
+    for (const action of ['message.delete', 'message.pin', 'unban', 'messages.delete_all', 'moderator.add', 'permissions.set', 'permissions.schedule', 'room.defaults', 'room.update', 'room.rate_limit', 'room.create', 'console.sign_in']) {
       assert.equal((await t.s.store.auditLog({ action, actor: admin.sessionId, limit: 1 })).length, 1, action);
     }
     await shot(page, 'audit.png');
@@ -278,7 +295,7 @@ describe('web moderation console', { skip: CHROMIUM.source ? false : CHROMIUM.no
     assert.equal((await raw('GET', `${BASE}room/other/settings`, { cookie })).status, 403);
     assert.equal((await raw('GET', `${BASE}status`, { cookie })).status, 403);
     assert.equal((await raw('GET', `${BASE}audit?room=other`, { cookie })).status, 403);
-    const victim = await post(alice, 'other', 'still here');
+    const victim = await post(admin, 'other', 'still here'); // 'other' is read-only by now
     for (const [p, form] of [
       ['room/other/delete', { id: String(victim) }],
       ['room/other/ban', { user: bob.sessionId }],
