@@ -19,6 +19,11 @@ import { findUser, userPage } from './user-page';
 
 /** Registers the console at `base` (e.g. `/admin/`); call before the public web pages' `/:room`. */
 export function consoleRoutes(r: Router, base: string): void {
+  // The API's routes were registered first and would win: a path of theirs cannot be the console's.
+  for (const probe of ['login', 'room/main', 'user/' + '05'.padEnd(66, '0')]) {
+    const m = r.match('GET', base + probe);
+    if ('route' in m) throw new Error(`consolePath ${base} collides with the API route ${m.route.pattern}: choose another path`);
+  }
   const get = (p: string, h: Parameters<Router['get']>[1]): void => void r.get(base + p, h);
   const post = (p: string, h: Parameters<Router['post']>[1]): void => void r.post(base + p, h, { body: 'json' });
   get('login', loginForm);
