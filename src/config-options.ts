@@ -139,6 +139,15 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Warnings and errors logged per minute (token bucket); the excess is summarised. 0 = no cap. */
   logErrorsPerMinute: number;
+  // The web moderation console (src/web/console/).
+  /** Serve the web moderation console at consolePath. */
+  consoleEnabled: boolean;
+  /** Path prefix of the console: `/` + segments + `/`. */
+  consolePath: string;
+  /** Minutes a sign-in link from `sogs --console-login` stays usable. */
+  consoleLinkMinutes: number;
+  /** Hours a console session lasts after sign-in. */
+  consoleSessionHours: number;
 }
 
 export type Kind = 'string' | 'int' | 'float' | 'bool';
@@ -231,6 +240,10 @@ export const OPTIONS: readonly Option[] = [
   opt('newAccountMinReads', 'int', 0, 'Anti-raid: an account that has read (polled, fetched messages) fewer than this many times is "new" (0 = off).', 'users.new_account_min_reads'),
   opt('newAccountPosts', 'int', 1, 'Anti-raid: posts per room, and DMs, a new account may send per newAccountInterval; 0 = none at all. Moderators and users given an explicit write permission in the room are exempt.', 'users.new_account_posts'),
   opt('newAccountInterval', 'float', 60, 'Anti-raid: the window in seconds for newAccountPosts.', 'users.new_account_interval'),
+  opt('consoleEnabled', 'bool', false, 'Serve the web moderation console at consolePath. Moderators and admins sign in with a one-time link from `sogs --console-login SESSION_ID`; serve it over HTTPS only (tls, or a reverse proxy: see "Web moderation console").', 'console.enabled'),
+  opt('consolePath', 'string', '/admin/', 'Path of the web moderation console: one or more segments of a-z, 0-9, _ and -, with a leading and trailing slash. A room whose token is its first segment keeps its page at /r/TOKEN.', 'console.path'),
+  opt('consoleLinkMinutes', 'float', 10, 'Minutes a console sign-in link stays usable (it works once).', 'console.link_minutes'),
+  opt('consoleSessionHours', 'float', 12, 'Hours a console session lasts after sign-in; then the moderator needs a new link. `sogs --console-sessions` lists them, `--console-logout` ends them.', 'console.session_hours'),
   opt('raidAccountAge', 'float', 60, 'Anti-raid: while a room is in raid mode (`sogs --rooms TOKEN --raid-mode on`), accounts first seen less than this many minutes before raid mode began, or later, may not post there.', 'rooms.raid_account_age'),
   opt('floodMinChars', 'int', 16, 'Flood signals: a post\'s text counts as a copy of another when both are the same once normalised (case, accents, look-alike characters, digits, spaces, punctuation and repeated letters ignored); texts of fewer letters than this are never counted, so "hi", "ok" or "good morning" can be said by anyone, any number of times.', 'messages.flood_min_chars'),
   opt('floodAccounts', 'int', 10, 'Flood signals: at most this many different accounts may post the same text in one room within floodAccountsWindow; further copies from other accounts are refused (429) until the window moves on (0 = off). Moderators and users given an explicit write permission in the room are exempt.', 'messages.flood_accounts'),

@@ -175,6 +175,9 @@ export function validate(c: Config): string[] {
   if (c.httpRedirectPort < 0 || c.httpRedirectPort > 65535) throw new ConfigError(`httpRedirectPort ${c.httpRedirectPort} is out of range`);
   if (c.httpRedirectPort !== 0 && !c.tls) throw new ConfigError('httpRedirectPort needs tls: without it the API port serves plain HTTP itself');
   if (c.httpRedirectPort !== 0 && c.httpRedirectPort === c.port) throw new ConfigError('httpRedirectPort must differ from port');
+  if (!/^\/([a-z0-9_-]+\/)+$/.test(c.consolePath)) throw new ConfigError(`consolePath must look like /admin/ (segments of a-z, 0-9, _ and -), not '${c.consolePath}'`);
+  if (!(c.consoleLinkMinutes > 0)) throw new ConfigError('consoleLinkMinutes must be positive');
+  if (!(c.consoleSessionHours > 0)) throw new ConfigError('consoleSessionHours must be positive');
   if (!['off', 'loopback', 'on'].includes(c.metrics)) throw new ConfigError(`metrics must be off, loopback or on, not '${c.metrics}'`);
   // A request may be stamped up to 24 h ahead and is accepted up to 24 h after its stamp: 48 h in
   // all. Less would reopen the replay gap; older configs say 86400 (the reference's day), so it is

@@ -31,7 +31,7 @@ export interface RunningServer {
 export const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startServer(s: Services, opts: { port?: number; host?: string; jobs?: boolean } = {}): Promise<RunningServer> {
-  const router = buildRouter();
+  const router = buildRouter({ console: s.config.consoleEnabled ? s.config.consolePath : undefined });
   const c = s.config;
   const st: ListenerState = {
     config: c, router, metrics: createMetrics(s), closing: false,

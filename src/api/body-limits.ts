@@ -15,7 +15,7 @@ import { BODY_SLACK_BYTES, base64Length, type Config } from '../config';
 export type BodyKind = 'none' | 'json' | 'message' | 'file' | 'file-base64' | 'onion';
 
 /** Who may send a body over maxJsonBodyBytes: the route refuses larger bodies without these headers. */
-export type BodyCredentials = 'sogs' | 'legacy-token';
+export type BodyCredentials = 'sogs' | 'legacy-token' | 'console';
 
 export interface RouteLimits {
   body?: BodyKind;
@@ -51,5 +51,7 @@ export function bodyLimit(kind: BodyKind, c: Config): number {
 /** Whether a request carries the credentials a route needs for a body over maxJsonBodyBytes. */
 export function hasCredentials(kind: BodyCredentials, headers: Record<string, string | string[] | undefined>): boolean {
   if (kind === 'legacy-token') return Boolean(headers['authorization']);
+  // The web console's session cookie (src/web/console/http.ts); checked for real by the route.
+  if (kind === 'console') return /(?:^|;\s*)sogs_console=/.test(String(headers['cookie'] ?? ''));
   return Boolean(headers['x-sogs-pubkey'] && headers['x-sogs-signature'] && headers['x-sogs-nonce'] && headers['x-sogs-timestamp']);
 }

@@ -12,9 +12,11 @@ import { onionRoutes } from './routes/onion';
 import { permissionRoutes } from './routes/permissions';
 import { roomRoutes } from './routes/rooms';
 import { webRoutes } from '../web/routes';
+import { consoleRoutes } from '../web/console/routes';
 import { legacyAliasRoutes, legacyRoutes } from './legacy/routes';
 
-export function buildRouter(): Router {
+/** `console`: the web console's path when it is on (consoleEnabled, consolePath). */
+export function buildRouter(opts: { console?: string } = {}): Router {
   const r = new Router();
   generalRoutes(r);
   batchRoutes(r);
@@ -30,6 +32,8 @@ export function buildRouter(): Router {
   // --- legacy --- the v1 API at /legacy/..., then its plain-path aliases (modern routes win).
   legacyRoutes(r);
   legacyAliasRoutes(r);
+  // The moderation console before the public pages, whose `/:room` would take its paths.
+  if (opts.console !== undefined) consoleRoutes(r, opts.console);
   // Browser pages last: every API route wins over `/:room`.
   webRoutes(r);
   return r;

@@ -6,6 +6,7 @@ import { CliError } from './errors';
 import { runImport } from '../import/cli';
 import { FlagTable, type AdminCommand, type Get, type ImportCommand } from './flag-table';
 import { auditLogCommand, banCommand, changeModerators, deleteAllPostsCommand, listBansCommand, listGlobalMods, listModeratorsCommand } from './moderation-commands';
+import { consoleLoginCommand, consoleLogoutCommand, consoleSessionsCommand } from './console-commands';
 import { changePermissions } from './permission-commands';
 import { printUrl } from './print-url';
 import { addRoom as addRoomCommand, deleteRoom, listRooms, raidModeCommand, roomRateLimitCommand, roomSettingsCommand } from './room-commands';
@@ -145,6 +146,17 @@ const limit = FLAGS.flag('--limit <n>', 'with --audit-log: most entries shown', 
 FLAGS.flag('-L, --list-rooms', 'list rooms', { run: (s) => listRooms(s) });
 FLAGS.flag('-M, --list-global-mods', 'list global moderators and admins', { run: (s) => listGlobalMods(s) });
 FLAGS.flag('--print-url', 'print the join URLs', { run: async (s) => printUrl(s, await s.store.listRooms()) });
+
+// --- the web moderation console (src/web/console/) ---------------------------------------------
+
+FLAGS.flag('--console-login <id>', 'print a one-time sign-in link to the web console for this moderator or admin (05/15 session id)', {
+  sessionIds: (id) => [id],
+  run: (s, id) => consoleLoginCommand(s, id),
+});
+FLAGS.flag('--console-sessions', 'list the signed-in web console sessions', { run: (s) => consoleSessionsCommand(s) });
+FLAGS.flag('--console-logout <which>', "end web console sessions: a session number from --console-sessions, a session id (all of theirs), or 'all'", {
+  run: (s, which) => consoleLogoutCommand(s, which),
+});
 
 // --- imports (src/import/cli.ts) -----------------------------------------------------------
 

@@ -11,8 +11,9 @@ import { CliError, checkSessionIds } from './errors';
 import type { GivenFlags } from './flag-table';
 import { FLAGS, roomCommandNames, roomsFlag, usersFlag } from './flags';
 import { serve } from './serve';
+import { SERVER_VERSION } from '../version';
 
-const VERSION = '0.1.0';
+const VERSION = SERVER_VERSION;
 
 function program(): Command {
   const p = new Command('sogs')

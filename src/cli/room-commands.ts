@@ -10,13 +10,12 @@ import { DomainError } from '../domain/errors';
 import { storeFile } from '../domain/files';
 import { setRoomRateLimit, switchRaidMode } from '../domain/moderation';
 import { applyRoomUpdate, cleanDescription } from '../domain/room-update';
-import { createRoom, stripControl } from '../domain/rooms';
+import { createRoomAs, stripControl } from '../domain/rooms';
 import type { Services } from '../domain/services';
 import type { Room, RoomUpdate } from '../store/types';
 import { cliErrors, findRoom, roomsArg, systemActor, when } from './command-scope';
 import { CliError } from './errors';
 
-const CREATE_ROOM = auditAction('room.create');
 const DELETE_ROOM = auditAction('room.delete');
 
 export async function roomSummary(s: Services, room: Room): Promise<string> {
@@ -41,8 +40,7 @@ export async function roomSummary(s: Services, room: Room): Promise<string> {
 
 export async function addRoom(s: Services, token: string, name: string, description: string | null): Promise<string> {
   try {
-    const room = await createRoom(s, token, name, description);
-    await recordAudit(s, await systemActor(s), CREATE_ROOM, { room, details: { name: room.name } });
+    const room = await createRoomAs(s, await systemActor(s), token, name, description);
     return `Created room ${room.token}:\n${await roomSummary(s, room)}`;
   } catch (e) {
     if (e instanceof DomainError) throw new CliError(e.message);

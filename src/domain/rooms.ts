@@ -1,9 +1,12 @@
 // Rooms: finding one as a given user sees it, creating and deleting them, and who moderates them.
 import { StoreConflict, type PinnedMessage, type Room, type RoomModerator, type User } from '../store/types';
+import { auditAction, recordAudit } from './audit';
 import { DomainError, badRequest, notFound } from './errors';
 import { effectivePermissions, allows, type Permissions } from './permissions';
 import type { RequestContext } from './request-context';
 import type { Services } from './services';
+
+const CREATE_ROOM = auditAction('room.create');
 
 export const ROOM_TOKEN_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -131,6 +134,13 @@ export async function createRoom(s: Services, token: string, name: string, descr
     if (e instanceof StoreConflict) throw new DomainError('conflict', e.message);
     throw e;
   }
+}
+
+/** A room created by someone (the CLI's system user, a console admin): audited as `room.create`. */
+export async function createRoomAs(s: Services, actor: User, token: string, name: string, description: string | null): Promise<Room> {
+  const room = await createRoom(s, token, name, description);
+  await recordAudit(s, actor, CREATE_ROOM, { room, details: { name: room.name } });
+  return room;
 }
 
 /** Names lose every control character (docs/protocol/api.md §4.2). */

@@ -99,7 +99,10 @@ export function admit(st: AdmissionState, req: http.IncomingMessage, method: str
   if (limits.credentials && !hasCredentials(limits.credentials, req.headers)) {
     // Only an authenticated user can use a large body here: an anonymous one is refused unread.
     if (declared !== null && declared > small) {
-      const response = limits.credentials === 'legacy-token' ? json({ status_code: 401 }, 401) : text(401, 'A body this large needs X-SOGS-* authentication');
+      const response =
+        limits.credentials === 'legacy-token'
+          ? json({ status_code: 401 }, 401)
+          : text(401, limits.credentials === 'console' ? 'A body this large needs a console session' : 'A body this large needs X-SOGS-* authentication');
       return { admit: false, response, close: true };
     }
     limit = Math.min(limit, small);

@@ -4,13 +4,15 @@
 // once, in store/shared/, over per-database tables (ARCHITECTURE.md, "Persistence"). Methods are
 // async so that a networked database can implement them; the SQLite store answers synchronously
 // inside them. The records they take and return live in store/model/ and are re-exported here.
-import type { AuditEntry, AppliedSchedule, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionChange, PermissionOverride } from './model/moderation';
+import type { AuditEntry, AuditQuery, AppliedSchedule, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionChange, PermissionOverride } from './model/moderation';
 import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from './model/files';
 import type { FloodCounts, FloodQuery, Message, NewFingerprint, NewMessage, ReactionChange, ReactionInfo, Viewer } from './model/messages';
 import type { ActivityTouch, ModeratorChange, NewRoom, PinnedMessage, Room, RoomDefaults, RoomLimits, RoomModerator, RoomUpdate, RoomsView } from './model/rooms';
 import type { CleanupOptions, LegacyMessageIdMap } from './model/server';
+import type { ConsoleSession, DailyPosts, NewConsoleSession } from './model/console';
 import type { NonceLookup, User } from './model/users';
 
+export * from './model/console';
 export * from './model/files';
 export * from './model/messages';
 export * from './model/moderation';
@@ -149,8 +151,8 @@ export interface Store {
 
   // --- audit ---------------------------------------------------------------------------------
   addAuditEntry(e: NewAuditEntry): Promise<void>;
-  /** Newest first. */
-  auditLog(q: { roomToken?: string; limit: number }): Promise<AuditEntry[]>;
+  /** Newest first; each given field narrows the list (actor and target: session ids, action: exact). */
+  auditLog(q: AuditQuery): Promise<AuditEntry[]>;
 
   // --- reactions ---------------------------------------------------------------------------
   /**
@@ -221,6 +223,27 @@ export interface Store {
   claimJobTick(name: string, tick: number): Promise<boolean>;
   /** Bytes the database occupies on disk (metrics). */
   databaseBytes(): Promise<number>;
+
+  // --- the web console (src/web/console/) ---------------------------------------------------
+  /** Stores a one-time sign-in link (by its token's hash) for a Session id. */
+  addConsoleLink(tokenHash: string, sessionId: string, now: number, expires: number): Promise<void>;
+  /** Uses up a link: deleted whether or not it is still valid; its Session id if it was. */
+  takeConsoleLink(tokenHash: string, now: number): Promise<string | null>;
+  addConsoleSession(s: NewConsoleSession): Promise<ConsoleSession>;
+  /** The unexpired session of a token's hash, or null. */
+  consoleSession(tokenHash: string, now: number): Promise<ConsoleSession | null>;
+  /** Unexpired sessions, oldest first. */
+  consoleSessions(now: number): Promise<ConsoleSession[]>;
+  /** Ends sessions: one by id, every one of a Session id, or all; how many ended. */
+  endConsoleSessions(which: { id: number } | { sessionId: string } | 'all'): Promise<number>;
+  /** Posts (deleted ones too) per room and UTC day since `since`. */
+  dailyPosts(since: number): Promise<DailyPosts[]>;
+  /** Users first seen since `since`. */
+  newUsersSince(since: number): Promise<number>;
+  /** A room's live posts as its moderators review them, newest first: whispers and filtered posts too. */
+  moderationMessages(roomId: number, limit: number): Promise<Message[]>;
+  /** A user's live posts in every room (filtered and whispers too), newest first. */
+  userMessages(userId: number, limit: number): Promise<Message[]>;
 
   // --- legacy (the v1 API) -----------------------------------------------------------------
   /** Live, unfiltered messages the viewer may see with id > afterId, ascending by id. */

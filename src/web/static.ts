@@ -3,6 +3,7 @@
 // pages work without it) and the favicon. Served under /static/ with a content-hash query string
 // in the pages' links, so a changed asset is never served stale from a cache.
 import crypto from 'node:crypto';
+import { CONSOLE_CSS, CONSOLE_JS } from './console/assets';
 
 const CSS = `
 :root {
@@ -172,6 +173,8 @@ export const STATIC_ASSETS: Readonly<Record<string, StaticAsset>> = {
   'site.css': asset(CSS, 'text/css; charset=utf-8'),
   'copy.js': asset(COPY_JS, 'text/javascript; charset=utf-8'),
   'favicon.svg': asset(FAVICON, 'image/svg+xml'),
+  'console.css': asset(CONSOLE_CSS, 'text/css; charset=utf-8'),
+  'console.js': asset(CONSOLE_JS, 'text/javascript; charset=utf-8'),
 };
 
 /** The URL of a static asset, with its content hash. */

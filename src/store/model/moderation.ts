@@ -54,3 +54,12 @@ export interface NewAuditEntry {
 export interface AuditEntry extends NewAuditEntry {
   id: number;
 }
+
+/** Which audit entries to list (Store.auditLog): each given field narrows the list. */
+export interface AuditQuery {
+  roomToken?: string;
+  actor?: string;
+  action?: string;
+  target?: string;
+  limit: number;
+}

@@ -4,8 +4,8 @@
 // poll's batched fast paths, which stay per database (one SQLite transaction, one PostgreSQL
 // statement per turn of the event loop).
 import type {
-  ActivityTouch, AppliedSchedule, AuditEntry, BanEntry, CleanupOptions, DirectMessage, DmRecipients, FileRecord, FloodCounts, FloodQuery,
-  FutureChange, FuturePerms, NewFingerprint,
+  ActivityTouch, AppliedSchedule, AuditEntry, AuditQuery, BanEntry, CleanupOptions, ConsoleSession, DailyPosts, DirectMessage, DmRecipients, FileRecord, FloodCounts, FloodQuery,
+  FutureChange, FuturePerms, NewConsoleSession, NewFingerprint,
   LegacyMessageIdMap, Message, ModeratorChange, NewAuditEntry, NewDirectMessage, NewFile, NewMessage, NewRoom, NonceLookup,
   PermissionChange, PermissionOverride, PinnedMessage, ReactionChange, ReactionInfo, Room, RoomDefaults, RoomLimits, RoomModerator,
   RoomUpdate, RoomsView, Store, User, Viewer,
@@ -194,8 +194,8 @@ export abstract class SharedStore implements Store {
   addAuditEntry(e: NewAuditEntry): Promise<void> {
     return this.read((t) => t.audit.add(e));
   }
-  auditLog(q: { roomToken?: string; limit: number }): Promise<AuditEntry[]> {
-    return this.read((t) => t.audit.list(q.roomToken ?? null, q.limit));
+  auditLog(q: AuditQuery): Promise<AuditEntry[]> {
+    return this.read((t) => t.audit.list(q));
   }
 
   // --- reactions and pins --------------------------------------------------------------------
@@ -275,6 +275,39 @@ export abstract class SharedStore implements Store {
   }
   claimJobTick(name: string, tick: number): Promise<boolean> {
     return this.read((t) => t.settings.claimJobTick(name, tick));
+  }
+
+  // --- the web console -----------------------------------------------------------------------
+  addConsoleLink(tokenHash: string, sessionId: string, now: number, expires: number): Promise<void> {
+    return this.read((t) => t.console.addLink(tokenHash, sessionId, now, expires));
+  }
+  async takeConsoleLink(tokenHash: string, now: number): Promise<string | null> {
+    const link = await this.read((t) => t.console.takeLink(tokenHash));
+    return link !== null && link.expires > now ? link.sessionId : null;
+  }
+  addConsoleSession(s: NewConsoleSession): Promise<ConsoleSession> {
+    return this.read((t) => t.console.addSession(s));
+  }
+  consoleSession(tokenHash: string, now: number): Promise<ConsoleSession | null> {
+    return this.read((t) => t.console.session(tokenHash, now));
+  }
+  consoleSessions(now: number): Promise<ConsoleSession[]> {
+    return this.read((t) => t.console.sessions(now));
+  }
+  endConsoleSessions(which: { id: number } | { sessionId: string } | 'all'): Promise<number> {
+    return this.read((t) => t.console.endSessions(which));
+  }
+  dailyPosts(since: number): Promise<DailyPosts[]> {
+    return this.read((t) => t.console.dailyPosts(since));
+  }
+  newUsersSince(since: number): Promise<number> {
+    return this.read((t) => t.console.newUsersSince(since));
+  }
+  moderationMessages(roomId: number, limit: number): Promise<Message[]> {
+    return this.read((t) => t.console.moderationMessages(roomId, limit));
+  }
+  userMessages(userId: number, limit: number): Promise<Message[]> {
+    return this.read((t) => t.console.userMessages(userId, limit));
   }
 
   // --- legacy (the v1 API) -------------------------------------------------------------------

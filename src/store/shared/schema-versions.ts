@@ -9,6 +9,7 @@
 //   18 rooms_version only for a room's own fields (PostgreSQL; SQLite counts every change)
 //   19 the overrides' user index
 //   21 post fingerprints (flood signals)
+//   22 the web console's sign-in links and sessions
 // Before this numbering each database counted on its own (SQLite 1, 3-9; PostgreSQL 1-7). Shared
 // numbers start at 10, above all of those, so a stored version below 10 is an old number: it is
 // mapped once, when the database is next opened, and the stored rows are rewritten.

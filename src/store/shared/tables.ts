@@ -4,7 +4,8 @@
 // mapping. Methods returning Op<T> run inside rules (`yield*`); the few returning Promise<T> are
 // the poll's hot reads, which the store calls directly with no rule around them.
 import type { Op } from './op';
-import type { AuditEntry, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionOverride } from '../model/moderation';
+import type { AuditEntry, AuditQuery, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionOverride } from '../model/moderation';
+import type { ConsoleSession, DailyPosts, NewConsoleSession } from '../model/console';
 import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from '../model/files';
 import type { FloodCounts, FloodQuery, Message, NewFingerprint, NewMessage, ReactionInfo, Viewer } from '../model/messages';
 import type { NewRoom, PinnedMessage, Room, RoomLimits, RoomModerator, RoomUpdate } from '../model/rooms';
@@ -250,7 +251,24 @@ export interface FuturesTable {
 
 export interface AuditTable {
   add(e: NewAuditEntry): Op<void>;
-  list(roomToken: string | null, limit: number): Op<AuditEntry[]>;
+  list(q: AuditQuery): Op<AuditEntry[]>;
+}
+
+/** The web console's links and sessions (by token hash), and the reads of its pages. */
+export interface ConsoleTable {
+  addLink(tokenHash: string, sessionId: string, now: number, expires: number): Op<void>;
+  /** Deletes the link and returns its Session id and expiry, or null. */
+  takeLink(tokenHash: string): Op<{ sessionId: string; expires: number } | null>;
+  addSession(s: NewConsoleSession): Op<ConsoleSession>;
+  session(tokenHash: string, now: number): Op<ConsoleSession | null>;
+  sessions(now: number): Op<ConsoleSession[]>;
+  endSessions(which: { id: number } | { sessionId: string } | 'all'): Op<number>;
+  /** Deletes expired links and sessions; how many. */
+  prune(now: number): Op<number>;
+  dailyPosts(since: number): Op<DailyPosts[]>;
+  newUsersSince(since: number): Op<number>;
+  moderationMessages(roomId: number, limit: number): Op<Message[]>;
+  userMessages(userId: number, limit: number): Op<Message[]>;
 }
 
 /** settings and job_runs. */
@@ -291,4 +309,5 @@ export interface Tables {
   audit: AuditTable;
   settings: SettingsTable;
   legacy: LegacyTable;
+  console: ConsoleTable;
 }

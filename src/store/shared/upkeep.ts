@@ -14,6 +14,7 @@ export function* cleanup(t: Tables, now: number, o: CleanupOptions): Op<Record<s
   yield* t.rooms.recountActiveUsers(now - o.activeThreshold);
   counts['nonces'] = yield* t.nonces.prune(Math.floor(now - o.nonceRetention), now);
   counts['fingerprints'] = yield* t.fingerprints.prune(now - o.fingerprintRetention);
+  counts['consoleSessions'] = yield* t.console.prune(now);
   return counts;
 }
 

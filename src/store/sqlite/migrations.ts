@@ -350,6 +350,29 @@ CREATE INDEX post_fingerprints_text ON post_fingerprints(fingerprint, at);
 CREATE INDEX post_fingerprints_at ON post_fingerprints(at);
 `,
   },
+  {
+    // The web console's one-time sign-in links and sessions (by the SHA-256 of their tokens), in
+    // the database so that every server process on it honours them.
+    version: 22,
+    sql: `
+CREATE TABLE console_links (
+  token_hash TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  created FLOAT NOT NULL,
+  expires FLOAT NOT NULL
+);
+CREATE TABLE console_sessions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  token_hash TEXT NOT NULL UNIQUE,
+  session_id TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created FLOAT NOT NULL,
+  expires FLOAT NOT NULL
+);
+CREATE INDEX console_sessions_expires ON console_sessions(expires);
+CREATE INDEX console_sessions_user ON console_sessions(session_id);
+`,
+  },
 ];
 
 /** Our schema version of the database (0: none), without writing anything. */

@@ -7,6 +7,7 @@ import { PgMessages } from './messages';
 import { PgFutures, PgOverrides } from './permissions';
 import { PgPins, PgReactions } from './reactions';
 import { PgActivity, PgRooms } from './rooms';
+import { PgConsole } from './console';
 import { PgAudit, PgLegacy, PgSettings } from './server';
 import { PgNonces, PgUsers } from './users';
 
@@ -27,5 +28,6 @@ export function pgTables(q: Query): Tables {
     audit: new PgAudit(q),
     settings: new PgSettings(q),
     legacy: new PgLegacy(q),
+    console: new PgConsole(q),
   };
 }

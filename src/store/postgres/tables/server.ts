@@ -2,7 +2,7 @@
 import { toAuditEntry } from '../../rows';
 import type { Op } from '../../shared/op';
 import type { AuditTable, LegacyTable, SettingsTable } from '../../shared/tables';
-import type { AuditEntry, LegacyMessageIdMap, NewAuditEntry } from '../../types';
+import type { AuditEntry, AuditQuery, LegacyMessageIdMap, NewAuditEntry } from '../../types';
 import { count, one, rows, run, type Query } from '../pg-runner';
 
 export class PgAudit implements AuditTable {
@@ -12,8 +12,15 @@ export class PgAudit implements AuditTable {
     return run(this.q, 'INSERT INTO audit_log (at, actor, action, target, room, details) VALUES ($1, $2, $3, $4, $5, $6)', [e.at, e.actor, e.action, e.target, e.roomToken, JSON.stringify(e.details)]);
   }
 
-  *list(roomToken: string | null, limit: number): Op<AuditEntry[]> {
-    return (yield* rows(this.q, 'SELECT * FROM audit_log WHERE $1::text IS NULL OR lower(room) = lower($1) ORDER BY id DESC LIMIT $2', [roomToken, limit])).map(toAuditEntry);
+  *list(q: AuditQuery): Op<AuditEntry[]> {
+    return (
+      yield* rows(
+        this.q,
+        `SELECT * FROM audit_log WHERE ($1::text IS NULL OR lower(room) = lower($1)) AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR action = $4)
+          AND ($5::text IS NULL OR target = $5) ORDER BY id DESC LIMIT $2`,
+        [q.roomToken ?? null, q.limit, q.actor ?? null, q.action ?? null, q.target ?? null],
+      )
+    ).map(toAuditEntry);
   }
 }
 

@@ -7,6 +7,7 @@ import { SqliteMessages } from './messages';
 import { SqliteFutures, SqliteOverrides } from './permissions';
 import { SqlitePins, SqliteReactions } from './reactions';
 import { SqliteActivity, SqliteRooms } from './rooms';
+import { SqliteConsole } from './console';
 import { SqliteAudit, SqliteLegacy, SqliteSettings } from './server';
 import { SqliteNonces, SqliteUsers } from './users';
 
@@ -27,5 +28,6 @@ export function sqliteTables(s: Statements): Tables {
     audit: new SqliteAudit(s),
     settings: new SqliteSettings(s),
     legacy: new SqliteLegacy(s),
+    console: new SqliteConsole(s),
   };
 }

@@ -2,7 +2,7 @@
 import { toAuditEntry, type Row } from '../../rows';
 import type { Op } from '../../shared/op';
 import type { AuditTable, LegacyTable, SettingsTable } from '../../shared/tables';
-import type { AuditEntry, LegacyMessageIdMap, NewAuditEntry } from '../../types';
+import type { AuditEntry, AuditQuery, LegacyMessageIdMap, NewAuditEntry } from '../../types';
 import { lim, type Statements } from '../statements';
 
 export class SqliteAudit implements AuditTable {
@@ -13,8 +13,15 @@ export class SqliteAudit implements AuditTable {
   }
 
   /** audit_log.room is COLLATE NOCASE. */
-  *list(roomToken: string | null, limit: number): Op<AuditEntry[]> {
-    return (this.s.q(`SELECT * FROM audit_log WHERE @room IS NULL OR room = @room ORDER BY id DESC LIMIT ${lim(limit)}`).all({ room: roomToken }) as Row[]).map(toAuditEntry);
+  *list(q: AuditQuery): Op<AuditEntry[]> {
+    return (
+      this.s
+        .q(
+          `SELECT * FROM audit_log WHERE (@room IS NULL OR room = @room) AND (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR action = @action)
+            AND (@target IS NULL OR target = @target) ORDER BY id DESC LIMIT ${lim(q.limit)}`,
+        )
+        .all({ room: q.roomToken ?? null, actor: q.actor ?? null, action: q.action ?? null, target: q.target ?? null }) as Row[]
+    ).map(toAuditEntry);
   }
 }
 
