@@ -115,6 +115,11 @@ describe('/metrics', () => {
     assert.equal(routeLabel('/user/15' + 'ab'.repeat(32) + '/ban', 200), '/user/:id/ban');
     assert.equal(routeLabel('/some-room', 200), '/:room');
     assert.equal(routeLabel('/anything/at/all', 404), '<unmatched>');
+    // The web console's routes, below its configured path, by the same rules.
+    assert.equal(routeLabel('/mod/desk/room/secret-room/pin', 200, '/mod/desk/'), '/mod/desk/room/:room/pin');
+    assert.equal(routeLabel('/mod/desk', 200, '/mod/desk/'), '/mod/desk/');
+    assert.equal(routeLabel('/mod/desk/user/05' + 'cd'.repeat(32), 200, '/mod/desk/'), '/mod/desk/user/:id');
+    assert.equal(routeLabel('/moderation', 200, '/mod/'), '/:room');
     assert.equal(routeLabel('/', 200), '/');
     // Literal route words in camelCase or with digits keep their name; a download's file name does not become a label.
     assert.equal(routeLabel('/room/T/pollInfo/5', 200), '/room/:room/pollInfo/:int');

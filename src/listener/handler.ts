@@ -67,12 +67,13 @@ async function opsRoute(s: Services, req: http.IncomingMessage, apiReq: ApiReque
 
 export function createHandler(s: Services, router: Router, st: ListenerState): http.RequestListener {
   const send = (res: http.ServerResponse, r: ApiResponse, close?: boolean): void => sendReply(res, r, s, st, close);
+  const consolePrefix = s.config.consoleEnabled ? s.config.consolePath : null;
   return (req, res) => {
     const started = process.hrtime.bigint();
     let pathForLog = '/';
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routeLabel(pathForLog, res.statusCode);
+      const route = routeLabel(pathForLog, res.statusCode, consolePrefix);
       st.metrics?.observe(req.method ?? 'GET', route, res.statusCode, seconds);
       if (s.config.logRequests) {
         s.log.info({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e5) / 100 }, 'request');

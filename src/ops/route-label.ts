@@ -9,21 +9,27 @@ const API_FIRST = new Set([
 const LABELS_MAX = 4096;
 const labels = new Map<string, string>();
 
-export function routeLabel(path: string, status: number): string {
+/**
+ * `consolePrefix` is the web console's path when it is served (config consolePath, e.g. /admin/):
+ * its routes are labelled below that prefix by the same rules as the API's.
+ */
+export function routeLabel(path: string, status: number, consolePrefix: string | null = null): string {
   if (status === 404 || status === 405) return '<unmatched>';
   let label = labels.get(path);
   if (label === undefined) {
-    label = labelOf(path);
+    label = consolePrefix !== null && (path + '/').startsWith(consolePrefix)
+      ? consolePrefix.slice(0, -1) + labelOf(path.slice(consolePrefix.length - 1), true)
+      : labelOf(path);
     if (labels.size >= LABELS_MAX) labels.clear();
     labels.set(path, label);
   }
   return label;
 }
 
-function labelOf(path: string): string {
+function labelOf(path: string, anyFirst = false): string {
   const segs = path.split('/').filter((x) => x !== '');
   if (segs.length === 0) return '/';
-  if (!API_FIRST.has(segs[0]!)) return segs.length === 1 ? '/:room' : '<unmatched>';
+  if (!anyFirst && !API_FIRST.has(segs[0]!)) return segs.length === 1 ? '/:room' : '<unmatched>';
   if (segs.length > 8) return '<unmatched>';
   const out: string[] = [];
   for (let i = 0; i < segs.length; i++) {
