@@ -190,6 +190,9 @@ export function validate(c: Config): string[] {
   for (const k of ['newAccountMinutes', 'newAccountMinReads', 'newAccountPosts', 'newAccountInterval', 'raidAccountAge'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
   }
+  for (const k of ['raidMinPosters', 'raidBaselineFactor', 'raidBaselineDays', 'raidQuietMinutes', 'raidHeldDays'] as const) {
+    if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
+  }
   return warnings;
 }
 

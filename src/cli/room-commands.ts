@@ -33,7 +33,7 @@ export async function roomSummary(s: Services, room: Room): Promise<string> {
     `URL: ${joinUrl(s.config, s.keys, room.token)}`,
     `Messages: ${room.messageSequence} events; active users: ${room.activeUsers}`,
     `Default permissions: ${perm(room.read, 'read')}, ${perm(room.write, 'write')}, ${perm(room.upload, 'upload')}, ${perm(room.accessible, 'accessible')}`,
-    `Rate limit: ${describeRateLimit(s, limits)}; raid mode: ${limits.raidSince === null ? 'off' : `on since ${when(limits.raidSince)}`}`,
+    `Rate limit: ${describeRateLimit(s, limits)}; raid mode: ${limits.raidSince === null ? 'off' : `on since ${when(limits.raidSince)}${limits.raidAuto ? ' (detected)' : ''}`}`,
     `Moderators: ${admins.length} admins (${admins.filter((m) => !m.visible).length} hidden), ${plain.length} moderators (${plain.filter((m) => !m.visible).length} hidden)`,
     ...mods.map((m) => `  ${m.sessionId} ${m.admin ? 'admin' : 'moderator'}${m.visible ? '' : ' (hidden)'}`),
   ].join('\n');
@@ -107,7 +107,7 @@ export async function raidModeCommand(s: Services, rooms: string[] | undefined, 
   const lines: string[] = [];
   for (const room of scope) {
     await switchRaidMode(s, actor, room, on);
-    lines.push(`Room ${room.token} raid mode: ${on ? `on (accounts younger than ${s.config.raidAccountAge} min before now cannot post)` : 'off'}`);
+    lines.push(`Room ${room.token} raid mode: ${on ? `on (posts of accounts first seen less than ${s.config.raidAccountAge} min before now, or later, are held)` : 'off'}`);
   }
   return lines.join('\n');
 }

@@ -177,6 +177,7 @@ export function toRoomLimits(r: Row | null | undefined): RoomLimits {
     rateLimitPosts: (r?.['rate_limit_posts'] as number | null) ?? null,
     rateLimitInterval: (r?.['rate_limit_interval'] as number | null) ?? null,
     raidSince: (r?.['raid_since'] as number | null) ?? null,
+    raidAuto: b(r?.['raid_auto']),
   };
 }
 

@@ -27,6 +27,8 @@ export interface NewMessage {
   whisperTo: number | null;
   whisperMods: boolean;
   filtered: boolean;
+  /** Held for moderators (domain/raids.ts); stored filtered as well, so no reader shows it. */
+  held?: boolean;
   now: number;
 }
 

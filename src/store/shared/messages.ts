@@ -41,7 +41,7 @@ export function* deleteMessage(t: Tables, messageId: number, now: number): Op<vo
 }
 
 /** Tombstones a live message of the room, inside a transaction holding the room's lock. */
-function* tombstone(t: Tables, roomId: number, messageId: number, now: number): Op<void> {
+export function* tombstone(t: Tables, roomId: number, messageId: number, now: number): Op<void> {
   const old = yield* t.messages.content(messageId);
   if (!old || old.data === null) return;
   yield* t.messages.addHistory(messageId, now, addPadding(old.data, old.dataSize ?? old.data.length), old.signature);

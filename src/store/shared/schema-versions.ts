@@ -7,7 +7,7 @@
 //   13 settings and job_runs      14 legacy auth tokens           15 request nonces by timestamp
 //   16 last DM ids                17 rooms_version
 //   18 rooms_version only for a room's own fields (PostgreSQL; SQLite counts every change)
-//   19 the overrides' user index
+//   19 the overrides' user index    20 raid detection (raid_auto, held posts, room_raid_counts)
 // Before this numbering each database counted on its own (SQLite 1, 3-9; PostgreSQL 1-7). Shared
 // numbers start at 10, above all of those, so a stored version below 10 is an old number: it is
 // mapped once, when the database is next opened, and the stored rows are rewritten.

@@ -8,6 +8,7 @@ import type { AuditEntry, BanEntry, FutureChange, FuturePerms, NewAuditEntry, Pe
 import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from '../model/files';
 import type { Message, NewMessage, ReactionInfo, Viewer } from '../model/messages';
 import type { NewRoom, PinnedMessage, Room, RoomLimits, RoomModerator, RoomUpdate } from '../model/rooms';
+import type { AccountWindow, RaidCleanupCounts, RaidWindow } from '../model/raids';
 import type { LegacyMessageIdMap } from '../model/server';
 import type { User } from '../model/users';
 
@@ -266,6 +267,36 @@ export interface LegacyTable {
   prunePending(before: number): Op<number>;
 }
 
+/** room_raid_counts, held posts (messages.held) and the cleanup of an account window. */
+export interface RaidTable {
+  countNewPost(roomId: number, minute: number, raid: boolean): Op<void>;
+  window(roomId: number, minute: number): Op<RaidWindow>;
+  peak(roomId: number, fromMinute: number, beforeMinute: number, withRaid: boolean): Op<number>;
+  markRaid(roomId: number, fromMinute: number): Op<void>;
+  pruneCounts(beforeMinute: number): Op<number>;
+  /** Of these ids (all when null), those of the room's held posts, ascending. */
+  heldIds(roomId: number, ids: number[] | null): Op<number[]>;
+  countHeld(roomId: number): Op<number>;
+  /** Inserts a published copy of a held post with this sequence number; the new id. */
+  publishCopy(id: number, seqno: number): Op<number>;
+  moveAttachments(fromId: number, toId: number): Op<void>;
+  /** Expires the attachments of these held posts and deletes them. */
+  deleteHeld(ids: number[]): Op<void>;
+  /** Ids of held posts posted before `before`, every room. */
+  heldBefore(before: number): Op<number[]>;
+  /** The accounts a cleanup of the window reaches in the room: seen there (a post, held or not, or activity), no moderators; ascending. */
+  targets(roomId: number, w: AccountWindow): Op<number[]>;
+  counts(roomId: number, users: number[]): Op<RaidCleanupCounts>;
+  /** Ids of the users' live posts in the room, the held ones or the published ones. */
+  postIdsOf(roomId: number, users: number[], held: boolean): Op<number[]>;
+  expireUploadsOf(roomId: number, users: number[]): Op<void>;
+  /** Bans the users in the room (dropping their activity and scheduled (un)bans there); none is a moderator. */
+  banInRoom(roomId: number, users: number[]): Op<void>;
+  banGlobally(users: number[]): Op<void>;
+  // Hot read.
+  held(roomId: number, limit: number, afterId: number): Promise<Message[]>;
+}
+
 export interface Tables {
   users: UsersTable;
   nonces: NoncesTable;
@@ -281,4 +312,5 @@ export interface Tables {
   audit: AuditTable;
   settings: SettingsTable;
   legacy: LegacyTable;
+  raids: RaidTable;
 }

@@ -334,6 +334,25 @@ CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_ver
     version: 19,
     sql: `CREATE INDEX user_permission_overrides_user ON user_permission_overrides(user);`,
   },
+  {
+    // Automatic raid detection (domain/raids.ts): whether a room's raid state was entered by the
+    // server (it then ends by itself), posts held for moderators, per-minute counts of posts from
+    // new accounts, and the index a cleanup of accounts first seen in a time window reads.
+    version: 20,
+    sql: `
+ALTER TABLE rooms ADD COLUMN raid_auto BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX messages_held ON messages(room, id) WHERE held;
+CREATE TABLE room_raid_counts (
+  room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  minute INTEGER NOT NULL,
+  posts INTEGER NOT NULL DEFAULT 0,
+  raid BOOLEAN NOT NULL DEFAULT FALSE,
+  PRIMARY KEY (room, minute)
+);
+CREATE INDEX users_created ON users(created);
+`,
+  },
 ];
 
 /** Our schema version of the database (0: none), without writing anything. */

@@ -5,6 +5,7 @@ import { PgDms, PgFiles } from './files';
 import { PgMessages } from './messages';
 import { PgFutures, PgOverrides } from './permissions';
 import { PgPins, PgReactions } from './reactions';
+import { PgRaids } from './raids';
 import { PgActivity, PgRooms } from './rooms';
 import { PgAudit, PgLegacy, PgSettings } from './server';
 import { PgNonces, PgUsers } from './users';
@@ -25,5 +26,6 @@ export function pgTables(q: Query): Tables {
     audit: new PgAudit(q),
     settings: new PgSettings(q),
     legacy: new PgLegacy(q),
+    raids: new PgRaids(q),
   };
 }

@@ -5,10 +5,10 @@ import type { MessagesTable, StoredContent } from '../../shared/tables';
 import type { Message, NewMessage, Viewer } from '../../types';
 import { count, one, rows, run, type Query } from '../pg-runner';
 
-const MESSAGE_COLUMNS = `m.id, m.room, m."user", u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
+export const MESSAGE_COLUMNS = `m.id, m.room, m."user", u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
   m.seqno_reactions, m.seqno_creation, m.data, m.data_size, m.signature, m.filtered, w.session_id AS whisper_to,
   m.whisper_mods`;
-const MESSAGE_FROM = `messages m JOIN users u ON u.id = m."user" LEFT JOIN users w ON w.id = m.whisper`;
+export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m."user" LEFT JOIN users w ON w.id = m.whisper`;
 /** docs/protocol/api.md §5.5: who sees which whispers; $uid and $mod are the viewer's user id and moderator flag. */
 const visible = (uid: string, mod: string): string =>
   `((m.whisper IS NULL AND NOT m.whisper_mods) OR m.whisper = ${uid}::bigint OR (${mod}::boolean AND (m.whisper_mods OR m."user" = ${uid}::bigint)))`;
@@ -33,9 +33,9 @@ export class PgMessages implements MessagesTable {
   *insert(m: NewMessage, data: Buffer, seqno: number): Op<number> {
     const r = yield* one(
       this.q,
-      `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods)
-       VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [m.roomId, m.userId, m.now, seqno, data, m.data.length, m.signature, m.filtered, m.whisperTo, m.whisperMods],
+      `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
+       VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [m.roomId, m.userId, m.now, seqno, data, m.data.length, m.signature, m.filtered, m.whisperTo, m.whisperMods, m.held ?? false],
     );
     return r!['id'] as number;
   }

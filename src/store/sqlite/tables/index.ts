@@ -5,6 +5,7 @@ import { SqliteDms, SqliteFiles } from './files';
 import { SqliteMessages } from './messages';
 import { SqliteFutures, SqliteOverrides } from './permissions';
 import { SqlitePins, SqliteReactions } from './reactions';
+import { SqliteRaids } from './raids';
 import { SqliteActivity, SqliteRooms } from './rooms';
 import { SqliteAudit, SqliteLegacy, SqliteSettings } from './server';
 import { SqliteNonces, SqliteUsers } from './users';
@@ -25,5 +26,6 @@ export function sqliteTables(s: Statements): Tables {
     audit: new SqliteAudit(s),
     settings: new SqliteSettings(s),
     legacy: new SqliteLegacy(s),
+    raids: new SqliteRaids(s),
   };
 }

@@ -5,10 +5,10 @@ import type { MessagesTable, StoredContent } from '../../shared/tables';
 import type { Message, NewMessage, Viewer } from '../../types';
 import { lim, type Statements } from '../statements';
 
-const MESSAGE_COLUMNS = `m.id, m.room, m.user, u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
+export const MESSAGE_COLUMNS = `m.id, m.room, m.user, u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
   m.seqno_reactions, m.seqno_creation, m.data, m.data_size, m.signature, m.filtered, w.session_id AS whisper_to,
   m.whisper_mods`;
-const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.user LEFT JOIN users w ON w.id = m.whisper`;
+export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.user LEFT JOIN users w ON w.id = m.whisper`;
 // docs/protocol/api.md §5.5: who sees which whispers.
 const VISIBLE = `((m.whisper IS NULL AND NOT m.whisper_mods) OR m.whisper = @uid OR (@mod AND (m.whisper_mods OR m.user = @uid)))`;
 
@@ -31,11 +31,11 @@ export class SqliteMessages implements MessagesTable {
 
   *insert(m: NewMessage, data: Buffer, seqno: number): Op<number> {
     const r = this.s.q(
-      `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods)
-       VALUES (@room, @user, @now, @seq, @seq, @seq, @data, @size, @sig, @filtered, @whisper, @wmods) RETURNING id`,
+      `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
+       VALUES (@room, @user, @now, @seq, @seq, @seq, @data, @size, @sig, @filtered, @whisper, @wmods, @held) RETURNING id`,
     ).get({
       room: m.roomId, user: m.userId, now: m.now, seq: seqno, data, size: m.data.length, sig: m.signature,
-      filtered: int(m.filtered), whisper: m.whisperTo, wmods: int(m.whisperMods),
+      filtered: int(m.filtered), whisper: m.whisperTo, wmods: int(m.whisperMods), held: int(m.held ?? false),
     }) as Row;
     return r['id'] as number;
   }
