@@ -187,12 +187,19 @@ describe('held posts', () => {
     assert.equal((await mod.post('/room/main/held/release', { ids: 'some' })).status, 400);
   });
 
+  it('deleting all of a user\'s posts takes their held ones too', async () => {
+    const r = await mod.delete(`/room/main/all/${raiders[2]!.sessionId}`);
+    assert.equal(r.status, 200);
+    const left = (await mod.get('/room/main/held')).json<Listed[]>();
+    assert.deepEqual(left.map((m) => m.session_id), raiders.slice(3).map((c) => c.sessionId));
+  });
+
   it('dropped posts are gone; unreleased ones expire after raidHeldDays', async () => {
     const held = (await mod.get('/room/main/held')).json<Listed[]>();
     assert.deepEqual((await mod.post('/room/main/held/drop', { ids: [held[0]!.id] })).json(), { dropped: 1 });
     clock.advance(86400 + 1);
     const counts = await runCleanup(t.s);
-    assert.equal(counts['heldExpired'], 3);
+    assert.equal(counts['heldExpired'], 2);
     assert.deepEqual((await mod.get('/room/main/held')).json<Listed[]>(), []);
     const actions = (await t.s.store.auditLog({ roomToken: 'main', limit: 3 })).map((e) => e.action);
     assert.ok(actions.includes('held.release') && actions.includes('held.drop'));

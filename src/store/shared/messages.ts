@@ -63,7 +63,10 @@ export function* deleteUserMessages(t: Tables, roomId: number, userId: number, n
   yield* t.rooms.lock(roomId);
   const ids = yield* t.messages.liveIds(roomId, userId);
   for (const id of ids) yield* tombstone(t, roomId, id, now);
+  // Posts held in raid mode were never shown: they simply go.
+  const held = yield* t.raids.postIdsOf(roomId, [userId], true);
+  if (held.length > 0) yield* t.raids.deleteHeld(held);
   // docs/protocol/api.md §4.9: every upload of theirs in the room goes, except the current room image.
   yield* t.files.expireUploads(roomId, userId);
-  return ids.length;
+  return ids.length + held.length;
 }

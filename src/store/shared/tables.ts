@@ -115,7 +115,7 @@ export interface MessagesTable {
   seqno(id: number): Op<number>;
   /** Live, unfiltered and no whisper: the only messages that take reactions and pins. */
   isRegular(roomId: number, id: number): Op<boolean>;
-  /** Ids of the user's live messages in the room, ascending. */
+  /** Ids of the user's live messages in the room (held ones excepted), ascending. */
   liveIds(roomId: number, userId: number): Op<number[]>;
   countPostsSince(roomId: number, userId: number, since: number): Op<number>;
   addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void>;

@@ -66,7 +66,7 @@ export class PgMessages implements MessagesTable {
   }
 
   *liveIds(roomId: number, userId: number): Op<number[]> {
-    return (yield* rows(this.q, 'SELECT id FROM messages WHERE room = $1 AND "user" = $2 AND data IS NOT NULL ORDER BY id', [roomId, userId])).map((r) => r['id'] as number);
+    return (yield* rows(this.q, 'SELECT id FROM messages WHERE room = $1 AND "user" = $2 AND data IS NOT NULL AND NOT held ORDER BY id', [roomId, userId])).map((r) => r['id'] as number);
   }
 
   *countPostsSince(roomId: number, userId: number, since: number): Op<number> {

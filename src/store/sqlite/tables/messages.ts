@@ -63,7 +63,7 @@ export class SqliteMessages implements MessagesTable {
   }
 
   *liveIds(roomId: number, userId: number): Op<number[]> {
-    return (this.s.q('SELECT id FROM messages WHERE room = ? AND user = ? AND data IS NOT NULL ORDER BY id').all(roomId, userId) as Row[]).map((r) => r['id'] as number);
+    return (this.s.q('SELECT id FROM messages WHERE room = ? AND user = ? AND data IS NOT NULL AND NOT held ORDER BY id').all(roomId, userId) as Row[]).map((r) => r['id'] as number);
   }
 
   *countPostsSince(roomId: number, userId: number, since: number): Op<number> {
