@@ -3,9 +3,9 @@
 // hours before. Thresholds are lowered per test so that a handful of posts make a raid.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { encodeSessionMessage, type SogsClient } from '../client';
+import { encodeSessionMessage, react, type SogsClient } from '../client';
 import { systemActor } from '../src/cli/command-scope';
-import { switchRaidMode } from '../src/domain/moderation';
+import { switchRaidMode } from '../src/domain/raids';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { runCleanup } from '../src/jobs';
 import type { Room } from '../src/store/types';
@@ -245,6 +245,12 @@ describe('raid cleanup', () => {
   });
 
   it('bans and deletes every post of the window\'s accounts; regulars and moderators keep theirs', async () => {
+    // One raid post with a reaction and a pin: those take the one-by-one path, the rest the bulk one.
+    const target = (await visibleTo(member)).find((m) => m.session_id === early[0]!.sessionId)!;
+    assert.equal((await react(member, 'main', target.id, '👍')).status, 200);
+    const admin = t.client();
+    await setModerator(t.s, await resolveTargetUser(t.s, admin.sessionId), [room], { moderator: true, admin: true, visible: true });
+    assert.equal((await admin.post(`/room/main/pin/${target.id}`, {})).status, 200);
     const seq = (await member.get('/room/main')).json<{ message_sequence: number }>().message_sequence;
     const r = await mod.post('/room/main/raid/cleanup', { current: true });
     assert.deepEqual([r.json<{ accounts: number }>().accounts, r.json<{ posts: number }>().posts, r.json<{ held: number }>().held], [7, 3, 4]);
@@ -252,7 +258,13 @@ describe('raid cleanup', () => {
     assert.deepEqual(left.map((m) => m.session_id).sort(), [member.sessionId, left.find((m) => m.session_id !== member.sessionId)!.session_id].sort());
     assert.equal(left.length, 2);
     const deletions = (await member.get(`/room/main/messages/since/${seq}`)).json<Listed[]>();
-    assert.equal(deletions.filter((m) => m.data === null).length, 3, 'pollers learn of the deletions');
+    const deleted = deletions.filter((m) => m.data === null);
+    assert.equal(deleted.length, 3, 'pollers learn of the deletions');
+    assert.ok(deleted.some((m) => m.id === target.id));
+    assert.equal(new Set(deleted.map((m) => m.seqno)).size, 3, 'each deletion is an event of its own');
+    assert.deepEqual((await member.get('/room/main')).json<{ pinned_messages?: unknown[] }>().pinned_messages ?? [], []);
+    const history = await t.s.store.getMessage(room.id, deleted.find((m) => m.id !== target.id)!.id);
+    assert.equal(history!.data, null);
     assert.equal(await t.s.store.countHeld(room.id), 0);
     for (const c of [...early, ...held]) assert.equal((await c.postMessage('main', say('again'))).status, 403);
     const log = (await t.s.store.auditLog({ roomToken: 'main', limit: 1 }))[0]!;

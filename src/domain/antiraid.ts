@@ -84,12 +84,3 @@ export async function checkDirectMessageAllowed(s: Services, sender: User): Prom
   const recent = await s.store.countDmsSince(sender.id, s.clock.now() - s.config.newAccountInterval);
   if (recent >= s.config.newAccountPosts) throw rateLimited();
 }
-
-/** Switches a room's raid mode; returns the new state. */
-export async function setRaidMode(s: Services, room: Room, on: boolean): Promise<boolean> {
-  const current = await s.store.roomLimits(room.id);
-  if (on && current.raidSince !== null) return true;
-  // Switched by hand, raid mode lasts until switched off (raidAuto false).
-  await s.store.setRoomLimits(room.id, { raidSince: on ? s.clock.now() : null, raidAuto: false });
-  return on;
-}

@@ -25,6 +25,7 @@ import { allows } from './permissions';
 import { permissionsIn } from './rooms';
 import type { Services } from './services';
 
+const SET_RAID_MODE = auditAction('room.raid_mode');
 const RAID_DETECTED = auditAction('room.raid_detected');
 const RAID_ENDED = auditAction('room.raid_ended');
 const RELEASE_HELD = auditAction('held.release');
@@ -147,6 +148,19 @@ export async function raidUpkeep(s: Services): Promise<{ raidsEnded: number; hel
 
 async function requireModerator(s: Services, actor: User, room: Room): Promise<void> {
   if (!allows(await permissionsIn(s, room, actor), 'moderator')) throw forbidden('This requires room moderator permission');
+}
+
+/**
+ * A moderator switches the room's raid mode: on lasts until switched off (raidAuto false); off
+ * also ends a detected raid.
+ */
+export async function switchRaidMode(s: Services, actor: User, room: Room, on: boolean): Promise<void> {
+  await requireModerator(s, actor, room);
+  const current = await s.store.roomLimits(room.id);
+  if (!on || current.raidSince === null || current.raidAuto) {
+    await s.store.setRoomLimits(room.id, { raidSince: on ? (current.raidSince ?? s.clock.now()) : null, raidAuto: false });
+  }
+  await recordAudit(s, actor, SET_RAID_MODE, { room, details: { on } });
 }
 
 export interface RaidStatus {

@@ -2,9 +2,8 @@
 // state, held posts (list, release, drop) and the cleanup of the accounts of a time window.
 import { badRequest } from '../../domain/errors';
 import { requireUser } from '../../domain/messages';
-import { switchRaidMode } from '../../domain/moderation';
 import {
-  cleanupRaidAccounts, dropHeldPosts, listHeldPosts, raidStatus, releaseHeldPosts, type CleanupWindow, type RaidStatus,
+  cleanupRaidAccounts, dropHeldPosts, listHeldPosts, raidStatus, releaseHeldPosts, switchRaidMode, type CleanupWindow, type RaidStatus,
 } from '../../domain/raids';
 import { findRoom } from '../../domain/rooms';
 import type { Room, User } from '../../store/types';
@@ -62,7 +61,6 @@ async function setRaid(c: Ctx) {
   const { room, actor } = await open(c);
   const on = jsonObject(c.req)['on'];
   if (typeof on !== 'boolean') throw badRequest("'on' must be a boolean");
-  await raidStatus(c.s, actor, room);
   await switchRaidMode(c.s, actor, room, on);
   return json(statusJson(await raidStatus(c.s, actor, room)));
 }

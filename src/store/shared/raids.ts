@@ -3,7 +3,7 @@
 // count it; it takes no sequence number of its own (the room's pollers are not woken by a raid
 // they never see). Released, it becomes a new row: a fresh id and sequence number, so that both
 // since= pollers and the legacy API's id-based polling see it as any new post.
-import { removePadding } from '../../crypto/padding';
+import { addPadding, removePadding } from '../../crypto/padding';
 import type { AccountWindow, Message, NewMessage, RaidCleanupCounts, RaidWindow } from '../types';
 import { tombstone } from './messages';
 import type { Op } from './op';
@@ -46,6 +46,23 @@ export function* expireHeld(t: Tables, before: number): Op<number> {
   return held.length;
 }
 
+/**
+ * Tombstones many live posts of the room, each its own room event as `tombstone` makes it: posts with pins or reactions take that path; the rest (a raid's posts: nobody pinned
+ * or reacted to them) in a few bulk statements, which on PostgreSQL saves seven round trips a post.
+ */
+function* tombstoneMany(t: Tables, roomId: number, ids: number[], now: number): Op<void> {
+  if (ids.length === 0) return;
+  const special = new Set(yield* t.raids.withPinsOrReactions(ids));
+  for (const id of special) yield* tombstone(t, roomId, id, now);
+  const plain = (yield* t.raids.contents(ids.filter((id) => !special.has(id)))).filter((c) => c.data !== null);
+  if (plain.length === 0) return;
+  const last = yield* t.raids.bumpSequenceBy(roomId, plain.length);
+  const first = last - plain.length + 1;
+  yield* t.raids.addHistories(plain.map((c) => ({ id: c.id, data: addPadding(c.data!, c.dataSize ?? c.data!.length), signature: c.signature })), now);
+  yield* t.raids.tombstoneAll(plain.map((c, i) => ({ id: c.id, seqno: first + i })), now);
+  yield* t.raids.expireAttachmentsOf(plain.map((c) => c.id));
+}
+
 export function* raidCleanupCounts(t: Tables, roomId: number, w: AccountWindow): Op<RaidCleanupCounts> {
   return yield* t.raids.counts(roomId, yield* t.raids.targets(roomId, w));
 }
@@ -63,7 +80,7 @@ export function* raidCleanup(t: Tables, roomId: number, w: AccountWindow, ban: '
   if (users.length === 0) return counts;
   if (ban === 'room') yield* t.raids.banInRoom(roomId, users);
   else if (ban === 'global') yield* t.raids.banGlobally(users);
-  for (const id of yield* t.raids.postIdsOf(roomId, users, false)) yield* tombstone(t, roomId, id, now);
+  yield* tombstoneMany(t, roomId, yield* t.raids.postIdsOf(roomId, users, false), now);
   const held = yield* t.raids.postIdsOf(roomId, users, true);
   if (held.length > 0) yield* t.raids.deleteHeld(held);
   yield* t.raids.expireUploadsOf(roomId, users);

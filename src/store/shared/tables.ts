@@ -293,6 +293,18 @@ export interface RaidTable {
   /** Bans the users in the room (dropping their activity and scheduled (un)bans there); none is a moderator. */
   banInRoom(roomId: number, users: number[]): Op<void>;
   banGlobally(users: number[]): Op<void>;
+  // A bulk tombstone of posts without pins or reactions (the raid cleanup).
+  /** Of these ids, those of messages that are pinned or have reactions. */
+  withPinsOrReactions(ids: number[]): Op<number[]>;
+  /** message_sequence + n; the new value (the n events are the values up to it). */
+  bumpSequenceBy(roomId: number, n: number): Op<number>;
+  /** The stored contents of these messages. */
+  contents(ids: number[]): Op<(StoredContent & { id: number })[]>;
+  addHistories(rows: { id: number; data: Buffer; signature: Buffer | null }[], replaced: number): Op<void>;
+  /** Tombstones each message with its seqno (as MessagesTable.setContent with null content does). */
+  tombstoneAll(rows: { id: number; seqno: number }[], now: number): Op<void>;
+  /** Expires the attachments of these messages, except room images. */
+  expireAttachmentsOf(ids: number[]): Op<void>;
   // Hot read.
   held(roomId: number, limit: number, afterId: number): Promise<Message[]>;
 }

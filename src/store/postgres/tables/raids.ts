@@ -1,7 +1,7 @@
 // PostgreSQL: room_raid_counts, held posts and the cleanup of an account window (domain/raids.ts).
-import { toMessage } from '../../rows';
+import { toMessage, toStoredContent } from '../../rows';
 import type { Op } from '../../shared/op';
-import type { RaidTable } from '../../shared/tables';
+import type { RaidTable, StoredContent } from '../../shared/tables';
 import type { AccountWindow, Message, RaidCleanupCounts, RaidWindow } from '../../types';
 import { one, rows, run, type Query } from '../pg-runner';
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from './messages';
@@ -133,6 +133,46 @@ export class PgRaids implements RaidTable {
   *banGlobally(users: number[]): Op<void> {
     yield* run(this.q, 'DELETE FROM user_ban_futures WHERE room IS NULL AND "user" = ANY($1::bigint[])', [users]);
     yield* run(this.q, 'UPDATE users SET banned = TRUE WHERE id = ANY($1::bigint[]) AND NOT moderator AND NOT admin', [users]);
+  }
+
+  *withPinsOrReactions(list: number[]): Op<number[]> {
+    const r = yield* rows(
+      this.q,
+      'SELECT message AS id FROM pinned_messages WHERE message = ANY($1::bigint[]) UNION SELECT message FROM reactions WHERE message = ANY($1::bigint[])',
+      [list],
+    );
+    return ids(r as { id: unknown }[]);
+  }
+
+  *bumpSequenceBy(roomId: number, n: number): Op<number> {
+    return (yield* one(this.q, 'UPDATE rooms SET message_sequence = message_sequence + $2 WHERE id = $1 RETURNING message_sequence', [roomId, n]))!['message_sequence'] as number;
+  }
+
+  *contents(list: number[]): Op<(StoredContent & { id: number })[]> {
+    const r = yield* rows(this.q, 'SELECT id, room, "user", data, data_size, signature FROM messages WHERE id = ANY($1::bigint[]) ORDER BY id', [list]);
+    return r.map((x) => ({ id: x['id'] as number, ...toStoredContent(x) }));
+  }
+
+  // One statement for all rows: each statement is a round trip to the database.
+  addHistories(list: { id: number; data: Buffer; signature: Buffer | null }[], replaced: number): Op<void> {
+    return run(
+      this.q,
+      'INSERT INTO message_history (message, replaced, data, signature) SELECT m, $2, d, s FROM unnest($1::bigint[], $3::bytea[], $4::bytea[]) AS x(m, d, s)',
+      [list.map((r) => r.id), replaced, list.map((r) => r.data), list.map((r) => r.signature)],
+    );
+  }
+
+  tombstoneAll(list: { id: number; seqno: number }[], now: number): Op<void> {
+    return run(
+      this.q,
+      `UPDATE messages m SET data = NULL, data_size = NULL, signature = NULL, seqno_data = x.seq, seqno = GREATEST(x.seq, m.seqno_reactions), edited = $3
+         FROM unnest($1::bigint[], $2::bigint[]) AS x(id, seq) WHERE m.id = x.id`,
+      [list.map((r) => r.id), list.map((r) => r.seqno), now],
+    );
+  }
+
+  expireAttachmentsOf(list: number[]): Op<void> {
+    return run(this.q, `UPDATE files SET expiry = 0 WHERE message = ANY($1::bigint[]) AND ${NOT_AN_IMAGE}`, [list]);
   }
 
   async held(roomId: number, limit: number, afterId: number): Promise<Message[]> {

@@ -1,7 +1,7 @@
 // SQLite: room_raid_counts, held posts and the cleanup of an account window (domain/raids.ts).
-import { int, toMessage, type Row } from '../../rows';
+import { int, toMessage, toStoredContent, type Row } from '../../rows';
 import type { Op } from '../../shared/op';
-import type { RaidTable } from '../../shared/tables';
+import type { RaidTable, StoredContent } from '../../shared/tables';
 import type { AccountWindow, Message, RaidCleanupCounts, RaidWindow } from '../../types';
 import { lim, type Statements } from '../statements';
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from './messages';
@@ -120,6 +120,36 @@ export class SqliteRaids implements RaidTable {
     const p = { ids: JSON.stringify(users) };
     this.s.q(`DELETE FROM user_ban_futures WHERE room IS NULL AND user IN (${IDS})`).run(p);
     this.s.q(`UPDATE users SET banned = 1 WHERE id IN (${IDS}) AND NOT moderator AND NOT admin`).run(p);
+  }
+
+  *withPinsOrReactions(ids: number[]): Op<number[]> {
+    const p = { ids: JSON.stringify(ids) };
+    const rows = this.s.q(`SELECT message AS id FROM pinned_messages WHERE message IN (${IDS}) UNION SELECT message FROM reactions WHERE message IN (${IDS})`).all(p) as Row[];
+    return rows.map((r) => r['id'] as number);
+  }
+
+  *bumpSequenceBy(roomId: number, n: number): Op<number> {
+    return (this.s.q('UPDATE rooms SET message_sequence = message_sequence + ? WHERE id = ? RETURNING message_sequence').get(n, roomId) as Row)['message_sequence'] as number;
+  }
+
+  *contents(ids: number[]): Op<(StoredContent & { id: number })[]> {
+    const rows = this.s.q(`SELECT id, room, user, data, data_size, signature FROM messages WHERE id IN (${IDS}) ORDER BY id`).all({ ids: JSON.stringify(ids) }) as Row[];
+    return rows.map((r) => ({ id: r['id'] as number, ...toStoredContent(r) }));
+  }
+
+  // One prepared statement run per row: SQLite runs them in-process, there is no round trip to save.
+  *addHistories(rows: { id: number; data: Buffer; signature: Buffer | null }[], replaced: number): Op<void> {
+    const st = this.s.q('INSERT INTO message_history (message, replaced, data, signature) VALUES (?, ?, ?, ?)');
+    for (const r of rows) st.run(r.id, replaced, r.data, r.signature);
+  }
+
+  *tombstoneAll(rows: { id: number; seqno: number }[], now: number): Op<void> {
+    const st = this.s.q('UPDATE messages SET data = NULL, data_size = NULL, signature = NULL, seqno_data = ?, seqno = max(?, seqno_reactions), edited = ? WHERE id = ?');
+    for (const r of rows) st.run(r.seqno, r.seqno, now, r.id);
+  }
+
+  *expireAttachmentsOf(ids: number[]): Op<void> {
+    this.s.q(`UPDATE files SET expiry = 0 WHERE message IN (${IDS}) AND ${NOT_AN_IMAGE}`).run({ ids: JSON.stringify(ids) });
   }
 
   async held(roomId: number, limit: number, afterId: number): Promise<Message[]> {
