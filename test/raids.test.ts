@@ -8,6 +8,7 @@ import { systemActor } from '../src/cli/command-scope';
 import { switchRaidMode } from '../src/domain/raids';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
 import { runCleanup } from '../src/jobs';
+import type { Config } from '../src/config';
 import type { Room } from '../src/store/types';
 import { runCli } from './helpers/cli';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
@@ -31,6 +32,18 @@ async function moderator(t: TestServer, room: Room): Promise<SogsClient> {
   return mod;
 }
 
+/** A server on a minute clock whose room `main` has a member and a moderator first seen 3 hours ago. */
+async function establishedRoom(overrides: Partial<Config>): Promise<{ t: TestServer; clock: ManualClock; room: Room; member: SogsClient; mod: SogsClient }> {
+  const clock = minuteClock();
+  const t = await startTestServer({ rateLimitPosts: 0, ...overrides }, { clock });
+  const room = (await t.s.store.getRoom('main'))!;
+  const member = t.client();
+  await member.get('/room/main');
+  const mod = await moderator(t, room);
+  clock.advance(3 * 3600);
+  return { t, clock, room, member, mod };
+}
+
 describe('raid detection', () => {
   let t: TestServer;
   let clock: ManualClock;
@@ -38,13 +51,7 @@ describe('raid detection', () => {
   let regular: SogsClient;
   let mod: SogsClient;
   before(async () => {
-    clock = minuteClock();
-    t = await startTestServer({ rateLimitPosts: 0, raidMinPosters: 5, raidBaselineFactor: 4, raidQuietMinutes: 10 }, { clock });
-    room = (await t.s.store.getRoom('main'))!;
-    regular = t.client();
-    await regular.get('/room/main');
-    mod = await moderator(t, room);
-    clock.advance(2 * 3600);
+    ({ t, clock, room, member: regular, mod } = await establishedRoom({ raidMinPosters: 5, raidBaselineFactor: 4, raidQuietMinutes: 10 }));
   });
   after(() => t.close());
 
@@ -145,13 +152,7 @@ describe('held posts', () => {
   let mod: SogsClient;
   let raiders: SogsClient[];
   before(async () => {
-    clock = minuteClock();
-    t = await startTestServer({ rateLimitPosts: 0, raidHeldDays: 1 }, { clock });
-    room = (await t.s.store.getRoom('main'))!;
-    member = t.client();
-    await member.get('/room/main');
-    mod = await moderator(t, room);
-    clock.advance(3 * 3600);
+    ({ t, clock, room, member, mod } = await establishedRoom({ raidHeldDays: 1 }));
     await switchRaidMode(t.s, await systemActor(t.s), room, true);
     raiders = Array.from({ length: 6 }, () => t.client());
     for (const [i, c] of raiders.entries()) {
@@ -216,13 +217,7 @@ describe('raid cleanup', () => {
   let held: SogsClient[];
   let raidStart: number;
   before(async () => {
-    clock = minuteClock();
-    t = await startTestServer({ rateLimitPosts: 0, raidMinPosters: 3 }, { clock });
-    room = (await t.s.store.getRoom('main'))!;
-    member = t.client();
-    await member.get('/room/main');
-    mod = await moderator(t, room);
-    clock.advance(3 * 3600);
+    ({ t, clock, room, member, mod } = await establishedRoom({ raidMinPosters: 3 }));
     await member.postMessage('main', say('regular'));
     raidStart = clock.now();
     early = Array.from({ length: 3 }, () => t.client());
