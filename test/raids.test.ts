@@ -59,12 +59,18 @@ describe('raid detection', () => {
     const fresh = Array.from({ length: 8 }, () => t.client());
     for (const c of fresh.slice(0, 5)) assert.equal((await c.postMessage('main', say('hi'))).status, 201);
     assert.equal((await mod.get('/room/main/raid')).json<{ raid: boolean }>().raid, false, 'five is the floor, not above it');
+    const early = (await visibleTo(regular)).filter((m) => fresh.some((c) => c.sessionId === m.session_id));
+    assert.equal(early.length, 5, 'published until the floor is passed');
+    const seq = (await regular.get('/room/main')).json<{ message_sequence: number }>().message_sequence;
     for (const c of fresh.slice(5)) assert.equal((await c.postMessage('main', say('hi'))).status, 201, 'held posts look accepted');
     const st = (await mod.get('/room/main/raid')).json<{ raid: boolean; automatic: boolean; held: number }>();
-    assert.deepEqual([st.raid, st.automatic, st.held], [true, true, 3]);
+    assert.deepEqual([st.raid, st.automatic, st.held], [true, true, 8], 'the five published before are held too');
     const seen = await visibleTo(regular);
-    assert.equal(seen.filter((m) => fresh.slice(5).some((c) => c.sessionId === m.session_id)).length, 0, 'held posts are not shown');
-    assert.equal(seen.filter((m) => fresh.slice(0, 5).some((c) => c.sessionId === m.session_id)).length, 5);
+    assert.equal(seen.filter((m) => fresh.some((c) => c.sessionId === m.session_id)).length, 0, 'held posts are not shown');
+    const since = (await regular.get(`/room/main/messages/since/${seq}`)).json<Listed[]>();
+    assert.deepEqual(since.map((m) => [m.id, m.data]), early.map((m) => [m.id, null]).reverse(), 'a poller that saw the five sees them deleted');
+    const held = (await mod.get('/room/main/held')).json<Listed[]>();
+    assert.deepEqual(held.map((m) => m.session_id), fresh.map((c) => c.sessionId), 'held in the order they were posted');
     assert.equal((await regular.postMessage('main', say('still here'))).status, 201);
     assert.ok((await visibleTo(regular)).some((m) => m.session_id === regular.sessionId), 'regulars post as usual');
     const log = await t.s.store.auditLog({ roomToken: 'main', limit: 5 });
@@ -217,12 +223,15 @@ describe('raid cleanup', () => {
   let held: SogsClient[];
   let raidStart: number;
   before(async () => {
-    ({ t, clock, room, member, mod } = await establishedRoom({ raidMinPosters: 3 }));
+    // Raid mode by hand after three posts: the detection would have held those too.
+    ({ t, clock, room, member, mod } = await establishedRoom({ raidDetect: false }));
     await member.postMessage('main', say('regular'));
     raidStart = clock.now();
     early = Array.from({ length: 3 }, () => t.client());
     held = Array.from({ length: 4 }, () => t.client());
-    for (const c of [...early, ...held]) await c.postMessage('main', say('spam'));
+    for (const c of early) await c.postMessage('main', say('spam'));
+    await switchRaidMode(t.s, await systemActor(t.s), room, true);
+    for (const c of held) await c.postMessage('main', say('spam'));
     // A moderator first seen during the raid is never cleaned up.
     await (await moderator(t, room)).postMessage('main', say('mod here'));
   });
@@ -274,7 +283,7 @@ describe('raid cleanup', () => {
     for (const c of later) await c.postMessage('main', say('second wave'));
     const dry = await runCli(t.dataDir, '--rooms', 'main', '--raid-cleanup', '--since', String(from), '--until', String(clock.now() + 5), '--dry-run');
     assert.equal(dry.code, 0, dry.err);
-    assert.match(dry.out, /dry run.*2 accounts.*2 posts, 0 held posts/);
+    assert.match(dry.out, /dry run.*2 accounts.*0 posts, 2 held posts/, 'raid mode is still on: held');
     const real = await runCli(t.dataDir, '--rooms', 'main', '--raid-cleanup', '--since', String(from), '--until', String(clock.now() + 5), '--cleanup-ban', 'global');
     assert.equal(real.code, 0, real.err);
     assert.match(real.out, /banned \(global\).*2 accounts/);
@@ -304,6 +313,6 @@ describe('several processes on one database', () => {
     await a.client().postMessage('main', say('x'));
     assert.notEqual((await b.s.store.roomLimits(room.id)).raidSince, null);
     await b.client().postMessage('main', say('x'));
-    assert.equal(await a.s.store.countHeld(room.id), 2);
+    assert.equal(await a.s.store.countHeld(room.id), 8, 'the six published before, the one that tripped it, the one after');
   });
 });

@@ -4,9 +4,11 @@
 //   process on one database sees the same counts. When the last 60 seconds (this minute plus the
 //   part of the last one still inside them) hold more than raidMinPosters and more than
 //   raidBaselineFactor times the busiest minute of the room's last raidBaselineDays (raids
-//   excepted), the room enters raid mode, marked automatic. A regular's post costs nothing more
-//   (their account age is on the user row the request read); a new account's costs an indexed
-//   count of its own recent posts and one small transaction (count, read two rows).
+//   excepted), the room enters raid mode, marked automatic, and the posts new accounts published
+//   in those minutes are held too (their originals deleted, so clients drop them). A regular's
+//   post costs nothing more (their account age is on the user row the request read); a new
+//   account's costs an indexed count of its own recent posts and one small transaction (count,
+//   read two rows).
 // - while a room is in raid mode (automatic or switched on by a moderator), posts from accounts
 //   first seen less than raidAccountAge minutes before it began, or later, are held: accepted as
 //   far as the poster can tell (as a silent filter does), shown to nobody, listed for moderators,
@@ -107,8 +109,11 @@ async function enterRaid(s: Services, room: Room, posts: number): Promise<number
   if (current.raidSince !== null) return current.raidSince;
   await s.store.setRoomLimits(room.id, { raidSince: now, raidAuto: true });
   await s.store.markRaidMinutes(room.id, minuteOf(now) - 1);
-  s.log.warn({ room: room.token, posts }, 'raid detected: new accounts\' posts are held');
-  await recordAudit(s, null, RAID_DETECTED, { room, details: { posts } });
+  // What the raid published before it was recognised (the minutes counted) is held as well: the
+  // originals become deletions, so members' clients drop them.
+  const retracted = await s.store.holdRecentPosts(room.id, (minuteOf(now) - 1) * 60, now - s.config.raidAccountAge * 60, now);
+  s.log.warn({ room: room.token, newcomers: posts, retracted }, 'raid detected: new accounts\' posts are held');
+  await recordAudit(s, null, RAID_DETECTED, { room, details: { newcomers: posts, retracted } });
   return now;
 }
 

@@ -152,6 +152,12 @@ export interface Store {
   markRaidMinutes(roomId: number, fromMinute: number): Promise<void>;
   /** A post stored hidden (held) for moderators: it takes no sequence number of its own until released. */
   holdMessage(m: NewMessage): Promise<Message>;
+  /**
+   * Holds the live posts of the room posted since `postedSince` by accounts first seen since
+   * `createdSince` (moderators and users with explicit write permission excepted): held copies,
+   * the originals deleted. How many.
+   */
+  holdRecentPosts(roomId: number, postedSince: number, createdSince: number, now: number): Promise<number>;
   /** The room's held posts, oldest first, with id > afterId. */
   heldMessages(roomId: number, limit: number, afterId: number): Promise<Message[]>;
   countHeld(roomId: number): Promise<number>;

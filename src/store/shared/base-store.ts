@@ -13,7 +13,7 @@ import type {
 import { deleteMessage, deleteUserMessages, editMessage, insertMessage } from './messages';
 import { applyDueSchedules, banInRooms, setPermissionOverrides, unbanInRooms } from './moderation';
 import type { Rule } from './op';
-import { countNewPost, dropHeld, expireHeld, holdMessage, raidCleanup, raidCleanupCounts, releaseHeld } from './raids';
+import { countNewPost, dropHeld, expireHeld, holdMessage, holdRecent, raidCleanup, raidCleanupCounts, releaseHeld } from './raids';
 import { addReaction, clearReactions, pinMessage, removeReaction, unpinMessages } from './reactions';
 import { attachFiles, deleteRoom, insertFile, setRoomDefaults, setRoomModerator, updateRoom } from './rooms';
 import type { Tables } from './tables';
@@ -196,6 +196,9 @@ export abstract class SharedStore implements Store {
   }
   holdMessage(m: NewMessage): Promise<Message> {
     return this.tx((t) => holdMessage(t, m));
+  }
+  holdRecentPosts(roomId: number, postedSince: number, createdSince: number, now: number): Promise<number> {
+    return this.tx((t) => holdRecent(t, roomId, postedSince, createdSince, now));
   }
   heldMessages(roomId: number, limit: number, afterId: number): Promise<Message[]> {
     return this.t.raids.held(roomId, limit, afterId);

@@ -26,12 +26,24 @@ export function* releaseHeld(t: Tables, roomId: number, only: number[] | null): 
   const out: number[] = [];
   for (const id of held) {
     const seqno = yield* t.rooms.bumpSequence(roomId);
-    const fresh = yield* t.raids.publishCopy(id, seqno);
+    const fresh = yield* t.raids.copyMessage(id, seqno, false);
     yield* t.raids.moveAttachments(id, fresh);
     out.push(fresh);
   }
   if (held.length > 0) yield* t.raids.deleteHeld(held);
   return out;
+}
+
+/**
+ * Holds the posts a raid published before it was detected: each becomes a held copy (its uploads
+ * with it) and the original a deletion pollers see. Returns how many.
+ */
+export function* holdRecent(t: Tables, roomId: number, postedSince: number, createdSince: number, now: number): Op<number> {
+  const room = (yield* t.rooms.lock(roomId))!;
+  const ids = yield* t.raids.recentNewcomerPosts(roomId, postedSince, createdSince);
+  for (const id of ids) yield* t.raids.moveAttachments(id, yield* t.raids.copyMessage(id, room.messageSequence, true));
+  yield* tombstoneMany(t, roomId, ids, now);
+  return ids.length;
 }
 
 export function* dropHeld(t: Tables, roomId: number, only: number[] | null): Op<number> {

@@ -277,8 +277,13 @@ export interface RaidTable {
   /** Of these ids (all when null), those of the room's held posts, ascending. */
   heldIds(roomId: number, ids: number[] | null): Op<number[]>;
   countHeld(roomId: number): Op<number>;
-  /** Inserts a published copy of a held post with this sequence number; the new id. */
-  publishCopy(id: number, seqno: number): Op<number>;
+  /** Inserts a copy of a post with this sequence number, published or held; the new id. */
+  copyMessage(id: number, seqno: number, held: boolean): Op<number>;
+  /**
+   * Live published posts of the room posted since `postedSince` by accounts first seen since
+   * `createdSince` that the anti-raid rules do not exempt (moderators, explicit write permission).
+   */
+  recentNewcomerPosts(roomId: number, postedSince: number, createdSince: number): Op<number[]>;
   moveAttachments(fromId: number, toId: number): Op<void>;
   /** Expires the attachments of these held posts and deletes them. */
   deleteHeld(ids: number[]): Op<void>;

@@ -54,15 +54,28 @@ export class PgRaids implements RaidTable {
     return Number((yield* one(this.q, 'SELECT count(*) AS n FROM messages WHERE room = $1 AND held', [roomId]))!['n']);
   }
 
-  *publishCopy(id: number, seqno: number): Op<number> {
+  *copyMessage(id: number, seqno: number, held: boolean): Op<number> {
     const r = yield* one(
       this.q,
       `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
-       SELECT room, "user", posted, $2, $2, $2, data, data_size, signature, FALSE, whisper, whisper_mods, FALSE FROM messages WHERE id = $1
+       SELECT room, "user", posted, $2, $2, $2, data, data_size, signature, $3, whisper, whisper_mods, $3 FROM messages WHERE id = $1
        RETURNING id`,
-      [id, seqno],
+      [id, seqno, held],
     );
     return r!['id'] as number;
+  }
+
+  *recentNewcomerPosts(roomId: number, postedSince: number, createdSince: number): Op<number[]> {
+    const r = yield* rows(
+      this.q,
+      `SELECT m.id FROM messages m JOIN users u ON u.id = m."user"
+        WHERE m.room = $1 AND m.posted >= $2 AND m.data IS NOT NULL AND NOT m.filtered AND NOT m.held
+          AND m.whisper IS NULL AND NOT m.whisper_mods AND u.created >= $3 AND NOT u.moderator AND NOT u.admin
+          AND NOT EXISTS (SELECT 1 FROM user_permission_overrides o WHERE o.room = m.room AND o."user" = m."user" AND (o.moderator OR o.admin OR o.write))
+        ORDER BY m.id`,
+      [roomId, postedSince, createdSince],
+    );
+    return ids(r as { id: unknown }[]);
   }
 
   moveAttachments(fromId: number, toId: number): Op<void> {

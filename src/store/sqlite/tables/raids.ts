@@ -59,13 +59,24 @@ export class SqliteRaids implements RaidTable {
     return (this.s.q('SELECT count(*) AS n FROM messages WHERE room = ? AND held').get(roomId) as Row)['n'] as number;
   }
 
-  *publishCopy(id: number, seqno: number): Op<number> {
+  *copyMessage(id: number, seqno: number, held: boolean): Op<number> {
     const r = this.s.q(
       `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
-       SELECT room, user, posted, @seq, @seq, @seq, data, data_size, signature, 0, whisper, whisper_mods, 0 FROM messages WHERE id = @id
+       SELECT room, user, posted, @seq, @seq, @seq, data, data_size, signature, @held, whisper, whisper_mods, @held FROM messages WHERE id = @id
        RETURNING id`,
-    ).get({ id, seq: seqno }) as Row;
+    ).get({ id, seq: seqno, held: int(held) }) as Row;
     return r['id'] as number;
+  }
+
+  *recentNewcomerPosts(roomId: number, postedSince: number, createdSince: number): Op<number[]> {
+    const rows = this.s.q(
+      `SELECT m.id FROM messages m JOIN users u ON u.id = m.user
+        WHERE m.room = @room AND m.posted >= @posted AND m.data IS NOT NULL AND NOT m.filtered AND NOT m.held
+          AND m.whisper IS NULL AND NOT m.whisper_mods AND u.created >= @created AND NOT u.moderator AND NOT u.admin
+          AND NOT EXISTS (SELECT 1 FROM user_permission_overrides o WHERE o.room = m.room AND o.user = m.user AND (o.moderator OR o.admin OR o.write))
+        ORDER BY m.id`,
+    ).all({ room: roomId, posted: postedSince, created: createdSince }) as Row[];
+    return rows.map((r) => r['id'] as number);
   }
 
   *moveAttachments(fromId: number, toId: number): Op<void> {
