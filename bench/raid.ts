@@ -187,7 +187,7 @@ async function scenario(w: World, store: string, quick: boolean): Promise<void> 
   const publishedMs = performance.now() - p0;
 
   const pct = (n: number, of: number): string => `${of === 0 ? 0 : ((100 * n) / of).toFixed(2)}%`;
-  const line = (label: string, value: string, target?: string): void => console.log(`  ${label.padEnd(44)} ${value}${target ? `   (target ${target})` : ''}`);
+  const line = (label: string, value: string, target?: string): void => console.log(`  ${label.padEnd(48)} ${value}${target ? `   (target ${target})` : ''}`);
   console.log(`\nraid scenario, ${store}, default settings, ${nRaiders} raiders${quick ? ' (--quick)' : ''}; ${raidWall.toFixed(1)} s wall for 10 simulated minutes`);
   line('false alarm: raid states in a day of growth', `${falseAlarms} (${NEWCOMERS} newcomers, ${newcomerOk}/${newcomerPosts} posts accepted, ${heldAfterDay} held)`, '0');
   line('raid posts a regular polling every 10 s saw', `${raidVisible} of ${counts.posted} (${pct(raidVisible, counts.posted)})`, '<= 1%');
