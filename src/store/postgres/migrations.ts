@@ -344,6 +344,7 @@ CREATE TRIGGER rooms_version AFTER INSERT OR DELETE OR UPDATE OF token, name, de
     sql: `
 ALTER TABLE rooms ADD COLUMN raid_auto BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE messages ADD COLUMN held BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held_from BIGINT;
 CREATE INDEX messages_held ON messages(room, id) WHERE held;
 CREATE TABLE room_raid_counts (
   room BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,

@@ -117,6 +117,7 @@ export interface MessagesTable {
   isRegular(roomId: number, id: number): Op<boolean>;
   /** Ids of the user's live messages in the room (held ones excepted), ascending. */
   liveIds(roomId: number, userId: number): Op<number[]>;
+  /** Posts, deleted and held ones too; a held copy of a post a raid's detection took back counts once, as its original. */
   countPostsSince(roomId: number, userId: number, since: number): Op<number>;
   addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void>;
   pruneHistory(before: number): Op<number>;

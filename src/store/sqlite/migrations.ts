@@ -336,12 +336,15 @@ CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_ver
   },
   {
     // Automatic raid detection (domain/raids.ts): whether a room's raid state was entered by the
-    // server (it then ends by itself), posts held for moderators, per-minute counts of posts from
-    // new accounts, and the index a cleanup of accounts first seen in a time window reads.
+    // server (it then ends by itself), posts held for moderators (held_from: the published post a
+    // detected raid took back, whose deletion still counts for the rate limits), per-minute counts
+    // of new accounts posting, and the index a cleanup of the accounts first seen in a time window
+    // reads.
     version: 20,
     sql: `
 ALTER TABLE rooms ADD COLUMN raid_auto BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE messages ADD COLUMN held BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held_from INTEGER;
 CREATE INDEX messages_held ON messages(room, id) WHERE held;
 CREATE TABLE room_raid_counts (
   room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,

@@ -70,7 +70,7 @@ export class PgMessages implements MessagesTable {
   }
 
   *countPostsSince(roomId: number, userId: number, since: number): Op<number> {
-    return (yield* one(this.q, 'SELECT count(*) AS n FROM messages WHERE room = $1 AND "user" = $2 AND posted >= $3', [roomId, userId, since]))!['n'] as number;
+    return (yield* one(this.q, 'SELECT count(*) AS n FROM messages WHERE room = $1 AND "user" = $2 AND posted >= $3 AND held_from IS NULL', [roomId, userId, since]))!['n'] as number;
   }
 
   addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void> {

@@ -57,8 +57,9 @@ export class PgRaids implements RaidTable {
   *copyMessage(id: number, seqno: number, held: boolean): Op<number> {
     const r = yield* one(
       this.q,
-      `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
-       SELECT room, "user", posted, $2, $2, $2, data, data_size, signature, $3, whisper, whisper_mods, $3 FROM messages WHERE id = $1
+      `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held, held_from)
+       SELECT room, "user", posted, $2, $2, $2, data, data_size, signature, $3, whisper, whisper_mods, $3, CASE WHEN $3 THEN id END
+         FROM messages WHERE id = $1
        RETURNING id`,
       [id, seqno, held],
     );

@@ -67,7 +67,7 @@ export class SqliteMessages implements MessagesTable {
   }
 
   *countPostsSince(roomId: number, userId: number, since: number): Op<number> {
-    return (this.s.q('SELECT count(*) AS n FROM messages WHERE room = ? AND user = ? AND posted >= ?').get(roomId, userId, since) as Row)['n'] as number;
+    return (this.s.q('SELECT count(*) AS n FROM messages WHERE room = ? AND user = ? AND posted >= ? AND held_from IS NULL').get(roomId, userId, since) as Row)['n'] as number;
   }
 
   *addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void> {

@@ -61,8 +61,9 @@ export class SqliteRaids implements RaidTable {
 
   *copyMessage(id: number, seqno: number, held: boolean): Op<number> {
     const r = this.s.q(
-      `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
-       SELECT room, user, posted, @seq, @seq, @seq, data, data_size, signature, @held, whisper, whisper_mods, @held FROM messages WHERE id = @id
+      `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held, held_from)
+       SELECT room, user, posted, @seq, @seq, @seq, data, data_size, signature, @held, whisper, whisper_mods, @held, CASE WHEN @held THEN id END
+         FROM messages WHERE id = @id
        RETURNING id`,
     ).get({ id, seq: seqno, held: int(held) }) as Row;
     return r['id'] as number;
