@@ -84,6 +84,23 @@ export interface Config {
   raidQuietMinutes: number;
   /** Days a held post waits for a moderator before it is deleted. */
   raidHeldDays: number;
+  // Flood signals by content (domain/flood.ts), young-account uploads (domain/upload-limits.ts)
+  // and DM recipients (domain/dm-limits.ts).
+  /** Texts shorter than this (letters, once normalised) are never counted as copies. */
+  floodMinChars: number;
+  /** Most different accounts that may post the same text in one room within floodAccountsWindow; 0 = off. */
+  floodAccounts: number;
+  floodAccountsWindow: number;
+  /** Most copies of the same text one account may post (any room) within floodRepeatsWindow; 0 = off. */
+  floodRepeats: number;
+  floodRepeatsWindow: number;
+  /** Minutes since an account was first seen before it may upload files; 0 = off. */
+  uploadAccountAge: number;
+  /** Minutes since first seen during which an account's DM recipients are limited; 0 = off. */
+  dmNewAccountMinutes: number;
+  /** People such an account may start DM conversations with per dmRecipientsWindow. */
+  dmNewAccountRecipients: number;
+  dmRecipientsWindow: number;
   /** The INI file the configuration came from: its [room:TOKEN] and [filter:ROOM:TYPE] sections. */
   configFile?: string;
   /** Server processes sharing the port (node:cluster); 0 = one per CPU core. */
@@ -233,4 +250,13 @@ export const OPTIONS: readonly Option[] = [
   opt('raidBaselineDays', 'float', 7, 'Anti-raid: the days of history a room\'s baseline of new-account posts per minute is taken from.', 'rooms.raid_baseline_days'),
   opt('raidQuietMinutes', 'float', 15, 'Anti-raid: an automatic raid mode ends by itself once the new accounts posting there stayed at or below the raid threshold in every minute for this long.', 'rooms.raid_quiet_minutes'),
   opt('raidHeldDays', 'float', 7, 'Anti-raid: days a held post waits for a moderator to release it before it is deleted (a background job).', 'rooms.raid_held_days'),
+  opt('floodMinChars', 'int', 16, 'Flood signals: a post\'s text counts as a copy of another when both are the same once normalised (case, accents, look-alike characters, digits, spaces, punctuation and repeated letters ignored); texts of fewer letters than this are never counted, so "hi", "ok" or "good morning" can be said by anyone, any number of times.', 'messages.flood_min_chars'),
+  opt('floodAccounts', 'int', 10, 'Flood signals: at most this many different accounts may post the same text in one room within floodAccountsWindow; further copies from other accounts are refused (429) until the window moves on (0 = off). Moderators and users given an explicit write permission in the room are exempt.', 'messages.flood_accounts'),
+  opt('floodAccountsWindow', 'float', 300, 'Flood signals: the window in seconds for floodAccounts.', 'messages.flood_accounts_window'),
+  opt('floodRepeats', 'int', 3, 'Flood signals: one account may post the same text at most this many times, in any rooms, within floodRepeatsWindow; further copies are refused (429) (0 = off). Moderators and users given an explicit write permission in the room are exempt.', 'messages.flood_repeats'),
+  opt('floodRepeatsWindow', 'float', 600, 'Flood signals: the window in seconds for floodRepeats.', 'messages.flood_repeats_window'),
+  opt('uploadAccountAge', 'float', 2, 'Anti-raid: accounts first seen on this server less than this many minutes ago may not upload files (403); 0 = off. Scripted accounts upload within seconds of their first request; a person who has just joined rarely sends a picture that fast, and can send it a minute later. Moderators and users given an explicit write or upload permission in the room are exempt.', 'files.upload_account_age'),
+  opt('dmNewAccountMinutes', 'float', 1440, 'Anti-spam: an account first seen less than this many minutes ago may start direct-message conversations with at most dmNewAccountRecipients people per dmRecipientsWindow (0 = off). Replies to people who wrote to it first, and further messages to someone it already wrote to in the window, are not limited. Global moderators are exempt.', 'direct_messages.new_account_minutes'),
+  opt('dmNewAccountRecipients', 'int', 5, 'Anti-spam: the people a new account (dmNewAccountMinutes) may start direct-message conversations with per dmRecipientsWindow; more gets 429. 0 = it may only reply.', 'direct_messages.new_account_recipients'),
+  opt('dmRecipientsWindow', 'float', 3600, 'Anti-spam: the window in seconds for dmNewAccountRecipients.', 'direct_messages.recipients_window'),
 ];

@@ -190,6 +190,12 @@ export function validate(c: Config): string[] {
   for (const k of ['newAccountMinutes', 'newAccountMinReads', 'newAccountPosts', 'newAccountInterval', 'raidAccountAge'] as const) {
     if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
   }
+  for (const k of ['floodMinChars', 'floodAccounts', 'floodRepeats', 'uploadAccountAge', 'dmNewAccountMinutes', 'dmNewAccountRecipients'] as const) {
+    if (!(c[k] >= 0)) throw new ConfigError(`${k} must not be negative`);
+  }
+  for (const k of ['floodAccountsWindow', 'floodRepeatsWindow', 'dmRecipientsWindow'] as const) {
+    if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
+  }
   for (const k of ['raidMinPosters', 'raidBaselineFactor', 'raidBaselineDays', 'raidQuietMinutes', 'raidHeldDays'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }

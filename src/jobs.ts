@@ -21,6 +21,7 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
     activeThreshold: s.config.activeThresholdDays * day,
     activePruneThreshold: s.config.activePruneThresholdDays * day,
     historyPruneThreshold: s.config.historyPruneThresholdDays * day,
+    fingerprintRetention: Math.max(s.config.floodAccountsWindow, s.config.floodRepeatsWindow),
   });
   // Scheduled permission changes and (un)bans (docs/protocol/api.md §6.8), audited as the server's own actions.
   counts['scheduled'] = await applyScheduledChanges(s);

@@ -21,6 +21,9 @@ const alice = '15' + 'a'.repeat(64);
 const bob = '15' + 'b'.repeat(64);
 const carol = '15' + 'c'.repeat(64);
 const oldNonce = crypto.randomBytes(16);
+/** The newest schema, and the versions after 19 (the old numberings' last) a migrated database goes through. */
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+const AFTER_OLD = MIGRATIONS.map((m) => m.version).filter((v) => v > 19).sort((a, b) => a - b);
 
 /** What an older version left behind: three users, DMs between two of them, an old-style nonce. */
 const OLD_DATA = [
@@ -56,10 +59,6 @@ function oldVersionRows(kind: 'sqlite' | 'postgres', upTo: number): number[] {
 }
 
 /** A SQLite database as a server before the shared numbering left it, its schema at shared version `upTo`. */
-/** The newest shared version, and the version rows a database the old numbering's latest (19) ends with once opened. */
-const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
-const FROM_19 = MIGRATIONS.filter((m) => m.version >= 19).map((m) => m.version);
-
 function oldSqlite(file: string, upTo: number): Database.Database {
   const db = new Database(file);
   db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
@@ -88,7 +87,7 @@ describe('upgrading an existing database', () => {
     assert.deepEqual(MIGRATIONS.map((m) => m.version), PG_MIGRATIONS.map((m) => m.version), 'both databases number the same versions');
   });
 
-  it('SQLite at the old numbering\'s latest (9) opens, says version 19 (then migrates on) and has the schema of a new database', async () => {
+  it('SQLite at the old numbering\'s latest (9) opens as version 19, migrates to the latest and has the schema of a new database', async () => {
     const dir = tempDataDir();
     const file = path.join(dir, 'sogs.db');
     const db = oldSqlite(file, 19);
@@ -101,7 +100,7 @@ describe('upgrading an existing database', () => {
     try {
       assert.equal(store.freshlyCreated, false);
       await checkUpgraded(store);
-      assert.deepEqual(await sqlAll(store, 'SELECT version FROM schema_version ORDER BY version'), FROM_19.map((version) => ({ version })));
+      assert.deepEqual(await sqlAll(store, 'SELECT version FROM schema_version ORDER BY version'), [19, ...AFTER_OLD].map((version) => ({ version })));
       await new SqliteStore({ file: fresh }).close();
       assert.deepEqual(sqliteSchema(file), sqliteSchema(fresh));
     } finally {
@@ -182,7 +181,7 @@ describe('upgrading an existing database', () => {
         await store.close();
       }
     });
-    it('at the old numbering\'s latest (7) opens, says version 19 (then migrates on) and has the schema of a new database', async () => {
+    it('at the old numbering\'s latest (7) opens as version 19, migrates to the latest and has the schema of a new database', async () => {
       const latest = `${schema}_latest`;
       const fresh = `${schema}_fresh`;
       const c = new pg.Client({ connectionString: TEST_PG_URL });
@@ -202,7 +201,7 @@ describe('upgrading an existing database', () => {
         try {
           assert.equal(store.freshlyCreated, false);
           await checkUpgraded(store);
-          assert.deepEqual((await sqlAll<{ version: number }>(store, 'SELECT version FROM schema_version ORDER BY version')).map((r) => Number(r.version)), FROM_19);
+          assert.deepEqual((await sqlAll<{ version: number }>(store, 'SELECT version FROM schema_version ORDER BY version')).map((r) => r.version), [19, ...AFTER_OLD]);
         } finally {
           await store.close();
         }

@@ -6,10 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Identity, SogsClient, downloadFile, httpRequest, padMessage, randomContent, uploadFileId } from '../client';
+import { Identity, SogsClient, downloadFile, encodeSessionMessage, httpRequest, padMessage, randomContent, uploadFileId } from '../client';
+import { defaultConfig } from '../src/config';
 import { runCli } from './helpers/cli';
 import { startInstance, type Instance } from './helpers/instance';
 import { TEST_DB, dropTestDb, tempDataDir, testDbUrl } from './helpers/server';
+
+/** The instances run with the default settings. */
+const FLOOD_ACCOUNTS = defaultConfig().floodAccounts;
 
 describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL database (separate data folders)' : 'SQLite data folder'}`, () => {
   let dirA: string;
@@ -135,8 +139,18 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     assert.equal((await via(a, poster).postMessage('main', randomContent())).status, 429);
   });
 
+  it('count the copies of one text posted through either instance (flood signals)', async () => {
+    const spam = 'Everyone come to the new group at example org, this one is dead';
+    const statuses: number[] = [];
+    for (let i = 0; i < FLOOD_ACCOUNTS + 2; i++) {
+      statuses.push((await via(i % 2 ? b : a).postMessage('main', encodeSessionMessage({ body: spam }))).status);
+    }
+    assert.deepEqual(statuses, [...Array<number>(FLOOD_ACCOUNTS).fill(201), 429, 429]);
+  });
+
   it('serve through one instance a file uploaded through the other', async () => {
-    const uploader = via(a);
+    // The room admin: accounts first seen moments ago may not upload yet (uploadAccountAge).
+    const uploader = via(a, admin);
     const bytes = randomContent(5000);
     const id = await uploadFileId(uploader, 'main', bytes, 'shared.bin');
     const d = await downloadFile(via(b, null), 'main', id);
@@ -175,7 +189,10 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     await load;
     assert.ok(acked.length >= writers.length * 3, `${acked.length} posts acknowledged`);
     const recent = (await via(b).get('/room/main/messages/recent?limit=256')).json<{ id: number }[]>().map((m) => m.id);
-    for (const id of acked) assert.ok(recent.includes(id), `acknowledged post ${id} is stored`);
+    // So many fresh accounts posting at once look like a raid (domain/raids.ts): some posts are held,
+    // some published ones taken back (held under a new id, `held_from` the acknowledged one).
+    const held = (await via(b, admin).get('/room/main/held?limit=1000')).json<{ id: number; held_from?: number }[]>().flatMap((m) => [m.id, m.held_from ?? 0]);
+    for (const id of acked) assert.ok(recent.includes(id) || held.includes(id), `acknowledged post ${id} is stored`);
     assert.equal((await via(b).postMessage('main', randomContent())).status, 201, 'B still takes posts');
   });
 });

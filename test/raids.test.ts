@@ -71,6 +71,7 @@ describe('raid detection', () => {
     assert.deepEqual(since.map((m) => [m.id, m.data]), early.map((m) => [m.id, null]).reverse(), 'a poller that saw the five sees them deleted');
     const held = (await mod.get('/room/main/held')).json<Listed[]>();
     assert.deepEqual(held.map((m) => m.session_id), fresh.map((c) => c.sessionId), 'held in the order they were posted');
+    assert.deepEqual(held.map((m) => (m as Listed & { held_from?: number }).held_from), [...early.map((m) => m.id).reverse(), undefined, undefined, undefined]);
     assert.equal((await regular.postMessage('main', say('still here'))).status, 201);
     assert.ok((await visibleTo(regular)).some((m) => m.session_id === regular.sessionId), 'regulars post as usual');
     const log = await t.s.store.auditLog({ roomToken: 'main', limit: 5 });

@@ -5,6 +5,7 @@ import type { DirectMessage, User } from '../store/types';
 import { DomainError, notFound, unauthorized } from './errors';
 import { requireUser } from './messages';
 import { checkDirectMessageAllowed } from './antiraid';
+import { checkDmRecipients } from './dm-limits';
 import type { Services } from './services';
 
 export const BLINDED_ID_RE = /^15[0-9a-fA-F]{64}$/;
@@ -30,6 +31,7 @@ export async function sendDirectMessage(s: Services, sender: User | null, recipi
   }
   // The new-account slow mode covers DMs too (off by default; see domain/antiraid.ts).
   await checkDirectMessageAllowed(s, from);
+  await checkDmRecipients(s, from, recipient);
   const now = s.clock.now();
   return s.store.insertDirectMessage({ senderId: from.id, recipientId: recipient.id, body, now, expiry: now + s.config.dmExpiryDays * 86400 });
 }

@@ -20,7 +20,9 @@ import { UPLOADS_DIR } from '../store/blobs';
 import { DomainError, badRequest, forbidden, notFound, unauthorized } from './errors';
 // Not from ./messages: messages.ts imports this module to claim attachments.
 import { allows, type Permissions } from './permissions';
+import type { RequestContext } from './request-context';
 import type { Services } from './services';
+import { checkUploadAge } from './upload-limits';
 
 /** Seconds an upload lives unless something claims it (docs/protocol/api.md §4.6). */
 export const UPLOAD_TTL = 3600;
@@ -130,10 +132,11 @@ function httpDate(t: number): string {
 // --- upload and download -------------------------------------------------------------------
 
 export async function uploadFile(
-  s: Services, room: Room, user: User | null, perms: Permissions, body: Buffer, disposition: string | undefined,
+  s: Services, rc: RequestContext, room: Room, user: User | null, perms: Permissions, body: Buffer, disposition: string | undefined,
 ): Promise<FileRecord> {
   if (!user) throw unauthorized();
   if (!allows(perms, 'upload')) throw forbidden("This endpoint requires room message 'upload' permission");
+  await checkUploadAge(s, rc, room, user, perms);
   return storeFile(s, room, user, body, filenameFromDisposition(disposition));
 }
 

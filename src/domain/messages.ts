@@ -8,6 +8,7 @@ import { auditAction, recordAudit } from './audit';
 import { applyFilters } from './filters';
 import { raidDisposition } from './raids';
 import { attachFiles } from './files';
+import { checkFlood, floodRefusal } from './flood';
 import type { RequestContext } from './request-context';
 import type { Services } from './services';
 
@@ -58,6 +59,9 @@ export async function postMessage(
   // Both read the room's limits: once, through the request's context.
   const gate = await checkAntiRaid(s, rc, room, author, perms);
   await checkRateLimit(s, rc, room, author, perms);
+  // 'hold' is refused too until held posts exist.
+  const flood = await checkFlood(s, rc, room, author, perms, input.data);
+  if (flood !== 'allow') throw floodRefusal(flood);
   const filter = await applyFilters(s, room, author, perms, input.data);
   // In raid mode a new account's post is held: answered like any post, shown to nobody until a
   // moderator releases it (domain/raids.ts).

@@ -5,8 +5,8 @@
 // async so that a networked database can implement them; the SQLite store answers synchronously
 // inside them. The records they take and return live in store/model/ and are re-exported here.
 import type { AuditEntry, AppliedSchedule, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionChange, PermissionOverride } from './model/moderation';
-import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from './model/files';
-import type { Message, NewMessage, ReactionChange, ReactionInfo, Viewer } from './model/messages';
+import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from './model/files';
+import type { FloodCounts, FloodQuery, Message, NewFingerprint, NewMessage, ReactionChange, ReactionInfo, Viewer } from './model/messages';
 import type { ActivityTouch, ModeratorChange, NewRoom, PinnedMessage, Room, RoomDefaults, RoomLimits, RoomModerator, RoomUpdate, RoomsView } from './model/rooms';
 import type { AccountWindow, RaidCleanupCounts, RaidWindow } from './model/raids';
 import type { CleanupOptions, LegacyMessageIdMap } from './model/server';
@@ -142,6 +142,12 @@ export interface Store {
   addUserReads(reads: { userId: number; count: number }[]): Promise<void>;
   userReads(userId: number): Promise<number>;
   countDmsSince(userId: number, since: number): Promise<number>;
+  /** Earlier copies of a post's text (domain/flood.ts): other accounts in the room, the user's own anywhere. */
+  floodCounts(q: FloodQuery): Promise<FloodCounts>;
+  /** Records a post's text fingerprint; cleanup forgets it after `fingerprintRetention`. */
+  addFingerprint(f: NewFingerprint): Promise<void>;
+  /** Whom the sender wrote to since `since`, and whether the recipient is among them (domain/dm-limits.ts). */
+  dmRecipients(senderId: number, recipientId: number, since: number): Promise<DmRecipients>;
 
   // --- raid detection, held posts, cleanup (domain/raids.ts) ----------------------------------
   /** Counts one post from a new account in the room's minute; the counts of that minute and the one before. */

@@ -84,6 +84,9 @@ export async function startTestServer(
     // because of the test itself, not because the server is overloaded. Shedding tests turn it on.
     shedLatencyMs: 0,
     shedLoopDelayMs: 0,
+    // Test identities are made seconds before they upload; the upload age rule (uploadAccountAge)
+    // has tests of its own that turn it on.
+    uploadAccountAge: 0,
     ...overrides,
   };
   const clock = opts.clock ?? { now: () => Date.now() / 1000 };

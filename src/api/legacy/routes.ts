@@ -23,6 +23,7 @@ import { downloadFile } from '../../domain/files';
 import { challengeFor, claimToken, noToken } from '../../domain/legacy-tokens';
 import { postMessage, requirePermission, viewerOf } from '../../domain/messages';
 import { accessRoom, visibleRooms } from '../../domain/rooms';
+import { checkUploadAge } from '../../domain/upload-limits';
 import type { Message, Room } from '../../store/types';
 import { json, statusOf } from '../respond';
 import type { RouteLimits } from '../body-limits';
@@ -122,6 +123,7 @@ async function postFile(c: Ctx) {
   const o = stringField(body(c), 'file');
   const p = await auth(c, room);
   requirePermission(p.perms, 'upload');
+  await checkUploadAge(c.s, c.rc, room, p.user, p.perms);
   const id = await legacyStoreFile(c.s, room, p.user, b64(o, 'file'));
   return json({ status_code: 200, result: id });
 }

@@ -7,7 +7,7 @@ import type { Ctx, Router } from '../router';
 
 async function upload(c: Ctx) {
   const { room, perms } = await findRoom(c.s, c.rc, c.params['token']!);
-  const f = await uploadFile(c.s, room, c.user, perms, c.req.body, c.req.headers['content-disposition']);
+  const f = await uploadFile(c.s, c.rc, room, c.user, perms, c.req.body, c.req.headers['content-disposition']);
   return json({ id: f.id }, 201);
 }
 

@@ -70,7 +70,8 @@ async function listHeld(c: Ctx) {
   const limit = intQuery(c.query, 'limit', 100, 1, 1000);
   const after = intQuery(c.query, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
   const held = await listHeldPosts(c.s, actor, room, limit, after);
-  return json(held.map((m) => messageJson(m, undefined, 0)));
+  // held_from: the id the post had while published, before a detected raid took it back.
+  return json(held.map((m) => ({ ...messageJson(m, undefined, 0), ...(m.heldFrom ? { held_from: m.heldFrom } : {}) })));
 }
 
 async function release(c: Ctx) {

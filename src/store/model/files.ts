@@ -44,3 +44,11 @@ export interface NewDirectMessage {
   now: number;
   expiry: number;
 }
+
+/** Whom a sender wrote to lately (Store.dmRecipients; domain/dm-limits.ts). */
+export interface DmRecipients {
+  /** Different people the sender wrote to in the window, leaving out those who wrote to the sender. */
+  strangers: number;
+  /** The recipient is one the sender wrote to in the window, or one who wrote to the sender. */
+  known: boolean;
+}

@@ -17,6 +17,8 @@ export interface Message {
   filtered: boolean;
   whisperTo: string | null;
   whisperMods: boolean;
+  /** Held posts only: the published post a detected raid took back into this held copy (domain/raids.ts). */
+  heldFrom?: number | null;
 }
 
 export interface NewMessage {
@@ -52,4 +54,30 @@ export interface ReactionChange {
   changed: boolean;
   /** The message's seqno after the operation. */
   seqno: number;
+}
+
+/** A post's text fingerprint (domain/flood.ts), kept for the flood windows. */
+export interface NewFingerprint {
+  fingerprint: Buffer;
+  roomId: number;
+  userId: number;
+  now: number;
+}
+
+/** Which earlier copies of a text to count (Store.floodCounts). */
+export interface FloodQuery {
+  fingerprint: Buffer;
+  roomId: number;
+  userId: number;
+  /** Count the other accounts that posted it in the room since then. */
+  accountsSince: number;
+  /** Count the user's own copies, in any room, since then. */
+  repeatsSince: number;
+}
+
+export interface FloodCounts {
+  /** Different accounts other than the user that posted the text in the room. */
+  accounts: number;
+  /** The user's own copies of the text, in any room. */
+  repeats: number;
 }

@@ -13,6 +13,8 @@ export interface CleanupOptions {
   activeThreshold: number;
   activePruneThreshold: number;
   historyPruneThreshold: number;
+  /** Post fingerprints (flood signals) are forgotten this many seconds after the post. */
+  fingerprintRetention: number;
 }
 
 /** room_import_hacks: legacy ids up to oldMessageIdMax are now id + messageIdOffset (docs/protocol/legacy.md §8). */

@@ -356,6 +356,22 @@ CREATE TABLE room_raid_counts (
 CREATE INDEX users_created ON users(created);
 `,
   },
+  {
+    // Flood signals (domain/flood.ts): a fingerprint of each recent post's normalised text, so
+    // that every instance on the database sees the same copies. Rows live for the flood windows
+    // (cleanup prunes them), so the table stays small and has no foreign keys to keep.
+    version: 21,
+    sql: `
+CREATE TABLE post_fingerprints (
+  fingerprint BYTEA NOT NULL,
+  room BIGINT NOT NULL,
+  "user" BIGINT NOT NULL,
+  at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX post_fingerprints_text ON post_fingerprints(fingerprint, at);
+CREATE INDEX post_fingerprints_at ON post_fingerprints(at);
+`,
+  },
 ];
 
 /** Advisory lock key held while migrating, so that instances starting together migrate once. */

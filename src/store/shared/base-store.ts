@@ -5,7 +5,8 @@
 // statement per turn of the event loop).
 import type {
   AccountWindow, RaidCleanupCounts, RaidWindow,
-  ActivityTouch, AppliedSchedule, AuditEntry, BanEntry, CleanupOptions, DirectMessage, FileRecord, FutureChange, FuturePerms,
+  ActivityTouch, AppliedSchedule, AuditEntry, BanEntry, CleanupOptions, DirectMessage, DmRecipients, FileRecord, FloodCounts, FloodQuery,
+  FutureChange, FuturePerms, NewFingerprint,
   LegacyMessageIdMap, Message, ModeratorChange, NewAuditEntry, NewDirectMessage, NewFile, NewMessage, NewRoom, NonceLookup,
   PermissionChange, PermissionOverride, PinnedMessage, ReactionChange, ReactionInfo, Room, RoomDefaults, RoomLimits, RoomModerator,
   RoomUpdate, RoomsView, Store, User, Viewer,
@@ -223,6 +224,15 @@ export abstract class SharedStore implements Store {
   }
   raidCleanup(roomId: number, w: AccountWindow, ban: 'room' | 'global' | null, now: number): Promise<RaidCleanupCounts> {
     return this.tx((t) => raidCleanup(t, roomId, w, ban, now));
+  }
+  floodCounts(q: FloodQuery): Promise<FloodCounts> {
+    return this.read((t) => t.fingerprints.counts(q));
+  }
+  addFingerprint(f: NewFingerprint): Promise<void> {
+    return this.read((t) => t.fingerprints.add(f));
+  }
+  dmRecipients(senderId: number, recipientId: number, since: number): Promise<DmRecipients> {
+    return this.read((t) => t.dms.recipientsSince(senderId, recipientId, since));
   }
   addAuditEntry(e: NewAuditEntry): Promise<void> {
     return this.read((t) => t.audit.add(e));

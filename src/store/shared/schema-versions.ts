@@ -8,6 +8,7 @@
 //   16 last DM ids                17 rooms_version
 //   18 rooms_version only for a room's own fields (PostgreSQL; SQLite counts every change)
 //   19 the overrides' user index    20 raid detection (raid_auto, held posts, room_raid_counts)
+//   21 post fingerprints (flood signals)
 // Before this numbering each database counted on its own (SQLite 1, 3-9; PostgreSQL 1-7). Shared
 // numbers start at 10, above all of those, so a stored version below 10 is an old number: it is
 // mapped once, when the database is next opened, and the stored rows are rewritten.

@@ -5,8 +5,8 @@
 // the poll's hot reads, which the store calls directly with no rule around them.
 import type { Op } from './op';
 import type { AuditEntry, BanEntry, FutureChange, FuturePerms, NewAuditEntry, PermissionOverride } from '../model/moderation';
-import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from '../model/files';
-import type { Message, NewMessage, ReactionInfo, Viewer } from '../model/messages';
+import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from '../model/files';
+import type { FloodCounts, FloodQuery, Message, NewFingerprint, NewMessage, ReactionInfo, Viewer } from '../model/messages';
 import type { NewRoom, PinnedMessage, Room, RoomLimits, RoomModerator, RoomUpdate } from '../model/rooms';
 import type { AccountWindow, RaidCleanupCounts, RaidWindow } from '../model/raids';
 import type { LegacyMessageIdMap } from '../model/server';
@@ -193,9 +193,18 @@ export interface DmsTable {
   get(id: number): Op<DirectMessage>;
   deleteInbox(userId: number): Op<number>;
   countSentSince(userId: number, since: number): Op<number>;
+  /** Different recipients since `since`, without those who wrote to the sender; whether `recipientId` is one of them or wrote. */
+  recipientsSince(senderId: number, recipientId: number, since: number): Op<DmRecipients>;
   deleteExpired(now: number): Op<number>;
   // Hot read.
   list(userId: number, box: 'inbox' | 'outbox', afterId: number, limit: number, now: number): Promise<DirectMessage[]>;
+}
+
+/** post_fingerprints: recent posts' normalised texts (domain/flood.ts), kept for the flood windows. */
+export interface FingerprintsTable {
+  counts(q: FloodQuery): Op<FloodCounts>;
+  add(f: NewFingerprint): Op<void>;
+  prune(before: number): Op<number>;
 }
 
 export type PermissionColumn = 'read' | 'accessible' | 'write' | 'upload';
@@ -325,6 +334,7 @@ export interface Tables {
   pins: PinsTable;
   files: FilesTable;
   dms: DmsTable;
+  fingerprints: FingerprintsTable;
   overrides: OverridesTable;
   futures: FuturesTable;
   audit: AuditTable;

@@ -13,6 +13,7 @@ export function* cleanup(t: Tables, now: number, o: CleanupOptions): Op<Record<s
   // room, and SQLite's rooms_version does not move.
   yield* t.rooms.recountActiveUsers(now - o.activeThreshold);
   counts['nonces'] = yield* t.nonces.prune(Math.floor(now - o.nonceRetention), now);
+  counts['fingerprints'] = yield* t.fingerprints.prune(now - o.fingerprintRetention);
   return counts;
 }
 

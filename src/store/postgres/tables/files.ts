@@ -2,7 +2,7 @@
 import { b, toDirectMessage, toFile } from '../../rows';
 import type { Op } from '../../shared/op';
 import type { DmsTable, FilesTable } from '../../shared/tables';
-import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from '../../types';
+import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from '../../types';
 import { count, one, rows, run, type Query } from '../pg-runner';
 
 /** Files that are some room's image never expire. */
@@ -94,6 +94,13 @@ export class PgFiles implements FilesTable {
 const DM_SELECT = `SELECT i.id, i.posted_at, i.expiry, s.session_id AS sender, r.session_id AS recipient, i.body
   FROM inbox i JOIN users s ON s.id = i.sender JOIN users r ON r.id = i.recipient`;
 
+/** Distinct recipients of $1 since $3 except those who wrote to $1, and whether $2 is one of them or wrote. */
+const RECIPIENTS = `SELECT
+  (SELECT count(DISTINCT recipient) FROM inbox WHERE sender = $1 AND posted_at >= $3
+    AND recipient NOT IN (SELECT sender FROM inbox WHERE recipient = $1)) AS strangers,
+  EXISTS (SELECT 1 FROM inbox WHERE sender = $1 AND recipient = $2 AND posted_at >= $3)
+    OR EXISTS (SELECT 1 FROM inbox WHERE sender = $2 AND recipient = $1) AS known`;
+
 export class PgDms implements DmsTable {
   constructor(private readonly q: Query) {}
 
@@ -114,6 +121,11 @@ export class PgDms implements DmsTable {
 
   *countSentSince(userId: number, since: number): Op<number> {
     return (yield* one(this.q, 'SELECT count(*) AS n FROM inbox WHERE sender = $1 AND posted_at >= $2', [userId, since]))!['n'] as number;
+  }
+
+  *recipientsSince(senderId: number, recipientId: number, since: number): Op<DmRecipients> {
+    const r = (yield* one(this.q, RECIPIENTS, [senderId, recipientId, since]))!;
+    return { strangers: r['strangers'] as number, known: r['known'] === true };
   }
 
   deleteExpired(now: number): Op<number> {

@@ -2,6 +2,7 @@
 import type { Tables } from '../../shared/tables';
 import type { Query } from '../pg-runner';
 import { PgDms, PgFiles } from './files';
+import { PgFingerprints } from './fingerprints';
 import { PgMessages } from './messages';
 import { PgFutures, PgOverrides } from './permissions';
 import { PgPins, PgReactions } from './reactions';
@@ -21,6 +22,7 @@ export function pgTables(q: Query): Tables {
     pins: new PgPins(q),
     files: new PgFiles(q),
     dms: new PgDms(q),
+    fingerprints: new PgFingerprints(q),
     overrides: new PgOverrides(q),
     futures: new PgFutures(q),
     audit: new PgAudit(q),

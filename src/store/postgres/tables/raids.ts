@@ -190,7 +190,7 @@ export class PgRaids implements RaidTable {
   }
 
   async held(roomId: number, limit: number, afterId: number): Promise<Message[]> {
-    const r = await this.q(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room = $1 AND m.held AND m.id > $2 ORDER BY m.id LIMIT $3`, [roomId, afterId, limit]);
+    const r = await this.q(`SELECT ${MESSAGE_COLUMNS}, m.held_from FROM ${MESSAGE_FROM} WHERE m.room = $1 AND m.held AND m.id > $2 ORDER BY m.id LIMIT $3`, [roomId, afterId, limit]);
     return r.rows.map(toMessage);
   }
 }

@@ -2,7 +2,7 @@
 import { b, toDirectMessage, toFile, type Row } from '../../rows';
 import type { Op } from '../../shared/op';
 import type { DmsTable, FilesTable } from '../../shared/tables';
-import type { DirectMessage, FileRecord, NewDirectMessage, NewFile } from '../../types';
+import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from '../../types';
 import { lim, type Statements } from '../statements';
 
 /** Files that are some room's image never expire. */
@@ -89,6 +89,13 @@ export class SqliteFiles implements FilesTable {
 const DM_SELECT = `SELECT i.id, i.posted_at, i.expiry, s.session_id AS sender, r.session_id AS recipient, i.body
   FROM inbox i JOIN users s ON s.id = i.sender JOIN users r ON r.id = i.recipient`;
 
+/** Distinct recipients since @since except those who wrote to @me, and whether @to is one of them or wrote. */
+const RECIPIENTS = `SELECT
+  (SELECT count(DISTINCT recipient) FROM inbox WHERE sender = @me AND posted_at >= @since
+    AND recipient NOT IN (SELECT sender FROM inbox WHERE recipient = @me)) AS strangers,
+  EXISTS (SELECT 1 FROM inbox WHERE sender = @me AND recipient = @to AND posted_at >= @since)
+    OR EXISTS (SELECT 1 FROM inbox WHERE sender = @to AND recipient = @me) AS known`;
+
 export class SqliteDms implements DmsTable {
   constructor(private readonly s: Statements) {}
 
@@ -107,6 +114,11 @@ export class SqliteDms implements DmsTable {
 
   *countSentSince(userId: number, since: number): Op<number> {
     return (this.s.q('SELECT count(*) AS n FROM inbox WHERE sender = ? AND posted_at >= ?').get(userId, since) as Row)['n'] as number;
+  }
+
+  *recipientsSince(senderId: number, recipientId: number, since: number): Op<DmRecipients> {
+    const r = this.s.q(RECIPIENTS).get({ me: senderId, to: recipientId, since }) as Row;
+    return { strangers: r['strangers'] as number, known: r['known'] === 1 };
   }
 
   *deleteExpired(now: number): Op<number> {

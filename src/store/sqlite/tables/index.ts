@@ -2,6 +2,7 @@
 import type { Tables } from '../../shared/tables';
 import type { Statements } from '../statements';
 import { SqliteDms, SqliteFiles } from './files';
+import { SqliteFingerprints } from './fingerprints';
 import { SqliteMessages } from './messages';
 import { SqliteFutures, SqliteOverrides } from './permissions';
 import { SqlitePins, SqliteReactions } from './reactions';
@@ -21,6 +22,7 @@ export function sqliteTables(s: Statements): Tables {
     pins: new SqlitePins(s),
     files: new SqliteFiles(s),
     dms: new SqliteDms(s),
+    fingerprints: new SqliteFingerprints(s),
     overrides: new SqliteOverrides(s),
     futures: new SqliteFutures(s),
     audit: new SqliteAudit(s),

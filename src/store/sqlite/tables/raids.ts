@@ -165,7 +165,7 @@ export class SqliteRaids implements RaidTable {
   }
 
   async held(roomId: number, limit: number, afterId: number): Promise<Message[]> {
-    const rows = this.s.q(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room = ? AND m.held AND m.id > ? ORDER BY m.id LIMIT ${lim(limit)}`).all(roomId, afterId) as Row[];
+    const rows = this.s.q(`SELECT ${MESSAGE_COLUMNS}, m.held_from FROM ${MESSAGE_FROM} WHERE m.room = ? AND m.held AND m.id > ? ORDER BY m.id LIMIT ${lim(limit)}`).all(roomId, afterId) as Row[];
     return rows.map(toMessage);
   }
 }
