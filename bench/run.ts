@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark scenarios against the real server in its own process and
 // prints requests/s, latency percentiles, server CPU and peak memory. Not a test: numbers vary
-// by machine. Options: --quick (smaller runs), --only since|desktop|attack, --workers N[,M],
+// by machine. Options: --quick (smaller runs), --only since|desktop|attack|raid, --workers N[,M],
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
 // postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
 // --write-rate N (posts per second by the desktop scenario's writers, default 2), --fixed-rate N
@@ -9,13 +9,15 @@
 // (the attack scenario kills a server whose memory passes it, default 4096), --parts abc (which
 // of the attack scenario's parts run). The desktop scenario first runs its polls against a
 // ceiling server that does only their cryptography; the attack scenario (bench/attack.ts)
-// measures the server under hostile load against targets.
+// measures the server under hostile load against targets; the raid scenario (bench/raid.ts) replays
+// a join raid on simulated time, on each of --stores.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
 import { attackScenario } from './attack';
+import { raidScenario } from './raid';
 import { measureCryptoFloor } from './crypto-floor';
 import { fixedRate, p50BySecond, percentile, saturate, type LoadResult, type Prepared } from './load';
 import { makeClients, currentRooms, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
@@ -335,6 +337,7 @@ async function main(): Promise<void> {
   if (!args.only || args.only === 'since') await sinceScenario(args);
   if (!args.only || args.only === 'desktop') await desktopScenario(args);
   if (!args.only || args.only === 'attack') await attackScenario({ quick: args.quick, parts: args.attackParts, rssCapMiB: args.rssCapMiB, port: () => nextPort++ });
+  if (!args.only || args.only === 'raid') await raidScenario({ quick: args.quick, stores: args.stores });
 }
 
 main().catch((e) => {

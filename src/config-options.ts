@@ -72,6 +72,18 @@ export interface Config {
   newAccountPosts: number;
   newAccountInterval: number;
   raidAccountAge: number;
+  // Automatic raid detection and held posts (domain/raids.ts).
+  /** Detect raids per room and hold new accounts' posts while one lasts. */
+  raidDetect: boolean;
+  /** New accounts posting within a minute below which a room is never judged raided. */
+  raidMinPosters: number;
+  /** A raid is at least this many times the room's busiest minute of new-account posts in raidBaselineDays. */
+  raidBaselineFactor: number;
+  raidBaselineDays: number;
+  /** Minutes below the threshold after which an automatic raid state ends. */
+  raidQuietMinutes: number;
+  /** Days a held post waits for a moderator before it is deleted. */
+  raidHeldDays: number;
   // Flood signals by content (domain/flood.ts), young-account uploads (domain/upload-limits.ts)
   // and DM recipients (domain/dm-limits.ts).
   /** Texts shorter than this (letters, once normalised) are never counted as copies. */
@@ -245,6 +257,12 @@ export const OPTIONS: readonly Option[] = [
   opt('consoleLinkMinutes', 'float', 10, 'Minutes a console sign-in link stays usable (it works once).', 'console.link_minutes'),
   opt('consoleSessionHours', 'float', 12, 'Hours a console session lasts after sign-in; then the moderator needs a new link. `sogs --console-sessions` lists them, `--console-logout` ends them.', 'console.session_hours'),
   opt('raidAccountAge', 'float', 60, 'Anti-raid: while a room is in raid mode (`sogs --rooms TOKEN --raid-mode on`), accounts first seen less than this many minutes before raid mode began, or later, may not post there.', 'rooms.raid_account_age'),
+  opt('raidDetect', 'bool', true, 'Anti-raid: detect raids in each room by itself: when new accounts (first seen less than raidAccountAge minutes ago) post at an abnormal rate, the room enters raid mode, in which the posts of new accounts are held for moderators (the poster sees the post accepted; members do not see it) instead of published. An automatic raid mode ends after raidQuietMinutes; a moderator can end it at once, release or drop held posts, and clean up the accounts (README "Anti-raid").', 'rooms.raid_detect'),
+  opt('raidMinPosters', 'int', 20, 'Anti-raid: new accounts posting in a room within a minute (each counted once a minute, so one account\'s flood is left to the rate limits) at or below which the room is never judged raided, however quiet it usually is: the floor for small rooms.', 'rooms.raid_min_posters'),
+  opt('raidBaselineFactor', 'float', 4, 'Anti-raid: a room is raided when more new accounts post there within a minute than raidMinPosters and than this many times the most that did in any minute of the last raidBaselineDays (raids excepted): a room used to many newcomers needs more.', 'rooms.raid_baseline_factor'),
+  opt('raidBaselineDays', 'float', 7, 'Anti-raid: the days of history a room\'s baseline of new-account posts per minute is taken from.', 'rooms.raid_baseline_days'),
+  opt('raidQuietMinutes', 'float', 15, 'Anti-raid: an automatic raid mode ends by itself once the new accounts posting there stayed at or below the raid threshold in every minute for this long.', 'rooms.raid_quiet_minutes'),
+  opt('raidHeldDays', 'float', 7, 'Anti-raid: days a held post waits for a moderator to release it before it is deleted (a background job).', 'rooms.raid_held_days'),
   opt('floodMinChars', 'int', 16, 'Flood signals: a post\'s text counts as a copy of another when both are the same once normalised (case, accents, look-alike characters, digits, spaces, punctuation and repeated letters ignored); texts of fewer letters than this are never counted, so "hi", "ok" or "good morning" can be said by anyone, any number of times.', 'messages.flood_min_chars'),
   opt('floodAccounts', 'int', 10, 'Flood signals: at most this many different accounts may post the same text in one room within floodAccountsWindow; further copies from other accounts are refused (429) until the window moves on (0 = off). Moderators and users given an explicit write permission in the room are exempt.', 'messages.flood_accounts'),
   opt('floodAccountsWindow', 'float', 300, 'Flood signals: the window in seconds for floodAccounts.', 'messages.flood_accounts_window'),

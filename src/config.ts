@@ -199,6 +199,9 @@ export function validate(c: Config): string[] {
   for (const k of ['floodAccountsWindow', 'floodRepeatsWindow', 'dmRecipientsWindow'] as const) {
     if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
   }
+  for (const k of ['raidMinPosters', 'raidBaselineFactor', 'raidBaselineDays', 'raidQuietMinutes', 'raidHeldDays'] as const) {
+    if (!(c[k] > 0)) throw new ConfigError(`${k} must be positive`);
+  }
   return warnings;
 }
 

@@ -4,6 +4,7 @@ import type { Services } from './domain/services';
 import { applyScheduledChanges } from './domain/moderation';
 import { cleanupFiles, sweepOrphanBlobs } from './domain/files';
 import { pruneLegacyTokens } from './domain/legacy-tokens';
+import { raidUpkeep } from './domain/raids';
 
 export interface Jobs {
   runOnce(): Promise<Record<string, number>>;
@@ -29,6 +30,8 @@ export async function runCleanup(s: Services): Promise<Record<string, number>> {
   const tokens = await pruneLegacyTokens(s);
   counts['legacyTokens'] = tokens.tokens;
   counts['legacyPendingTokens'] = tokens.pending;
+  // Automatic raid modes that went quiet end; held posts past raidHeldDays go.
+  Object.assign(counts, await raidUpkeep(s));
   return counts;
 }
 

@@ -142,13 +142,20 @@ describe('moderators, deletions, rate limits, raid mode', () => {
     assert.equal((await cli('--rooms', 'main', '--room-rate-limit', 'lots')).code, 1);
   });
 
-  it('--raid-mode on stops new accounts from posting; off lets them', async () => {
+  it('--raid-mode on holds new accounts\' posts; off publishes them again', async () => {
     await ok('--rooms', 'main', '--raid-mode', 'on');
     const fresh = t.client();
     const r = await fresh.postMessage('main', randomContent());
-    assert.equal(r.status, 403);
+    assert.equal(r.status, 201);
+    assert.match(await ok('--rooms', 'main', '--list-held'), new RegExp(`1 held post shown\\n  ${r.json<{ id: number }>().id} \\S+ ${fresh.sessionId}`));
+    assert.match(await ok('--rooms', 'main', '--raid-status'), /raid mode: on since .* \(switched on by hand\); held posts: 1/);
     await ok('--rooms', 'main', '--raid-mode', 'off');
     assert.equal((await fresh.postMessage('main', randomContent())).status, 201);
+    assert.match(await ok('--rooms', 'main', '--release-held', 'all'), /1 held post released/);
+    const seen = (await t.client().get('/room/main/messages/recent')).json<{ session_id: string }[]>();
+    assert.equal(seen.filter((m) => m.session_id === fresh.sessionId).length, 2);
+    assert.match(await ok('--rooms', 'main', '--drop-held', 'all'), /0 held posts dropped/);
+    assert.equal((await cli('--rooms', 'main', '--drop-held', 'x')).code, 1);
     assert.equal((await cli('--rooms', 'main', '--raid-mode', 'maybe')).code, 1);
   });
 });

@@ -189,7 +189,10 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     await load;
     assert.ok(acked.length >= writers.length * 3, `${acked.length} posts acknowledged`);
     const recent = (await via(b).get('/room/main/messages/recent?limit=256')).json<{ id: number }[]>().map((m) => m.id);
-    for (const id of acked) assert.ok(recent.includes(id), `acknowledged post ${id} is stored`);
+    // So many fresh accounts posting at once look like a raid (domain/raids.ts): some posts are held,
+    // some published ones taken back (held under a new id, `held_from` the acknowledged one).
+    const held = (await via(b, admin).get('/room/main/held?limit=1000')).json<{ id: number; held_from?: number }[]>().flatMap((m) => [m.id, m.held_from ?? 0]);
+    for (const id of acked) assert.ok(recent.includes(id) || held.includes(id), `acknowledged post ${id} is stored`);
     assert.equal((await via(b).postMessage('main', randomContent())).status, 201, 'B still takes posts');
   });
 });

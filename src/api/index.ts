@@ -10,6 +10,7 @@ import { messageRoutes } from './routes/messages';
 import { moderationRoutes } from './routes/moderation';
 import { onionRoutes } from './routes/onion';
 import { permissionRoutes } from './routes/permissions';
+import { raidRoutes } from './routes/raids';
 import { roomRoutes } from './routes/rooms';
 import { webRoutes } from '../web/routes';
 import { consoleRoutes } from '../web/console/routes';
@@ -28,6 +29,7 @@ export function buildRouter(opts: { console?: string } = {}): Router {
   dmRoutes(r);
   moderationRoutes(r);
   permissionRoutes(r);
+  raidRoutes(r);
   onionRoutes(r);
   // --- legacy --- the v1 API at /legacy/..., then its plain-path aliases (modern routes win).
   legacyRoutes(r);

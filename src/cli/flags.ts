@@ -9,6 +9,7 @@ import { auditLogCommand, banCommand, changeModerators, deleteAllPostsCommand, l
 import { consoleLoginCommand, consoleLogoutCommand, consoleSessionsCommand } from './console-commands';
 import { changePermissions } from './permission-commands';
 import { printUrl } from './print-url';
+import { heldCommand, listHeldCommand, parseHeldIds, parseTime, raidCleanupCommand, raidStatusCommand } from './raid-commands';
 import { addRoom as addRoomCommand, deleteRoom, listRooms, raidModeCommand, roomRateLimitCommand, roomSettingsCommand } from './room-commands';
 
 export const FLAGS = new FlagTable();
@@ -122,10 +123,36 @@ FLAGS.flag('--room-rate-limit <limit>', 'with --rooms: post rate limit POSTS/SEC
   onRooms: true,
   run: (s, spec, get) => roomRateLimitCommand(s, get(rooms), spec),
 });
-FLAGS.flag('--raid-mode <on|off>', 'with --rooms: while on, new accounts cannot post there (see raidAccountAge)', {
+FLAGS.flag('--raid-mode <on|off>', 'with --rooms: while on, posts of new accounts there are held for moderators (see raidAccountAge; off also ends a detected raid)', {
   onRooms: true,
   run: (s, value, get) => raidModeCommand(s, get(rooms), value),
 });
+FLAGS.flag('--raid-status', "with --rooms: raid mode, held posts and the detection's current count", {
+  onRooms: true,
+  run: (s, _, get) => raidStatusCommand(s, get(rooms)),
+});
+FLAGS.flag('--list-held', 'with --rooms: list posts held in raid mode (--limit N, default 100)', {
+  onRooms: true,
+  run: (s, _, get) => listHeldCommand(s, get(rooms), get(limit) ?? 100),
+});
+FLAGS.flag('--release-held <ids...>', 'with --rooms: publish these held posts (or all) as new posts', {
+  onRooms: true,
+  parse: parseHeldIds,
+  run: (s, ids, get) => heldCommand(s, get(rooms), ids, true),
+});
+FLAGS.flag('--drop-held <ids...>', 'with --rooms: delete these held posts (or all)', {
+  onRooms: true,
+  parse: parseHeldIds,
+  run: (s, ids, get) => heldCommand(s, get(rooms), ids, false),
+});
+FLAGS.flag('--raid-cleanup', 'with --rooms: ban and delete every post of every account first seen from --since to --until (default: the current raid) that was seen there', {
+  onRooms: true,
+  run: (s, _, get) => raidCleanupCommand(s, get(rooms), { since: get(since), until: get(until), ban: get(cleanupBan) ?? 'room', dryRun: get(dryRun) === true }),
+});
+const since = FLAGS.flag('--since <time>', 'with --raid-cleanup: unix seconds, ISO date/time, or 30m/2h/1d ago', { parse: (v: string, f) => parseTime(v, f) });
+const until = FLAGS.flag('--until <time>', 'with --raid-cleanup: end of the window (default now)', { parse: (v: string, f) => parseTime(v, f) });
+const cleanupBan = FLAGS.flag('--cleanup-ban <room|global|none>', 'with --raid-cleanup: ban in the room (default), globally, or not at all');
+const dryRun = FLAGS.flag('--dry-run', 'with --raid-cleanup: only print the counts');
 const roomSettings: AdminCommand = {
   run: (s, get) => roomSettingsCommand(s, get(rooms), { name: get(setName), description: get(setDescription), imagePath: get(setImage) }),
 };
@@ -142,7 +169,7 @@ FLAGS.flag('--list-moderators', "list global moderators and each room's moderato
 FLAGS.flag('--audit-log', 'print the moderation audit log (--rooms to filter, --limit N entries, default 50)', {
   run: (s, _, get) => auditLogCommand(s, get(rooms), get(limit) ?? 50),
 });
-const limit = FLAGS.flag('--limit <n>', 'with --audit-log: most entries shown', { parse: nonNegativeNumber });
+const limit = FLAGS.flag('--limit <n>', 'with --audit-log or --list-held: most entries shown', { parse: nonNegativeNumber });
 FLAGS.flag('-L, --list-rooms', 'list rooms', { run: (s) => listRooms(s) });
 FLAGS.flag('-M, --list-global-mods', 'list global moderators and admins', { run: (s) => listGlobalMods(s) });
 FLAGS.flag('--print-url', 'print the join URLs', { run: async (s) => printUrl(s, await s.store.listRooms()) });

@@ -8,7 +8,8 @@ import { joinUrl } from '../app';
 import { auditAction, recordAudit } from '../domain/audit';
 import { DomainError } from '../domain/errors';
 import { storeFile } from '../domain/files';
-import { setRoomRateLimit, switchRaidMode } from '../domain/moderation';
+import { setRoomRateLimit } from '../domain/moderation';
+import { switchRaidMode } from '../domain/raids';
 import { applyRoomUpdate, cleanDescription } from '../domain/room-update';
 import { createRoomAs, stripControl } from '../domain/rooms';
 import type { Services } from '../domain/services';
@@ -32,7 +33,7 @@ export async function roomSummary(s: Services, room: Room): Promise<string> {
     `URL: ${joinUrl(s.config, s.keys, room.token)}`,
     `Messages: ${room.messageSequence} events; active users: ${room.activeUsers}`,
     `Default permissions: ${perm(room.read, 'read')}, ${perm(room.write, 'write')}, ${perm(room.upload, 'upload')}, ${perm(room.accessible, 'accessible')}`,
-    `Rate limit: ${describeRateLimit(s, limits)}; raid mode: ${limits.raidSince === null ? 'off' : `on since ${when(limits.raidSince)}`}`,
+    `Rate limit: ${describeRateLimit(s, limits)}; raid mode: ${limits.raidSince === null ? 'off' : `on since ${when(limits.raidSince)}${limits.raidAuto ? ' (detected)' : ''}`}`,
     `Moderators: ${admins.length} admins (${admins.filter((m) => !m.visible).length} hidden), ${plain.length} moderators (${plain.filter((m) => !m.visible).length} hidden)`,
     ...mods.map((m) => `  ${m.sessionId} ${m.admin ? 'admin' : 'moderator'}${m.visible ? '' : ' (hidden)'}`),
   ].join('\n');
@@ -105,7 +106,7 @@ export async function raidModeCommand(s: Services, rooms: string[] | undefined, 
   const lines: string[] = [];
   for (const room of scope) {
     await switchRaidMode(s, actor, room, on);
-    lines.push(`Room ${room.token} raid mode: ${on ? `on (accounts younger than ${s.config.raidAccountAge} min before now cannot post)` : 'off'}`);
+    lines.push(`Room ${room.token} raid mode: ${on ? `on (posts of accounts first seen less than ${s.config.raidAccountAge} min before now, or later, are held)` : 'off'}`);
   }
   return lines.join('\n');
 }

@@ -4,14 +4,16 @@
 // - a "new account" slow mode: an account first seen less than newAccountMinutes ago, or with
 //   fewer than newAccountMinReads reads, may post (per room) and send DMs only newAccountPosts
 //   times per newAccountInterval seconds, or not at all when newAccountPosts is 0;
-// - a per-room raid mode (rooms.raid_since): while on, accounts first seen less than
-//   raidAccountAge minutes before it was switched on, or later, may not post in the room.
+// - a per-room raid mode (rooms.raid_since), switched by a moderator or by the raid detection:
+//   while on, posts of accounts first seen less than raidAccountAge minutes before it began, or
+//   later, are held for moderators (domain/raids.ts).
 // Moderators are exempt from all of it except the plain rate limit (docs/protocol/api.md §7.3: only admins are
 // exempt from that); so is anyone a moderator gave an explicit write permission in the room.
 import type { Room, User } from '../store/types';
 import { DomainError, forbidden } from './errors';
 import type { Permissions } from './permissions';
 import type { RequestContext } from './request-context';
+import { isRaidNewcomer } from './raids';
 import type { Services } from './services';
 
 const rateLimited = (): DomainError => new DomainError('rate-limited', 'Rate limited');
@@ -33,21 +35,30 @@ export async function trusted(s: Services, rc: RequestContext, room: Room, user:
   return (await rc.overrideOf(s, room.id, user.id))?.write === true;
 }
 
-/** Raid mode and the new-account rules for a post; runs before the content filters. */
-export async function checkAntiRaid(s: Services, rc: RequestContext, room: Room, user: User, perms: Permissions): Promise<void> {
+/** What the raid rules need to judge a post once every other check passed (domain/raids.ts). */
+export interface RaidGate {
+  raidSince: number | null;
+  raidAuto: boolean;
+}
+
+/**
+ * The new-account rules for a post; runs before the content filters. Returns what raid mode and
+ * the raid detection need for the post (null: neither applies, or the poster is exempt). A regular
+ * poster in a room not in raid mode costs nothing here beyond the room limits the request reads.
+ */
+export async function checkAntiRaid(s: Services, rc: RequestContext, room: Room, user: User, perms: Permissions): Promise<RaidGate | null> {
   const limits = await rc.roomLimits(s, room.id);
   const raid = limits.raidSince !== null;
   const fresh = s.config.newAccountMinutes > 0 || s.config.newAccountMinReads > 0;
-  if (!raid && !fresh) return;
-  if (await trusted(s, rc, room, user, perms)) return;
-  if (raid && user.created >= limits.raidSince! - s.config.raidAccountAge * 60) {
-    throw forbidden('This room does not accept posts from new accounts right now');
-  }
+  const watched = s.config.raidDetect && isRaidNewcomer(s, user);
+  if (!raid && !fresh && !watched) return null;
+  if (await trusted(s, rc, room, user, perms)) return null;
   if (fresh && (await isNewAccount(s, user))) {
     if (s.config.newAccountPosts <= 0) throw forbidden('New accounts may not post yet');
     const recent = await s.store.countPostsSince(room.id, user.id, s.clock.now() - s.config.newAccountInterval);
     if (recent >= s.config.newAccountPosts) throw rateLimited();
   }
+  return raid || watched ? { raidSince: limits.raidSince, raidAuto: limits.raidAuto } : null;
 }
 
 /** The room's post rate limit (docs/protocol/api.md §7.3, configurable per room); room and global admins are exempt. */
@@ -72,12 +83,4 @@ export async function checkDirectMessageAllowed(s: Services, sender: User): Prom
   if (s.config.newAccountPosts <= 0) throw forbidden('New accounts may not send direct messages yet');
   const recent = await s.store.countDmsSince(sender.id, s.clock.now() - s.config.newAccountInterval);
   if (recent >= s.config.newAccountPosts) throw rateLimited();
-}
-
-/** Switches a room's raid mode; returns the new state. */
-export async function setRaidMode(s: Services, room: Room, on: boolean): Promise<boolean> {
-  const current = await s.store.roomLimits(room.id);
-  if (on && current.raidSince !== null) return true;
-  await s.store.setRoomLimits(room.id, { raidSince: on ? s.clock.now() : null });
-  return on;
 }

@@ -6,6 +6,7 @@ import { allows, type Permissions } from './permissions';
 import { checkAntiRaid, checkRateLimit } from './antiraid';
 import { auditAction, recordAudit } from './audit';
 import { applyFilters } from './filters';
+import { raidDisposition } from './raids';
 import { attachFiles } from './files';
 import { checkFlood, floodRefusal } from './flood';
 import type { RequestContext } from './request-context';
@@ -56,17 +57,21 @@ export async function postMessage(
   // Raid mode, new-account limits and the rate limit run before the content filters (the
   // reference filters first): a flood of filtered posts then cannot make the filter bot flood too.
   // Both read the room's limits: once, through the request's context.
-  await checkAntiRaid(s, rc, room, author, perms);
+  const gate = await checkAntiRaid(s, rc, room, author, perms);
   await checkRateLimit(s, rc, room, author, perms);
   // 'hold' is refused too until held posts exist.
   const flood = await checkFlood(s, rc, room, author, perms, input.data);
   if (flood !== 'allow') throw floodRefusal(flood);
   const filter = await applyFilters(s, room, author, perms, input.data);
+  // In raid mode a new account's post is held: answered like any post, shown to nobody until a
+  // moderator releases it (domain/raids.ts).
+  const hold = gate !== null && filter === null && (await raidDisposition(s, room, author, gate.raidSince, gate.raidAuto)) === 'hold';
   const whisperTo = input.whisperTo === null ? null : (await s.store.ensureUser(input.whisperTo, s.clock.now())).id;
-  const posted = await s.store.insertMessage({
+  const message = {
     roomId: room.id, userId: author.id, data: input.data, signature: input.signature,
     whisperTo, whisperMods: input.whisperMods, filtered: filter !== null, now: s.clock.now(),
-  });
+  };
+  const posted = hold ? await s.store.holdMessage(message) : await s.store.insertMessage(message);
   if (filter) await filter.afterStore();
   // A silently filtered post is never shown, so its uploads are not kept for it.
   else if (input.files?.length) await attachFiles(s, posted.id, input.files);

@@ -1,8 +1,7 @@
 // Moderation rules (docs/protocol/api.md §4.7–§4.9, §6.5): which rooms a moderation request covers, appointing
 // and removing moderators and admins, per-user permissions and scheduled changes, deleting all of
-// a user's posts, room defaults and anti-raid settings. Every change is written to the audit log.
+// a user's posts, room defaults and rate limits (raid mode: domain/raids.ts). Every change is written to the audit log.
 import type { FuturePerms, PermissionChange, PermissionOverride, Room, RoomDefaults, RoomLimits, User } from '../store/types';
-import { setRaidMode } from './antiraid';
 import { auditAction, recordAudit } from './audit';
 import { badRequest, forbidden } from './errors';
 import { allows, type Permissions } from './permissions';
@@ -21,7 +20,6 @@ export const DELETE_ALL_POSTS = auditAction('messages.delete_all');
 /** A change of a room's default permissions (also through PUT /room). */
 export const SET_ROOM_DEFAULTS = auditAction('room.defaults');
 const SET_RATE_LIMIT = auditAction('room.rate_limit');
-const SET_RAID_MODE = auditAction('room.raid_mode');
 
 /** The `rooms` | `global` part of a moderation request (docs/protocol/api.md §4.8). */
 export type Scope = { rooms: string[] } | { global: true };
@@ -183,11 +181,6 @@ export async function setRoomRateLimit(s: Services, actor: User, room: Room, lim
   const updated = await s.store.setRoomLimits(room.id, limits);
   await recordAudit(s, actor, SET_RATE_LIMIT, { room, details: { posts: limits.rateLimitPosts, interval: limits.rateLimitInterval } });
   return updated;
-}
-
-export async function switchRaidMode(s: Services, actor: User, room: Room, on: boolean): Promise<void> {
-  await setRaidMode(s, room, on);
-  await recordAudit(s, actor, SET_RAID_MODE, { room, details: { on } });
 }
 
 /** The background job's step (docs/protocol/api.md §6.8): applies due scheduled changes and audits them. */

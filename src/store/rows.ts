@@ -79,6 +79,7 @@ export function toMessage(r: Row): Message {
     filtered: b(r['filtered']),
     whisperTo: (r['whisper_to'] as string | null) ?? null,
     whisperMods: b(r['whisper_mods']),
+    ...(r['held_from'] !== undefined ? { heldFrom: (r['held_from'] as number | null) ?? null } : {}),
   };
 }
 
@@ -177,6 +178,7 @@ export function toRoomLimits(r: Row | null | undefined): RoomLimits {
     rateLimitPosts: (r?.['rate_limit_posts'] as number | null) ?? null,
     rateLimitInterval: (r?.['rate_limit_interval'] as number | null) ?? null,
     raidSince: (r?.['raid_since'] as number | null) ?? null,
+    raidAuto: b(r?.['raid_auto']),
   };
 }
 

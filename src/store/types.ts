@@ -8,6 +8,7 @@ import type { AuditEntry, AuditQuery, AppliedSchedule, BanEntry, FutureChange, F
 import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from './model/files';
 import type { FloodCounts, FloodQuery, Message, NewFingerprint, NewMessage, ReactionChange, ReactionInfo, Viewer } from './model/messages';
 import type { ActivityTouch, ModeratorChange, NewRoom, PinnedMessage, Room, RoomDefaults, RoomLimits, RoomModerator, RoomUpdate, RoomsView } from './model/rooms';
+import type { AccountWindow, RaidCleanupCounts, RaidWindow } from './model/raids';
 import type { CleanupOptions, LegacyMessageIdMap } from './model/server';
 import type { ConsoleSession, DailyPosts, NewConsoleSession } from './model/console';
 import type { NonceLookup, User } from './model/users';
@@ -17,6 +18,7 @@ export * from './model/files';
 export * from './model/messages';
 export * from './model/moderation';
 export * from './model/rooms';
+export * from './model/raids';
 export * from './model/server';
 export * from './model/users';
 
@@ -148,6 +150,37 @@ export interface Store {
   addFingerprint(f: NewFingerprint): Promise<void>;
   /** Whom the sender wrote to since `since`, and whether the recipient is among them (domain/dm-limits.ts). */
   dmRecipients(senderId: number, recipientId: number, since: number): Promise<DmRecipients>;
+
+  // --- raid detection, held posts, cleanup (domain/raids.ts) ----------------------------------
+  /** Counts one post from a new account in the room's minute; the counts of that minute and the one before. */
+  countNewPost(roomId: number, minute: number, raid: boolean): Promise<RaidWindow>;
+  /** The most posts from new accounts in one minute of [fromMinute, beforeMinute), minutes counted during a raid excepted unless `withRaid`. */
+  peakNewPosts(roomId: number, fromMinute: number, beforeMinute: number, withRaid: boolean): Promise<number>;
+  /** Marks the room's minutes from `fromMinute` as counted during a raid (kept out of its baseline). */
+  markRaidMinutes(roomId: number, fromMinute: number): Promise<void>;
+  /** A post stored hidden (held) for moderators: it takes no sequence number of its own until released. */
+  holdMessage(m: NewMessage): Promise<Message>;
+  /**
+   * Holds the live posts of the room posted since `postedSince` by accounts first seen since
+   * `createdSince` (moderators and users with explicit write permission excepted): held copies,
+   * the originals deleted. How many.
+   */
+  holdRecentPosts(roomId: number, postedSince: number, createdSince: number, now: number): Promise<number>;
+  /** The room's held posts, oldest first, with id > afterId. */
+  heldMessages(roomId: number, limit: number, afterId: number): Promise<Message[]>;
+  countHeld(roomId: number): Promise<number>;
+  /** Publishes held posts (all when ids is null) as new posts with fresh ids and sequence numbers; their new ids. */
+  releaseHeld(roomId: number, ids: number[] | null): Promise<number[]>;
+  /** Deletes held posts (all when ids is null) and expires their attachments; how many. */
+  dropHeld(roomId: number, ids: number[] | null): Promise<number>;
+  /** Deletes held posts of every room posted before `before`; how many. */
+  expireHeld(before: number): Promise<number>;
+  /** Forgets detection counts of minutes before `beforeMinute`. */
+  pruneRaidCounts(beforeMinute: number): Promise<number>;
+  /** What a cleanup of the window would reach, moderators excepted. */
+  raidCleanupCounts(roomId: number, w: AccountWindow): Promise<RaidCleanupCounts>;
+  /** Deletes every post (live and held) of the window's accounts in the room, expires their uploads there and bans them (room or global). */
+  raidCleanup(roomId: number, w: AccountWindow, ban: 'room' | 'global' | null, now: number): Promise<RaidCleanupCounts>;
 
   // --- audit ---------------------------------------------------------------------------------
   addAuditEntry(e: NewAuditEntry): Promise<void>;

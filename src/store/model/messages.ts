@@ -17,6 +17,8 @@ export interface Message {
   filtered: boolean;
   whisperTo: string | null;
   whisperMods: boolean;
+  /** Held posts only: the published post a detected raid took back into this held copy (domain/raids.ts). */
+  heldFrom?: number | null;
 }
 
 export interface NewMessage {
@@ -27,6 +29,8 @@ export interface NewMessage {
   whisperTo: number | null;
   whisperMods: boolean;
   filtered: boolean;
+  /** Held for moderators (domain/raids.ts); stored filtered as well, so no reader shows it. */
+  held?: boolean;
   now: number;
 }
 

@@ -80,6 +80,8 @@ export interface RoomDefaults {
 export interface RoomLimits {
   rateLimitPosts: number | null;
   rateLimitInterval: number | null;
-  /** When raid mode was switched on, or null when off. */
+  /** When raid mode was switched on (by a moderator or by the raid detection), or null when off. */
   raidSince: number | null;
+  /** Raid mode was entered by the detection (domain/raids.ts) and ends by itself after a quiet period. */
+  raidAuto: boolean;
 }

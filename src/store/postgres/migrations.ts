@@ -339,6 +339,24 @@ CREATE TRIGGER rooms_version AFTER INSERT OR DELETE OR UPDATE OF token, name, de
     sql: `CREATE INDEX user_permission_overrides_user ON user_permission_overrides("user");`,
   },
   {
+    // Automatic raid detection: see the SQLite migration of the same version.
+    version: 20,
+    sql: `
+ALTER TABLE rooms ADD COLUMN raid_auto BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held_from BIGINT;
+CREATE INDEX messages_held ON messages(room, id) WHERE held;
+CREATE TABLE room_raid_counts (
+  room BIGINT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  minute BIGINT NOT NULL,
+  posts INTEGER NOT NULL DEFAULT 0,
+  raid BOOLEAN NOT NULL DEFAULT FALSE,
+  PRIMARY KEY (room, minute)
+);
+CREATE INDEX users_created ON users(created);
+`,
+  },
+  {
     // Flood signals (domain/flood.ts): a fingerprint of each recent post's normalised text, so
     // that every instance on the database sees the same copies. Rows live for the flood windows
     // (cleanup prunes them), so the table stays small and has no foreign keys to keep.

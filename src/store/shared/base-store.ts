@@ -4,6 +4,7 @@
 // poll's batched fast paths, which stay per database (one SQLite transaction, one PostgreSQL
 // statement per turn of the event loop).
 import type {
+  AccountWindow, RaidCleanupCounts, RaidWindow,
   ActivityTouch, AppliedSchedule, AuditEntry, AuditQuery, BanEntry, CleanupOptions, ConsoleSession, DailyPosts, DirectMessage, DmRecipients, FileRecord, FloodCounts, FloodQuery,
   FutureChange, FuturePerms, NewConsoleSession, NewFingerprint,
   LegacyMessageIdMap, Message, ModeratorChange, NewAuditEntry, NewDirectMessage, NewFile, NewMessage, NewRoom, NonceLookup,
@@ -13,6 +14,7 @@ import type {
 import { deleteMessage, deleteUserMessages, editMessage, insertMessage } from './messages';
 import { applyDueSchedules, banInRooms, setPermissionOverrides, unbanInRooms } from './moderation';
 import type { Rule } from './op';
+import { countNewPost, dropHeld, expireHeld, holdMessage, holdRecent, raidCleanup, raidCleanupCounts, releaseHeld } from './raids';
 import { addReaction, clearReactions, pinMessage, removeReaction, unpinMessages } from './reactions';
 import { attachFiles, deleteRoom, insertFile, setRoomDefaults, setRoomModerator, updateRoom } from './rooms';
 import type { Tables } from './tables';
@@ -181,6 +183,47 @@ export abstract class SharedStore implements Store {
   }
   countDmsSince(userId: number, since: number): Promise<number> {
     return this.read((t) => t.dms.countSentSince(userId, since));
+  }
+
+  // --- raid detection, held posts, cleanup ---------------------------------------------------
+  countNewPost(roomId: number, minute: number, raid: boolean): Promise<RaidWindow> {
+    return this.tx((t) => countNewPost(t, roomId, minute, raid));
+  }
+  peakNewPosts(roomId: number, fromMinute: number, beforeMinute: number, withRaid: boolean): Promise<number> {
+    return this.read((t) => t.raids.peak(roomId, fromMinute, beforeMinute, withRaid));
+  }
+  markRaidMinutes(roomId: number, fromMinute: number): Promise<void> {
+    return this.read((t) => t.raids.markRaid(roomId, fromMinute));
+  }
+  holdMessage(m: NewMessage): Promise<Message> {
+    return this.tx((t) => holdMessage(t, m));
+  }
+  holdRecentPosts(roomId: number, postedSince: number, createdSince: number, now: number): Promise<number> {
+    return this.tx((t) => holdRecent(t, roomId, postedSince, createdSince, now));
+  }
+  heldMessages(roomId: number, limit: number, afterId: number): Promise<Message[]> {
+    return this.t.raids.held(roomId, limit, afterId);
+  }
+  countHeld(roomId: number): Promise<number> {
+    return this.read((t) => t.raids.countHeld(roomId));
+  }
+  releaseHeld(roomId: number, ids: number[] | null): Promise<number[]> {
+    return this.tx((t) => releaseHeld(t, roomId, ids));
+  }
+  dropHeld(roomId: number, ids: number[] | null): Promise<number> {
+    return this.tx((t) => dropHeld(t, roomId, ids));
+  }
+  expireHeld(before: number): Promise<number> {
+    return this.tx((t) => expireHeld(t, before));
+  }
+  pruneRaidCounts(beforeMinute: number): Promise<number> {
+    return this.read((t) => t.raids.pruneCounts(beforeMinute));
+  }
+  raidCleanupCounts(roomId: number, w: AccountWindow): Promise<RaidCleanupCounts> {
+    return this.tx((t) => raidCleanupCounts(t, roomId, w));
+  }
+  raidCleanup(roomId: number, w: AccountWindow, ban: 'room' | 'global' | null, now: number): Promise<RaidCleanupCounts> {
+    return this.tx((t) => raidCleanup(t, roomId, w, ban, now));
   }
   floodCounts(q: FloodQuery): Promise<FloodCounts> {
     return this.read((t) => t.fingerprints.counts(q));

@@ -41,7 +41,7 @@ export function* deleteMessage(t: Tables, messageId: number, now: number): Op<vo
 }
 
 /** Tombstones a live message of the room, inside a transaction holding the room's lock. */
-function* tombstone(t: Tables, roomId: number, messageId: number, now: number): Op<void> {
+export function* tombstone(t: Tables, roomId: number, messageId: number, now: number): Op<void> {
   const old = yield* t.messages.content(messageId);
   if (!old || old.data === null) return;
   yield* t.messages.addHistory(messageId, now, addPadding(old.data, old.dataSize ?? old.data.length), old.signature);
@@ -63,7 +63,10 @@ export function* deleteUserMessages(t: Tables, roomId: number, userId: number, n
   yield* t.rooms.lock(roomId);
   const ids = yield* t.messages.liveIds(roomId, userId);
   for (const id of ids) yield* tombstone(t, roomId, id, now);
+  // Posts held in raid mode were never shown: they simply go.
+  const held = yield* t.raids.postIdsOf(roomId, [userId], true);
+  if (held.length > 0) yield* t.raids.deleteHeld(held);
   // docs/protocol/api.md §4.9: every upload of theirs in the room goes, except the current room image.
   yield* t.files.expireUploads(roomId, userId);
-  return ids.length;
+  return ids.length + held.length;
 }

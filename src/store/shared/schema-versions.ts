@@ -7,7 +7,7 @@
 //   13 settings and job_runs      14 legacy auth tokens           15 request nonces by timestamp
 //   16 last DM ids                17 rooms_version
 //   18 rooms_version only for a room's own fields (PostgreSQL; SQLite counts every change)
-//   19 the overrides' user index
+//   19 the overrides' user index    20 raid detection (raid_auto, held posts, room_raid_counts)
 //   21 post fingerprints (flood signals)
 //   22 the web console's sign-in links and sessions
 // Before this numbering each database counted on its own (SQLite 1, 3-9; PostgreSQL 1-7). Shared

@@ -9,6 +9,7 @@ import type { ConsoleSession, DailyPosts, NewConsoleSession } from '../model/con
 import type { DirectMessage, DmRecipients, FileRecord, NewDirectMessage, NewFile } from '../model/files';
 import type { FloodCounts, FloodQuery, Message, NewFingerprint, NewMessage, ReactionInfo, Viewer } from '../model/messages';
 import type { NewRoom, PinnedMessage, Room, RoomLimits, RoomModerator, RoomUpdate } from '../model/rooms';
+import type { AccountWindow, RaidCleanupCounts, RaidWindow } from '../model/raids';
 import type { LegacyMessageIdMap } from '../model/server';
 import type { User } from '../model/users';
 
@@ -115,8 +116,9 @@ export interface MessagesTable {
   seqno(id: number): Op<number>;
   /** Live, unfiltered and no whisper: the only messages that take reactions and pins. */
   isRegular(roomId: number, id: number): Op<boolean>;
-  /** Ids of the user's live messages in the room, ascending. */
+  /** Ids of the user's live messages in the room (held ones excepted), ascending. */
   liveIds(roomId: number, userId: number): Op<number[]>;
+  /** Posts, deleted and held ones too; a held copy of a post a raid's detection took back counts once, as its original. */
   countPostsSince(roomId: number, userId: number, since: number): Op<number>;
   addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void>;
   pruneHistory(before: number): Op<number>;
@@ -293,6 +295,53 @@ export interface LegacyTable {
   prunePending(before: number): Op<number>;
 }
 
+/** room_raid_counts, held posts (messages.held) and the cleanup of an account window. */
+export interface RaidTable {
+  countNewPost(roomId: number, minute: number, raid: boolean): Op<void>;
+  window(roomId: number, minute: number): Op<RaidWindow>;
+  peak(roomId: number, fromMinute: number, beforeMinute: number, withRaid: boolean): Op<number>;
+  markRaid(roomId: number, fromMinute: number): Op<void>;
+  pruneCounts(beforeMinute: number): Op<number>;
+  /** Of these ids (all when null), those of the room's held posts, ascending. */
+  heldIds(roomId: number, ids: number[] | null): Op<number[]>;
+  countHeld(roomId: number): Op<number>;
+  /** Inserts a copy of a post with this sequence number, published or held; the new id. */
+  copyMessage(id: number, seqno: number, held: boolean): Op<number>;
+  /**
+   * Live published posts of the room posted since `postedSince` by accounts first seen since
+   * `createdSince` that the anti-raid rules do not exempt (moderators, explicit write permission).
+   */
+  recentNewcomerPosts(roomId: number, postedSince: number, createdSince: number): Op<number[]>;
+  moveAttachments(fromId: number, toId: number): Op<void>;
+  /** Expires the attachments of these held posts and deletes them. */
+  deleteHeld(ids: number[]): Op<void>;
+  /** Ids of held posts posted before `before`, every room. */
+  heldBefore(before: number): Op<number[]>;
+  /** The accounts a cleanup of the window reaches in the room: seen there (a post, held or not, or activity), no moderators; ascending. */
+  targets(roomId: number, w: AccountWindow): Op<number[]>;
+  counts(roomId: number, users: number[]): Op<RaidCleanupCounts>;
+  /** Ids of the users' live posts in the room, the held ones or the published ones. */
+  postIdsOf(roomId: number, users: number[], held: boolean): Op<number[]>;
+  expireUploadsOf(roomId: number, users: number[]): Op<void>;
+  /** Bans the users in the room (dropping their activity and scheduled (un)bans there); none is a moderator. */
+  banInRoom(roomId: number, users: number[]): Op<void>;
+  banGlobally(users: number[]): Op<void>;
+  // A bulk tombstone of posts without pins or reactions (the raid cleanup).
+  /** Of these ids, those of messages that are pinned or have reactions. */
+  withPinsOrReactions(ids: number[]): Op<number[]>;
+  /** message_sequence + n; the new value (the n events are the values up to it). */
+  bumpSequenceBy(roomId: number, n: number): Op<number>;
+  /** The stored contents of these messages. */
+  contents(ids: number[]): Op<(StoredContent & { id: number })[]>;
+  addHistories(rows: { id: number; data: Buffer; signature: Buffer | null }[], replaced: number): Op<void>;
+  /** Tombstones each message with its seqno (as MessagesTable.setContent with null content does). */
+  tombstoneAll(rows: { id: number; seqno: number }[], now: number): Op<void>;
+  /** Expires the attachments of these messages, except room images. */
+  expireAttachmentsOf(ids: number[]): Op<void>;
+  // Hot read.
+  held(roomId: number, limit: number, afterId: number): Promise<Message[]>;
+}
+
 export interface Tables {
   users: UsersTable;
   nonces: NoncesTable;
@@ -310,4 +359,5 @@ export interface Tables {
   settings: SettingsTable;
   legacy: LegacyTable;
   console: ConsoleTable;
+  raids: RaidTable;
 }

@@ -335,6 +335,28 @@ CREATE TRIGGER rooms_version_delete AFTER DELETE ON rooms BEGIN UPDATE rooms_ver
     sql: `CREATE INDEX user_permission_overrides_user ON user_permission_overrides(user);`,
   },
   {
+    // Automatic raid detection (domain/raids.ts): whether a room's raid state was entered by the
+    // server (it then ends by itself), posts held for moderators (held_from: the published post a
+    // detected raid took back, whose deletion still counts for the rate limits), per-minute counts
+    // of new accounts posting, and the index a cleanup of the accounts first seen in a time window
+    // reads.
+    version: 20,
+    sql: `
+ALTER TABLE rooms ADD COLUMN raid_auto BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE messages ADD COLUMN held_from INTEGER;
+CREATE INDEX messages_held ON messages(room, id) WHERE held;
+CREATE TABLE room_raid_counts (
+  room INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  minute INTEGER NOT NULL,
+  posts INTEGER NOT NULL DEFAULT 0,
+  raid BOOLEAN NOT NULL DEFAULT FALSE,
+  PRIMARY KEY (room, minute)
+);
+CREATE INDEX users_created ON users(created);
+`,
+  },
+  {
     // Flood signals (domain/flood.ts): a fingerprint of each recent post's normalised text, so
     // that every instance on the database sees the same copies. Rows live for the flood windows
     // (cleanup prunes them), so the table stays small and has no foreign keys to keep.

@@ -6,6 +6,7 @@ import { PgFingerprints } from './fingerprints';
 import { PgMessages } from './messages';
 import { PgFutures, PgOverrides } from './permissions';
 import { PgPins, PgReactions } from './reactions';
+import { PgRaids } from './raids';
 import { PgActivity, PgRooms } from './rooms';
 import { PgConsole } from './console';
 import { PgAudit, PgLegacy, PgSettings } from './server';
@@ -29,5 +30,6 @@ export function pgTables(q: Query): Tables {
     settings: new PgSettings(q),
     legacy: new PgLegacy(q),
     console: new PgConsole(q),
+    raids: new PgRaids(q),
   };
 }

@@ -33,9 +33,9 @@ export class PgMessages implements MessagesTable {
   *insert(m: NewMessage, data: Buffer, seqno: number): Op<number> {
     const r = yield* one(
       this.q,
-      `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods)
-       VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [m.roomId, m.userId, m.now, seqno, data, m.data.length, m.signature, m.filtered, m.whisperTo, m.whisperMods],
+      `INSERT INTO messages (room, "user", posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
+       VALUES ($1, $2, $3, $4, $4, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+      [m.roomId, m.userId, m.now, seqno, data, m.data.length, m.signature, m.filtered, m.whisperTo, m.whisperMods, m.held ?? false],
     );
     return r!['id'] as number;
   }
@@ -66,11 +66,11 @@ export class PgMessages implements MessagesTable {
   }
 
   *liveIds(roomId: number, userId: number): Op<number[]> {
-    return (yield* rows(this.q, 'SELECT id FROM messages WHERE room = $1 AND "user" = $2 AND data IS NOT NULL ORDER BY id', [roomId, userId])).map((r) => r['id'] as number);
+    return (yield* rows(this.q, 'SELECT id FROM messages WHERE room = $1 AND "user" = $2 AND data IS NOT NULL AND NOT held ORDER BY id', [roomId, userId])).map((r) => r['id'] as number);
   }
 
   *countPostsSince(roomId: number, userId: number, since: number): Op<number> {
-    return (yield* one(this.q, 'SELECT count(*) AS n FROM messages WHERE room = $1 AND "user" = $2 AND posted >= $3', [roomId, userId, since]))!['n'] as number;
+    return (yield* one(this.q, 'SELECT count(*) AS n FROM messages WHERE room = $1 AND "user" = $2 AND posted >= $3 AND held_from IS NULL', [roomId, userId, since]))!['n'] as number;
   }
 
   addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void> {

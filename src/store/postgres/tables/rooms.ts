@@ -5,7 +5,7 @@ import type { ActivityTable, RoomColumns, RoomsTable } from '../../shared/tables
 import { StoreConflict, type NewRoom, type Room, type RoomLimits } from '../../types';
 import { count, one, run, type Query } from '../pg-runner';
 
-const LIMIT_COLUMNS = { rateLimitPosts: 'rate_limit_posts', rateLimitInterval: 'rate_limit_interval', raidSince: 'raid_since' } as const;
+const LIMIT_COLUMNS = { rateLimitPosts: 'rate_limit_posts', rateLimitInterval: 'rate_limit_interval', raidSince: 'raid_since', raidAuto: 'raid_auto' } as const;
 
 export class PgRooms implements RoomsTable {
   constructor(private readonly q: Query) {}
@@ -70,7 +70,7 @@ export class PgRooms implements RoomsTable {
   }
 
   *limits(id: number): Op<RoomLimits> {
-    return toRoomLimits(yield* one(this.q, 'SELECT rate_limit_posts, rate_limit_interval, raid_since FROM rooms WHERE id = $1', [id]));
+    return toRoomLimits(yield* one(this.q, 'SELECT rate_limit_posts, rate_limit_interval, raid_since, raid_auto FROM rooms WHERE id = $1', [id]));
   }
 
   *setLimits(id: number, l: Partial<RoomLimits>): Op<void> {

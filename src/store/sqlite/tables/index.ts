@@ -6,6 +6,7 @@ import { SqliteFingerprints } from './fingerprints';
 import { SqliteMessages } from './messages';
 import { SqliteFutures, SqliteOverrides } from './permissions';
 import { SqlitePins, SqliteReactions } from './reactions';
+import { SqliteRaids } from './raids';
 import { SqliteActivity, SqliteRooms } from './rooms';
 import { SqliteConsole } from './console';
 import { SqliteAudit, SqliteLegacy, SqliteSettings } from './server';
@@ -29,5 +30,6 @@ export function sqliteTables(s: Statements): Tables {
     settings: new SqliteSettings(s),
     legacy: new SqliteLegacy(s),
     console: new SqliteConsole(s),
+    raids: new SqliteRaids(s),
   };
 }

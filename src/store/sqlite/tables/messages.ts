@@ -31,11 +31,11 @@ export class SqliteMessages implements MessagesTable {
 
   *insert(m: NewMessage, data: Buffer, seqno: number): Op<number> {
     const r = this.s.q(
-      `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods)
-       VALUES (@room, @user, @now, @seq, @seq, @seq, @data, @size, @sig, @filtered, @whisper, @wmods) RETURNING id`,
+      `INSERT INTO messages (room, user, posted, seqno, seqno_data, seqno_creation, data, data_size, signature, filtered, whisper, whisper_mods, held)
+       VALUES (@room, @user, @now, @seq, @seq, @seq, @data, @size, @sig, @filtered, @whisper, @wmods, @held) RETURNING id`,
     ).get({
       room: m.roomId, user: m.userId, now: m.now, seq: seqno, data, size: m.data.length, sig: m.signature,
-      filtered: int(m.filtered), whisper: m.whisperTo, wmods: int(m.whisperMods),
+      filtered: int(m.filtered), whisper: m.whisperTo, wmods: int(m.whisperMods), held: int(m.held ?? false),
     }) as Row;
     return r['id'] as number;
   }
@@ -63,11 +63,11 @@ export class SqliteMessages implements MessagesTable {
   }
 
   *liveIds(roomId: number, userId: number): Op<number[]> {
-    return (this.s.q('SELECT id FROM messages WHERE room = ? AND user = ? AND data IS NOT NULL ORDER BY id').all(roomId, userId) as Row[]).map((r) => r['id'] as number);
+    return (this.s.q('SELECT id FROM messages WHERE room = ? AND user = ? AND data IS NOT NULL AND NOT held ORDER BY id').all(roomId, userId) as Row[]).map((r) => r['id'] as number);
   }
 
   *countPostsSince(roomId: number, userId: number, since: number): Op<number> {
-    return (this.s.q('SELECT count(*) AS n FROM messages WHERE room = ? AND user = ? AND posted >= ?').get(roomId, userId, since) as Row)['n'] as number;
+    return (this.s.q('SELECT count(*) AS n FROM messages WHERE room = ? AND user = ? AND posted >= ? AND held_from IS NULL').get(roomId, userId, since) as Row)['n'] as number;
   }
 
   *addHistory(id: number, replaced: number, data: Buffer | null, signature: Buffer | null): Op<void> {

@@ -5,7 +5,7 @@ import type { ActivityTable, RoomColumns, RoomsTable } from '../../shared/tables
 import { StoreConflict, type NewRoom, type Room, type RoomLimits } from '../../types';
 import type { Statements } from '../statements';
 
-const LIMIT_COLUMNS = { rateLimitPosts: 'rate_limit_posts', rateLimitInterval: 'rate_limit_interval', raidSince: 'raid_since' } as const;
+const LIMIT_COLUMNS = { rateLimitPosts: 'rate_limit_posts', rateLimitInterval: 'rate_limit_interval', raidSince: 'raid_since', raidAuto: 'raid_auto' } as const;
 
 export class SqliteRooms implements RoomsTable {
   constructor(private readonly s: Statements) {}
@@ -71,13 +71,13 @@ export class SqliteRooms implements RoomsTable {
   }
 
   *limits(id: number): Op<RoomLimits> {
-    const r = this.s.q('SELECT rate_limit_posts, rate_limit_interval, raid_since FROM rooms WHERE id = ?').get(id) as Row | undefined;
+    const r = this.s.q('SELECT rate_limit_posts, rate_limit_interval, raid_since, raid_auto FROM rooms WHERE id = ?').get(id) as Row | undefined;
     return toRoomLimits(r);
   }
 
   *setLimits(id: number, l: Partial<RoomLimits>): Op<void> {
     for (const k of Object.keys(LIMIT_COLUMNS) as (keyof RoomLimits)[]) {
-      if (l[k] !== undefined) this.s.q(`UPDATE rooms SET ${LIMIT_COLUMNS[k]} = ? WHERE id = ?`).run(l[k], id);
+      if (l[k] !== undefined) this.s.q(`UPDATE rooms SET ${LIMIT_COLUMNS[k]} = ? WHERE id = ?`).run(typeof l[k] === 'boolean' ? int(l[k]) : l[k], id);
     }
   }
 
