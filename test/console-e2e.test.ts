@@ -229,7 +229,7 @@ describe('web moderation console', { skip: CHROMIUM.source ? false : CHROMIUM.no
     const room = (await alice.get('/room/main')).json<{ name: string; description: string; image_id?: number }>();
     assert.equal(room.name, 'Main hall');
     assert.equal(room.description, 'Be nice');
-    assert.deepEqual(await t.s.store.roomLimits(mainRoom.id), { rateLimitPosts: 3, rateLimitInterval: 10, raidSince: null });
+    assert.deepEqual(await t.s.store.roomLimits(mainRoom.id), { rateLimitPosts: 3, rateLimitInterval: 10, raidSince: null, raidAuto: false });
     const icon = new PNG({ width: 8, height: 8 });
     await page.locator('#image-upload input[type=file]').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: PNG.sync.write(icon) });
     await page.locator('#image-upload button').click();
