@@ -79,6 +79,7 @@ export function toMessage(r: Row): Message {
     filtered: b(r['filtered']),
     whisperTo: (r['whisper_to'] as string | null) ?? null,
     whisperMods: b(r['whisper_mods']),
+    ...(r['held'] !== undefined ? { held: b(r['held']) } : {}),
     ...(r['held_from'] !== undefined ? { heldFrom: (r['held_from'] as number | null) ?? null } : {}),
   };
 }
