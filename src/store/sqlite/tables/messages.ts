@@ -94,12 +94,13 @@ export class SqliteMessages implements MessagesTable {
     return rows.map((r) => ({ id: r['s'] as number, deletedMessageId: r['id'] as number }));
   }
 
-  async recent(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]> {
+  async recent(roomId: number, viewer: Viewer | 'everyone', limit: number, beforeId?: number): Promise<Message[]> {
+    const all = viewer === 'everyone';
     const rows = this.s.q(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.room = @room AND m.data IS NOT NULL AND NOT m.filtered AND m.id < @before AND ${VISIBLE}
+        WHERE m.room = @room AND m.data IS NOT NULL AND NOT m.filtered AND m.id < @before AND (@all OR ${VISIBLE})
         ORDER BY m.id DESC LIMIT ${lim(limit)}`,
-    ).all({ room: roomId, before: beforeId ?? Number.MAX_SAFE_INTEGER, uid: viewer.userId, mod: int(viewer.moderator) }) as Row[];
+    ).all({ room: roomId, before: beforeId ?? Number.MAX_SAFE_INTEGER, uid: all ? null : viewer.userId, mod: int(!all && viewer.moderator), all: int(all) }) as Row[];
     return rows.map(toMessage);
   }
 
