@@ -1,0 +1,71 @@
+// Instructions per history listing, for callgrind: signed GET /room/T/messages/recent (100 posts
+// of ~280 bytes, 50 reactions among them) dispatched in-process (no HTTP), so that two builds can
+// be compared on what one listing costs the main thread. Used like poll-instructions.ts:
+//   node dist/bench/history-instructions.js prepare DIR [REQUESTS]   data folder + signed requests
+//   node dist/bench/history-instructions.js run DIR N                 dispatches the first N
+//   valgrind --tool=callgrind --smc-check=all-non-file --separate-threads=yes --callgrind-out-file=OUT \
+//     node dist/bench/history-instructions.js run COPY_OF_DIR 1000   (then 2000: the main thread's
+//     difference / 1000, read from OUT-01)
+// Run each on a fresh copy of DIR: a run records nonces and creates users. Set
+// SOGS_HISTORY_PATH=/room/T/messages/before/ID to measure scrolling back instead.
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildRouter } from '../src/api';
+import { closeServices, openServices } from '../src/app';
+import { defaultConfig } from '../src/config';
+import { HISTORY_ROOM, historyRequest, makeClients, signedAt } from './scenarios';
+import { buildData } from './setup';
+
+/** Listings dispatched together: what one turn of the event loop gathers on a loaded server. */
+const CONCURRENT = 10;
+
+interface Saved {
+  requests: { path: string; headers: Record<string, string> }[];
+}
+
+async function prepare(dir: string, count: number): Promise<void> {
+  const data = await buildData({ rooms: [HISTORY_ROOM] });
+  fs.cpSync(data.dataDir, dir, { recursive: true });
+  fs.rmSync(data.dataDir, { recursive: true, force: true });
+  const clients = makeClients(data, 'http://127.0.0.1:80', 100);
+  const start = Math.floor(Date.now() / 1000);
+  const target = process.env['SOGS_HISTORY_PATH'];
+  const requests = Array.from({ length: count }, (_, i) => {
+    const client = clients[i % clients.length]!;
+    const timestamp = signedAt(start, i);
+    if (target) return { path: target, headers: client.authHeaders('GET', target, undefined, { timestamp }) };
+    const p = historyRequest(client, HISTORY_ROOM.token, timestamp);
+    return { path: p.path, headers: p.headers };
+  });
+  fs.writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ requests } satisfies Saved));
+}
+
+async function run(dir: string, n: number): Promise<void> {
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8')) as Saved;
+  const s = await openServices({ ...defaultConfig(), dataDir: dir, logLevel: 'silent', rateLimitPosts: 0 });
+  const router = buildRouter();
+  let failed = 0;
+  try {
+    for (let i = 0; i < n; i += CONCURRENT) {
+      const batch = saved.requests.slice(i, Math.min(n, i + CONCURRENT));
+      const [pathname, query] = batch[0]!.path.split('?');
+      const replies = await Promise.all(
+        batch.map((p) => router.dispatch(s, { method: 'GET', path: pathname!, query: query ?? '', headers: p.headers, body: Buffer.alloc(0) })),
+      );
+      failed += replies.filter((r) => r.status !== 200).length;
+    }
+  } finally {
+    await closeServices(s);
+  }
+  if (failed > 0) throw new Error(`${failed} of ${n} listings failed`);
+}
+
+const [mode, dir, count] = process.argv.slice(2);
+if (!dir || (mode !== 'prepare' && mode !== 'run')) {
+  console.error('usage: history-instructions prepare DIR [REQUESTS] | run DIR N');
+  process.exit(2);
+}
+(mode === 'prepare' ? prepare(dir, Number(count ?? 3000)) : run(dir, Number(count))).catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
