@@ -6,8 +6,10 @@
 //   valgrind --tool=callgrind --smc-check=all-non-file --separate-threads=yes --callgrind-out-file=OUT \
 //     node dist/bench/history-instructions.js run COPY_OF_DIR 1000   (then 2000: the main thread's
 //     difference / 1000, read from OUT-01)
-// Run each on a fresh copy of DIR: a run records nonces and creates users. Set
-// SOGS_HISTORY_PATH=/room/T/messages/before/ID to measure scrolling back instead.
+// Run each on a fresh copy of DIR: a run records nonces and creates users. Shared renderings
+// (api/listing-cache.ts) serve all but the first of these; prepare with SOGS_HISTORY_MISS=1 to
+// measure the rendering itself: each request then asks for another page (before/ID, 900 of them,
+// more than the cache keeps), as after every change to a busy room.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildRouter } from '../src/api';
@@ -29,11 +31,14 @@ async function prepare(dir: string, count: number): Promise<void> {
   fs.rmSync(data.dataDir, { recursive: true, force: true });
   const clients = makeClients(data, 'http://127.0.0.1:80', 100);
   const start = Math.floor(Date.now() / 1000);
-  const target = process.env['SOGS_HISTORY_PATH'];
+  const miss = process.env['SOGS_HISTORY_MISS'] === '1';
   const requests = Array.from({ length: count }, (_, i) => {
     const client = clients[i % clients.length]!;
     const timestamp = signedAt(start, i);
-    if (target) return { path: target, headers: client.authHeaders('GET', target, undefined, { timestamp }) };
+    if (miss) {
+      const target = `/room/${HISTORY_ROOM.token}/messages/before/${HISTORY_ROOM.messages + 1 - (i % 900)}`;
+      return { path: target, headers: client.authHeaders('GET', target, undefined, { timestamp }) };
+    }
     const p = historyRequest(client, HISTORY_ROOM.token, timestamp);
     return { path: p.path, headers: p.headers };
   });

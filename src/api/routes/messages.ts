@@ -9,7 +9,7 @@ import { base64Field, intQuery, jsonObject } from '../parse';
 import { json, jsonText } from '../respond';
 import { listingCacheOf, listingKey, PER_VIEWER } from '../listing-cache';
 import type { Ctx, Router } from '../router';
-import { messageJson, reactionUpdateJson } from '../views';
+import { messageJson, messageJsonText, reactionUpdateJsonText } from '../views';
 
 const SIGNATURE_BYTES = 64;
 
@@ -40,10 +40,15 @@ async function render(c: Ctx, messages: Message[], reactors: number, since?: Sin
   return messages.map((m) => {
     const rs = reactions.get(m.id);
     if (since?.withReactions && since.seqno !== 0 && m.seqnoReactions > since.seqno && since.seqno >= m.seqnoData) {
-      return reactionUpdateJson(m, rs, reactors);
+      return reactionUpdateJsonText(m, rs, reactors);
     }
-    return messageJson(m, rs, reactors);
+    return messageJsonText(m, rs, reactors);
   });
+}
+
+/** A listing's JSON text from its messages' (see render). */
+function listText(parts: string[]): string {
+  return `[${parts.join(',')}]`;
 }
 
 interface SinceOptions {
@@ -64,7 +69,7 @@ async function listing(c: Ctx, key: string, viewer: Viewer, query: (viewer: View
     all = await query('everyone');
     entry = all.some(isWhisper)
       ? PER_VIEWER
-      : { text: JSON.stringify(await render(c, all, reactors, since, null)), reacted: all.filter(hasReactions).map((m) => m.id) };
+      : { text: listText(await render(c, all, reactors, since, null)), reacted: all.filter(hasReactions).map((m) => m.id) };
     cache.set(key, entry);
   }
   if (entry !== PER_VIEWER) {
@@ -72,9 +77,9 @@ async function listing(c: Ctx, key: string, viewer: Viewer, query: (viewer: View
       return jsonText(entry.text, 200, () => cache.bodyOf(key, entry));
     }
     // Without whispers every viewer sees these very rows: only the reactions' `you` are theirs.
-    if (all) return json(await render(c, all, reactors, since));
+    if (all) return jsonText(listText(await render(c, all, reactors, since)));
   }
-  return json(await render(c, await query(viewer), reactors, since));
+  return jsonText(listText(await render(c, await query(viewer), reactors, since)));
 }
 
 async function recent(c: Ctx) {
@@ -116,7 +121,7 @@ async function getOne(c: Ctx) {
   const { room, perms } = await openForReading(c);
   const reactors = reactorsParam(c);
   const m = await readMessage(c.s, room, viewerOf(c.user, perms), Number(c.params['id']));
-  return json((await render(c, [m], reactors))[0]);
+  return jsonText((await render(c, [m], reactors))[0]!);
 }
 
 async function post(c: Ctx) {
