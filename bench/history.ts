@@ -8,7 +8,7 @@ import { startServerProcess } from './server-process';
 import { buildData } from './setup';
 
 /** An upper bound of the rate reachable here: wrk is given that many requests a second. */
-const HISTORY_MAX_RATE = 10_000;
+const HISTORY_MAX_RATE = 15_000;
 const CONNECTIONS = 50;
 
 export async function historyScenario(opts: { saturation: Saturation; workers: number[]; stores: string[]; port: () => number }): Promise<void> {

@@ -222,7 +222,7 @@ describe('shared history listings (messages/recent and messages/before)', () => 
 });
 
 describe('ListingCache', () => {
-  const shared = (text: string) => ({ text, reacted: [] });
+  const shared = (text: string) => ({ text, reactors: new Set<number>() });
 
   it('bounds its entries and skips a listing too large to share', () => {
     const c = new ListingCache();

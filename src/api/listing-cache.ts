@@ -5,9 +5,9 @@
 // few pages of its history (messages/recent, messages/before). Unless the listing holds whispers
 // it is the same JSON for all of them but for `you` in reactions, which a viewer has only where
 // they reacted. So the rendered text is kept per (room, message_sequence, listing, options), with
-// `you` left out and the ids of the messages that have reactions: a viewer who reacted to none of
-// them (one probe of an index, see Store.hasReactedTo) is served the shared text; the query, the
-// row decoding and the serialisation then happen once per change of the room, not once per request.
+// `you` left out and the ids of the users who reacted to any of its posts (Store.reactedBy): every
+// other viewer is served the shared text without a query; the listing's query, the row decoding
+// and the serialisation then happen once per change of the room, not once per request.
 //
 // Why an entry can never outlive its listing (the one invalidation rule, in listingKey):
 // message_sequence moves with every change to a room's messages (post, edit, deletion, reaction),
@@ -38,19 +38,22 @@ export const LISTING_CACHE_MAX_ENTRY_BYTES = 256 * 1024;
  */
 export const PER_VIEWER = null;
 
-/** A rendering every viewer may be served, unless they reacted to one of `reacted`. */
+/** A rendering every viewer may be served but those in `reactors`. */
 export interface SharedListing {
   readonly text: string;
-  /** Ids of the listed messages that have (or had) reactions: where a viewer's `you` would show. */
-  readonly reacted: readonly number[];
+  /** Users with a reaction on a listed post, who would see a `you` in it (exact while the key stands: a reaction moves it). */
+  readonly reactors: ReadonlySet<number>;
   /** The text as UTF-8 bytes, made once for direct replies (batch and onion replies embed the text). */
   body?: Buffer;
 }
 
 export type ListingEntry = SharedListing | typeof PER_VIEWER;
 
+/** Bytes counted for a user id kept in `reactors`: a Set's entry and its number. */
+const REACTOR_BYTES = 32;
+
 function sizeOf(e: ListingEntry): number {
-  return e === PER_VIEWER ? 0 : e.text.length + (e.body?.length ?? 0);
+  return e === PER_VIEWER ? 0 : e.text.length + (e.body?.length ?? 0) + REACTOR_BYTES * e.reactors.size;
 }
 
 export class ListingCache {

@@ -105,8 +105,8 @@ export interface Store {
    */
   messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
-  /** Whether the user has a reaction on any of the messages: the one per-viewer part (`you`) of a listing without whispers. */
-  hasReactedTo(messageIds: number[], userId: number): Promise<boolean>;
+  /** The users with a reaction on any of the messages: who see a `you` in a listing of them. */
+  reactedBy(messageIds: number[]): Promise<number[]>;
   countPostsSince(roomId: number, userId: number, since: number): Promise<number>;
 
   // --- permissions (moderation) ----------------------------------------------------------

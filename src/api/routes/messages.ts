@@ -69,11 +69,11 @@ async function listing(c: Ctx, key: string, viewer: Viewer, query: (viewer: View
     all = await query('everyone');
     entry = all.some(isWhisper)
       ? PER_VIEWER
-      : { text: listText(await render(c, all, reactors, since, null)), reacted: all.filter(hasReactions).map((m) => m.id) };
+      : { text: listText(await render(c, all, reactors, since, null)), reactors: new Set(await c.s.store.reactedBy(all.filter(hasReactions).map((m) => m.id))) };
     cache.set(key, entry);
   }
   if (entry !== PER_VIEWER) {
-    if (c.user === null || entry.reacted.length === 0 || !(await c.s.store.hasReactedTo(entry.reacted as number[], c.user.id))) {
+    if (c.user === null || !entry.reactors.has(c.user.id)) {
       return jsonText(entry.text, 200, () => cache.bodyOf(key, entry));
     }
     // Without whispers every viewer sees these very rows: only the reactions' `you` are theirs.

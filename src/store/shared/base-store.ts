@@ -117,8 +117,8 @@ export abstract class SharedStore implements Store {
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>> {
     return this.t.reactions.summary(messageIds, viewerUserId, reactors);
   }
-  hasReactedTo(messageIds: number[], userId: number): Promise<boolean> {
-    return this.t.reactions.hasReactedTo(messageIds, userId);
+  reactedBy(messageIds: number[]): Promise<number[]> {
+    return this.t.reactions.reactedBy(messageIds);
   }
   countPostsSince(roomId: number, userId: number, since: number): Promise<number> {
     return this.read((t) => t.messages.countPostsSince(roomId, userId, since));

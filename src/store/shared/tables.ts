@@ -147,7 +147,7 @@ export interface ReactionsTable {
   reactors(messageId: number, reaction: string, limit: number): Op<[string, number][]>;
   // Hot read.
   summary(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
-  hasReactedTo(messageIds: number[], userId: number): Promise<boolean>;
+  reactedBy(messageIds: number[]): Promise<number[]>;
 }
 
 export interface PinsTable {

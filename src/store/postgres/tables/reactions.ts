@@ -59,15 +59,14 @@ export class PgReactions implements ReactionsTable {
     return r.map((x) => [x['session_id'] as string, x['at'] as number]);
   }
 
-  /** Probes user_reactions' primary key (reaction, user) once per kind on the messages. */
-  async hasReactedTo(messageIds: number[], userId: number): Promise<boolean> {
-    if (messageIds.length === 0) return false;
+  async reactedBy(messageIds: number[]): Promise<number[]> {
+    if (messageIds.length === 0) return [];
     const r = await this.q(
-      `SELECT 1 FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id AND ur."user" = $2::bigint
-        WHERE r.message = ANY($1::bigint[]) LIMIT 1`,
-      [messageIds, userId],
+      `SELECT DISTINCT ur."user" FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id
+        WHERE r.message = ANY($1::bigint[])`,
+      [messageIds],
     );
-    return r.rows.length > 0;
+    return r.rows.map((x) => Number(x['user']));
   }
 
   async summary(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>> {

@@ -54,15 +54,13 @@ export class SqliteReactions implements ReactionsTable {
     return rows.map((r) => [r['session_id'] as string, r['at'] as number]);
   }
 
-  /** Probes user_reactions' primary key (reaction, user) once per kind on the messages. */
-  async hasReactedTo(messageIds: number[], userId: number): Promise<boolean> {
-    if (messageIds.length === 0) return false;
-    return (
-      this.s.q(
-        `SELECT 1 FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id AND ur.user = @uid
-          WHERE r.message IN (SELECT value FROM json_each(@ids)) LIMIT 1`,
-      ).get({ ids: JSON.stringify(messageIds), uid: userId }) !== undefined
-    );
+  async reactedBy(messageIds: number[]): Promise<number[]> {
+    if (messageIds.length === 0) return [];
+    const rows = this.s.q(
+      `SELECT DISTINCT ur.user FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id
+        WHERE r.message IN (SELECT value FROM json_each(@ids))`,
+    ).all({ ids: JSON.stringify(messageIds) }) as Row[];
+    return rows.map((r) => r['user'] as number);
   }
 
   async summary(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>> {
