@@ -25,6 +25,7 @@ export async function historyScenario(opts: { saturation: Saturation; workers: n
             const make = (i: number, ts: number) => historyRequest(clients[i % clients.length]!, HISTORY_ROOM.token, ts);
             const requests = prepare(poolSize(opts.saturation, HISTORY_MAX_RATE), make);
             await warmUp(server.url, prepare(WARM_UP_POLLS, make));
+            await db?.matchPriority();
             const { r, cpu } = await saturation(opts.saturation, server, CONNECTIONS, requests);
             report(`${store}, ${workers} worker(s)`, r, cpu);
             console.log(`  server CPU ${fmt((cpu.seconds * 1e6) / r.requests)} us per listing; peak RSS ${fmt(server.peakRssMiB(), 1)} MiB`);

@@ -2,6 +2,7 @@
 // to saturation (wrk when installed, else the node generator), reading its CPU, printing a line
 // per phase, and a PostgreSQL copy of the data.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
@@ -86,6 +87,14 @@ export interface BenchDb {
   url: string;
   /** Seconds on a CPU and waiting for one so far, of the database backends serving the server (on this machine). */
   cpu(): Promise<Sched>;
+  /**
+   * Gives the backends serving the server this process's scheduling priority. Run under
+   * `nice -n -15` (to be measured against other work on the machine), the server and the
+   * generator would otherwise outrank the backends they wait for, which then starve: measured so,
+   * two PostgreSQL processes served fewer polls than one, their backends waiting for a CPU 467 us
+   * per poll against 38 us on one.
+   */
+  matchPriority(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -98,15 +107,27 @@ export async function copyToPostgres(data: BenchData): Promise<BenchDb> {
   // Names the server's connections, so that their CPU can be told from other clients' (cpu()).
   u.searchParams.set('application_name', schema);
   const url = u.toString();
+  const backends = async (): Promise<number[]> => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    const pids = (await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [schema])).rows;
+    await c.end();
+    return pids.map((r) => r.pid);
+  };
   await replaceWithSqlite(url, { sqliteFile: path.join(data.dataDir, 'sogs.db'), key: fs.readFileSync(path.join(data.dataDir, 'key_x25519')), blobs: null });
   return {
     url,
-    cpu: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      const pids = (await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [schema])).rows;
-      await c.end();
-      return pids.map((r) => schedOf(r.pid)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 });
+    cpu: async () =>
+      (await backends()).map((pid) => schedOf(pid)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 }),
+    matchPriority: async () => {
+      const mine = os.getPriority();
+      for (const pid of await backends()) {
+        try {
+          if (os.getPriority(pid) !== mine) os.setPriority(pid, mine);
+        } catch (e) {
+          console.log(`  (could not give database backend ${pid} this process's priority ${mine}: ${(e as Error).message})`);
+        }
+      }
     },
     drop: async () => {
       const c = new pg.Client({ connectionString: base });

@@ -199,6 +199,7 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
     const sat = prepare(n, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
     console.log('done');
     await warmUp(server.url, warm);
+    await db?.matchPriority();
     const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
     const at0 = await schedNow(server, db);
     const { result: { r, cpu }, floorPerCore } = await withFloor(() => saturation(args.saturation, server, 64, sat));
