@@ -12,14 +12,10 @@
 // more than the cache keeps), as after every change to a busy room.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildRouter } from '../src/api';
-import { closeServices, openServices } from '../src/app';
-import { defaultConfig } from '../src/config';
+import { dispatchAll, harnessMain } from './harness';
 import { HISTORY_ROOM, historyRequest, makeClients, signedAt } from './scenarios';
 import { buildData } from './setup';
 
-/** Listings dispatched together: what one turn of the event loop gathers on a loaded server. */
-const CONCURRENT = 10;
 
 interface Saved {
   requests: { path: string; headers: Record<string, string> }[];
@@ -47,30 +43,7 @@ async function prepare(dir: string, count: number): Promise<void> {
 
 async function run(dir: string, n: number): Promise<void> {
   const saved = JSON.parse(fs.readFileSync(path.join(dir, 'history.json'), 'utf8')) as Saved;
-  const s = await openServices({ ...defaultConfig(), dataDir: dir, logLevel: 'silent', rateLimitPosts: 0 });
-  const router = buildRouter();
-  let failed = 0;
-  try {
-    for (let i = 0; i < n; i += CONCURRENT) {
-      const batch = saved.requests.slice(i, Math.min(n, i + CONCURRENT));
-      const [pathname, query] = batch[0]!.path.split('?');
-      const replies = await Promise.all(
-        batch.map((p) => router.dispatch(s, { method: 'GET', path: pathname!, query: query ?? '', headers: p.headers, body: Buffer.alloc(0) })),
-      );
-      failed += replies.filter((r) => r.status !== 200).length;
-    }
-  } finally {
-    await closeServices(s);
-  }
-  if (failed > 0) throw new Error(`${failed} of ${n} listings failed`);
+  await dispatchAll(dir, saved.requests.map((r) => ({ method: 'GET', path: r.path, query: '', headers: r.headers, body: Buffer.alloc(0) })), n);
 }
 
-const [mode, dir, count] = process.argv.slice(2);
-if (!dir || (mode !== 'prepare' && mode !== 'run')) {
-  console.error('usage: history-instructions prepare DIR [REQUESTS] | run DIR N');
-  process.exit(2);
-}
-(mode === 'prepare' ? prepare(dir, Number(count ?? 3000)) : run(dir, Number(count))).catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+harnessMain('history-instructions', 3000, prepare, run);
