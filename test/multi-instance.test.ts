@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Identity, SogsClient, downloadFile, encodeSessionMessage, httpRequest, padMessage, randomContent, uploadFileId } from '../client';
+import { Identity, SogsClient, downloadFile, encodeSessionMessage, httpRequest, padMessage, randomContent, react, uploadFileId } from '../client';
 import { defaultConfig } from '../src/config';
 import { runCli } from './helpers/cli';
 import { startInstance, type Instance } from './helpers/instance';
@@ -129,6 +129,26 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     const signature = author.signBlinded(serverPubkey, data).toString('base64');
     assert.equal((await via(a, author).put(`/room/main/message/${posted.id}`, { data: data.toString('base64'), signature })).status, 200);
     assert.equal((await listing()).find((m) => m.id === posted.id)!.data, data.toString('base64'));
+  });
+
+  it("show a reaction, an edit and a deletion made through one instance in the other's recent listing it already served", async () => {
+    // Instance b renders a room's recent page once for all its readers; each change through a
+    // moves the room's message_sequence, so b's next listing is rendered afresh.
+    const author = Identity.random();
+    const posted = (await via(a, author).postMessage('main', randomContent())).json<{ id: number }>();
+    const listing = async () =>
+      (await via(b).get('/room/main/messages/recent?limit=3')).json<{ id: number; data: string; reactions: Record<string, { count: number }> }[]>();
+    const mine = async () => (await listing()).find((m) => m.id === posted.id);
+    assert.equal((await mine())!.data !== undefined, true);
+    await listing();
+    assert.equal((await react(via(a), 'main', posted.id, '👍')).status, 200);
+    assert.equal((await mine())!.reactions['👍']!.count, 1);
+    const data = padMessage(randomContent());
+    const signature = author.signBlinded(serverPubkey, data).toString('base64');
+    assert.equal((await via(a, author).put(`/room/main/message/${posted.id}`, { data: data.toString('base64'), signature })).status, 200);
+    assert.equal((await mine())!.data, data.toString('base64'));
+    assert.equal((await via(a, author).delete(`/room/main/message/${posted.id}`)).status, 200);
+    assert.equal(await mine(), undefined);
   });
 
   it('count posts made through every instance against one rate limit', async () => {
