@@ -32,6 +32,8 @@ export interface LoadResult {
   connections?: number;
   /** CPU time the load generator itself used, per request, in microseconds. */
   generatorUsPerRequest: number;
+  /** Latency percentiles (ms) when the generator reports those rather than each latency (wrk). */
+  quantilesMs?: Record<number, number>;
 }
 
 export interface Wire {
@@ -238,6 +240,11 @@ export function p50BySecond(r: LoadResult): number[] {
   const bins: number[][] = [];
   r.sentAtMs?.forEach((t, i) => (bins[Math.floor(t / 1000)] ??= []).push(r.latenciesMs[i]!));
   return Array.from(bins, (b) => percentile(b ?? [], 50));
+}
+
+/** The run's p-th latency percentile in ms, from its latencies or as its generator reported it. */
+export function latencyAt(r: LoadResult, p: number): number {
+  return r.quantilesMs?.[p] ?? percentile(r.latenciesMs, p);
 }
 
 export function percentile(values: number[], p: number): number {

@@ -8,14 +8,10 @@
 // Run each on a fresh copy of DIR: a run records nonces and creates users.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildRouter } from '../src/api';
-import { closeServices, openServices } from '../src/app';
-import { defaultConfig } from '../src/config';
+import { dispatchAll, harnessMain } from './harness';
 import { desktopPoll, makeClients, signedAt } from './scenarios';
 import { buildData } from './setup';
 
-/** Polls dispatched together: what one turn of the event loop gathers on a loaded server. */
-const CONCURRENT = 10;
 
 interface Saved {
   serverPubkey: string;
@@ -38,29 +34,7 @@ async function prepare(dir: string, count: number): Promise<void> {
 
 async function run(dir: string, n: number): Promise<void> {
   const saved = JSON.parse(fs.readFileSync(path.join(dir, 'polls.json'), 'utf8')) as Saved;
-  const s = await openServices({ ...defaultConfig(), dataDir: dir, logLevel: 'silent', rateLimitPosts: 0 });
-  const router = buildRouter();
-  let failed = 0;
-  try {
-    for (let i = 0; i < n; i += CONCURRENT) {
-      const batch = saved.polls.slice(i, Math.min(n, i + CONCURRENT));
-      const replies = await Promise.all(
-        batch.map((p) => router.dispatch(s, { method: 'POST', path: p.path, query: '', headers: p.headers, body: Buffer.from(p.body, 'base64') })),
-      );
-      failed += replies.filter((r) => r.status !== 200).length;
-    }
-  } finally {
-    await closeServices(s);
-  }
-  if (failed > 0) throw new Error(`${failed} of ${n} polls failed`);
+  await dispatchAll(dir, saved.polls.map((p) => ({ method: 'POST', path: p.path, query: '', headers: p.headers, body: Buffer.from(p.body, 'base64') })), n);
 }
 
-const [mode, dir, count] = process.argv.slice(2);
-if (!dir || (mode !== 'prepare' && mode !== 'run')) {
-  console.error('usage: poll-instructions prepare DIR [POLLS] | run DIR N');
-  process.exit(2);
-}
-(mode === 'prepare' ? prepare(dir, Number(count ?? 5000)) : run(dir, Number(count))).catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+harnessMain('poll-instructions', 5000, prepare, run);

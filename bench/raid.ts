@@ -34,6 +34,8 @@ const RAIDERS = 5000;
 const RAID_SECONDS = 600;
 const WORDS = ['hey', 'join', 'free', 'now', 'hello', 'crypto', 'look', 'here', 'win', 'big', 'click', 'fast', 'wow', 'all', 'new'];
 const REPEATED = 'JOIN OUR GROUP NOW FREE COINS';
+/** Members each DM-sending raider writes to. */
+const DM_TARGETS = 10;
 
 function words(n: number): string {
   return Array.from({ length: n }, () => WORDS[crypto.randomInt(WORDS.length)]!).join(' ');
@@ -137,8 +139,12 @@ async function scenario(w: World, store: string, quick: boolean): Promise<void> 
         if (repeated) repeatedIds.add(r.json<{ id: number }>().id);
       }
       if (kind === 5) {
-        counts.dms++;
-        if ((await sendDirectMessage(c, regulars[crypto.randomInt(REGULARS)]!.sessionId, crypto.randomBytes(64))).status === 201) counts.dmsOk++;
+        // A spammer writes to as many members as it can: DM_TARGETS different ones each.
+        const first = crypto.randomInt(REGULARS);
+        for (let k = 0; k < DM_TARGETS; k++) {
+          counts.dms++;
+          if ((await sendDirectMessage(c, regulars[(first + k) % REGULARS]!.sessionId, crypto.randomBytes(64))).status === 201) counts.dmsOk++;
+        }
       }
     } });
   }
@@ -201,7 +207,7 @@ async function scenario(w: World, store: string, quick: boolean): Promise<void> 
   line('cleanup, every post published (worst case)', `${publishedMs.toFixed(0)} ms for ${published.accounts} accounts, ${published.posts} posts`, '< 5 s');
   line('repeated-text posts visible', `${repeatedVisible} of ${counts.repeated}`);
   line('image uploads accepted', `${counts.uploadsOk} of ${counts.uploads}`);
-  line('DMs to members accepted', `${counts.dmsOk} of ${counts.dms}`);
+  line('DMs to members accepted', `${counts.dmsOk} of ${counts.dms} (${DM_TARGETS} different members from each of ${counts.dms / DM_TARGETS} raiders)`);
 }
 
 async function withServer(store: string, quick: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmark scenarios against the real server in its own process and
 // prints requests/s, latency percentiles, server CPU and peak memory. Not a test: numbers vary
-// by machine. Options: --quick (smaller runs), --only since|desktop|attack|raid, --workers N[,M],
+// by machine. Options: --quick (smaller runs), --only since|desktop|history|attack|raid, --workers N[,M],
 // --stores sqlite,postgres (the desktop poll on each; PostgreSQL at $SOGS_BENCH_PG_URL, default
 // postgres://postgres@127.0.0.1:5432/test, in a schema of its own that is dropped afterwards),
 // --write-rate N (posts per second by the desktop scenario's writers, default 2), --fixed-rate N
@@ -9,18 +9,19 @@
 // (the attack scenario kills a server whose memory passes it, default 4096), --parts abc (which
 // of the attack scenario's parts run). The desktop scenario first runs its polls against a
 // ceiling server that does only their cryptography; the attack scenario (bench/attack.ts)
-// measures the server under hostile load against targets; the raid scenario (bench/raid.ts) replays
-// a join raid on simulated time, on each of --stores.
+// measures the server under hostile load against targets. Saturation phases use wrk (Debian's
+// `wrk` package) when it is installed, with pre-signed requests (bench/wrk.ts): --generator node
+// uses the node generator instead, --seconds N sets wrk's phase length (default 10).
+// The raid scenario (bench/raid.ts) replays a join raid on simulated time, on each of --stores.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
-import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
 import { attackScenario } from './attack';
 import { raidScenario } from './raid';
 import { measureCryptoFloor } from './crypto-floor';
-import { fixedRate, p50BySecond, percentile, saturate, type LoadResult, type Prepared } from './load';
-import { makeClients, currentRooms, desktopPoll, randomContent, signedAt, sincePoll } from './scenarios';
+import { historyScenario } from './history';
+import { fixedRate, p50BySecond } from './load';
+import { copyToPostgres, defaultGenerator, fmt, measured, poolSize, prepare, report, saturation, warmUp, WARM_UP_POLLS, type BenchDb, type Saturation, type Sched } from './measure';
+import { makeClients, currentRooms, desktopPoll, randomContent, sincePoll } from './scenarios';
 import { CEILING_BIN, schedOf, startServerProcess, type ServerProcess } from './server-process';
 import { buildData, type BenchData } from './setup';
 
@@ -38,10 +39,12 @@ interface Args {
   fixedBurst: number;
   /** The attack scenario's parts to run (letters a, b, c). */
   attackParts: string;
+  /** The saturation phases' load generator and length. */
+  saturation: Saturation;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000, fixedBurst: 1, attackParts: 'abc' };
+  const a: Args = { quick: false, only: null, workers: [1, 2], stores: ['sqlite', 'postgres'], writeRate: 2, rssCapMiB: 4096, fixedRate: 1000, fixedBurst: 1, attackParts: 'abc', saturation: { generator: defaultGenerator(), seconds: 10, requests: 20000 } };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') a.quick = true;
     else if (argv[i] === '--only') a.only = argv[++i] ?? null;
@@ -52,37 +55,17 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--fixed-burst') a.fixedBurst = Number(argv[++i] ?? 1);
     else if (argv[i] === '--parts') a.attackParts = argv[++i] ?? 'abc';
     else if (argv[i] === '--rss-cap') a.rssCapMiB = Number(argv[++i] ?? 4096);
+    else if (argv[i] === '--generator') a.saturation.generator = argv[++i] === 'node' ? 'node' : 'wrk';
+    else if (argv[i] === '--seconds') a.saturation.seconds = Number(argv[++i] ?? 10);
     else if (argv[i] === '--profile') process.env['SOGS_BENCH_PROFILE_DIR'] = argv[++i] ?? 'profiles';
   }
+  if (a.quick) a.saturation = { ...a.saturation, seconds: Math.min(a.saturation.seconds, 4), requests: 5000 };
   return a;
 }
 
 // Below Linux's ephemeral range (32768-60999): the attack scenario's 2,000 client sockets take
 // ports from it, and a server port chosen there was sometimes already held by one (EADDRINUSE).
 let nextPort = 10000 + Math.floor(Math.random() * 20000);
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-function report(label: string, r: LoadResult, cpu?: { seconds: number; wall: number }): void {
-  const parts = [
-    `${label.padEnd(34)} ${fmt(r.perSecond).padStart(7)} req/s`,
-    `p50 ${fmt(percentile(r.latenciesMs, 50), 2)} ms`,
-    `p99 ${fmt(percentile(r.latenciesMs, 99), 2)} ms`,
-    `${r.requests} requests, ${r.failures} failed`,
-    `generator ${fmt(r.generatorUsPerRequest)} us CPU/req`,
-  ];
-  if (cpu) parts.push(`server CPU ${fmt(cpu.seconds / cpu.wall, 2)} cores`);
-  console.log(parts.join(' | '));
-}
-
-async function measured(server: ServerProcess, run: () => Promise<LoadResult>): Promise<{ r: LoadResult; cpu: { seconds: number; wall: number } }> {
-  const c0 = server.cpuSeconds();
-  const t0 = performance.now();
-  const r = await run();
-  return { r, cpu: { seconds: server.cpuSeconds() - c0, wall: (performance.now() - t0) / 1000 } };
-}
 
 /** A few writers posting through plain signed HTTP while the pollers run (none at a rate of 0). */
 function startWriters(data: BenchData, url: string, rooms: string[], perSecond: number): () => Promise<number> {
@@ -107,22 +90,9 @@ function startWriters(data: BenchData, url: string, rooms: string[], perSecond: 
   };
 }
 
-/** n requests, the i-th made by make(i, its signed timestamp: see signedAt). */
-function prepare(n: number, make: (i: number, timestamp: number) => Prepared): Prepared[] {
-  const start = Math.floor(Date.now() / 1000);
-  return Array.from({ length: n }, (_, i) => make(i, signedAt(start, i)));
-}
-
-/**
- * A server runs for days: what is measured is its steady state, after the JIT has compiled the
- * poll path and each client has been seen once. These requests go first and are not counted.
- */
-const WARM_UP_POLLS = 1000;
-
-async function warmUp(url: string, requests: Prepared[]): Promise<void> {
-  const r = await saturate(url, requests, 32);
-  if (r.failures > 0) throw new Error(`${r.failures} of ${r.requests} warm-up requests failed`);
-}
+/** Upper bounds of the rates the saturation phases could reach here: wrk is given that many requests a second. */
+const SINCE_MAX_RATE = 20_000;
+const DESKTOP_MAX_RATE = 12_000;
 
 async function sinceScenario(args: Args): Promise<void> {
   console.log('\n## since-poll: authenticated GET /room/big/messages/since/N on a room of 100,000 messages (direct HTTP)');
@@ -132,10 +102,9 @@ async function sinceScenario(args: Args): Promise<void> {
   try {
     const clients = makeClients(data, server.url, 200);
     const room = data.rooms[0]!;
-    const n = args.quick ? 5000 : 20000;
-    const sat = prepare(n, (i, ts) => sincePoll(clients[i % clients.length]!, room, ts));
+    const sat = prepare(poolSize(args.saturation, SINCE_MAX_RATE), (i, ts) => sincePoll(clients[i % clients.length]!, room, ts));
     await warmUp(server.url, prepare(WARM_UP_POLLS, (i, ts) => sincePoll(clients[i % clients.length]!, room, ts)));
-    const { r, cpu } = await measured(server, () => saturate(server.url, sat, 32));
+    const { r, cpu } = await saturation(args.saturation, server, 32, sat);
     report('saturation (32 connections)', r, cpu);
     const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => sincePoll(clients[i % clients.length]!, room, ts));
     const fixed = await measured(server, () => fixedRate(server.url, rate, 1000));
@@ -163,46 +132,6 @@ async function desktopScenario(args: Args): Promise<void> {
   } finally {
     fs.rmSync(data.dataDir, { recursive: true, force: true });
   }
-}
-
-interface BenchDb {
-  url: string;
-  /** Seconds on a CPU and waiting for one so far, of the database backends serving the server (on this machine). */
-  cpu(): Promise<Sched>;
-  drop(): Promise<void>;
-}
-
-/** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
-async function copyToPostgres(data: BenchData): Promise<BenchDb> {
-  const base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const schema = `bench_${process.pid}`;
-  const u = new URL(base);
-  u.searchParams.set('schema', schema);
-  // Names the server's connections, so that their CPU can be told from other clients' (cpu()).
-  u.searchParams.set('application_name', schema);
-  const url = u.toString();
-  await replaceWithSqlite(url, { sqliteFile: path.join(data.dataDir, 'sogs.db'), key: fs.readFileSync(path.join(data.dataDir, 'key_x25519')), blobs: null });
-  return {
-    url,
-    cpu: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      const pids = (await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [schema])).rows;
-      await c.end();
-      return pids.map((r) => schedOf(r.pid)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 });
-    },
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
-
-interface Sched {
-  run: number;
-  wait: number;
 }
 
 /** The server's main threads' and the database backends' time on a CPU and waiting for one, now. */
@@ -242,9 +171,9 @@ async function ceilingRun(args: Args, data: BenchData, workers: number): Promise
   const server = await startServerProcess(data.dataDir, port, ['--workers', String(workers)], CEILING_BIN);
   try {
     const clients = makeClients(data, server.url, args.quick ? 200 : 1000);
-    const polls = prepare(WARM_UP_POLLS + (args.quick ? 5000 : 20000), (i, ts) => desktopPoll(clients[i % clients.length]!, data.rooms, false, ts));
+    const polls = prepare(WARM_UP_POLLS + poolSize(args.saturation, DESKTOP_MAX_RATE), (i, ts) => desktopPoll(clients[i % clients.length]!, data.rooms, false, ts));
     await warmUp(server.url, polls.slice(0, WARM_UP_POLLS));
-    const { result: { r, cpu }, floorPerCore } = await withFloor(() => measured(server, () => saturate(server.url, polls.slice(WARM_UP_POLLS), 64)));
+    const { result: { r, cpu }, floorPerCore } = await withFloor(() => saturation(args.saturation, server, 64, polls.slice(WARM_UP_POLLS)));
     const cores = Math.min(workers, os.availableParallelism());
     console.log(
       `ceiling (only the floor's cryptography behind node's HTTP), ${workers} worker(s): ${fmt(r.perSecond)} polls/s = ` +
@@ -263,7 +192,7 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
   const label = `${store}, ${workers} worker(s)`;
   try {
     const clients = makeClients(data, server.url, args.quick ? 200 : 1000);
-    const n = args.quick ? 5000 : 20000;
+    const n = poolSize(args.saturation, DESKTOP_MAX_RATE);
     process.stdout.write(`${label}: preparing ${n} onion polls... `);
     // Polls are signed and encrypted ahead, so their cursors are those of the moment they were
     // made: each phase starts caught up, and falls behind by what the writers post meanwhile.
@@ -272,9 +201,10 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
     const sat = prepare(n, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
     console.log('done');
     await warmUp(server.url, warm);
+    await db?.matchPriority();
     const stopWriters = startWriters(data, server.url, data.rooms.map((r) => r.token), args.writeRate);
     const at0 = await schedNow(server, db);
-    const { result: { r, cpu }, floorPerCore } = await withFloor(() => measured(server, () => saturate(server.url, sat, 64)));
+    const { result: { r, cpu }, floorPerCore } = await withFloor(() => saturation(args.saturation, server, 64, sat));
     const at1 = await schedNow(server, db);
     rooms = await currentRooms(clients[0]!, data.rooms);
     const rate = prepare(args.quick ? 2000 : 5000, (i, ts) => desktopPoll(clients[i % clients.length]!, rooms, i % 10 === 0, ts));
@@ -328,6 +258,8 @@ async function withFloor<T>(run: () => Promise<T>): Promise<{ result: T; floorPe
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   console.log(`# sogs-ts benchmark on ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}`);
+  const sat = args.saturation;
+  console.log(`saturation load: ${sat.generator === 'wrk' ? `wrk, ${sat.seconds} s per phase` : `the node generator (bench/load.ts), ${sat.requests} requests per phase`}`);
   const floor = measureCryptoFloor();
   const perCore = 1e6 / floor.perPollUs;
   console.log(
@@ -336,6 +268,7 @@ async function main(): Promise<void> {
   );
   if (!args.only || args.only === 'since') await sinceScenario(args);
   if (!args.only || args.only === 'desktop') await desktopScenario(args);
+  if (!args.only || args.only === 'history') await historyScenario({ saturation: args.saturation, workers: args.workers, stores: args.stores, port: () => nextPort++ });
   if (!args.only || args.only === 'attack') await attackScenario({ quick: args.quick, parts: args.attackParts, rssCapMiB: args.rssCapMiB, port: () => nextPort++ });
   if (!args.only || args.only === 'raid') await raidScenario({ quick: args.quick, stores: args.stores });
 }

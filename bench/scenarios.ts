@@ -30,6 +30,18 @@ export function sincePoll(client: SogsClient, room: { token: string; seqno: numb
   return { method: 'GET', path, headers: client.authHeaders('GET', path, undefined, { timestamp }), check: (status) => status === 200 };
 }
 
+/**
+ * The history room: the data side by side with the reference was measured on (1,000 posts of
+ * ~280 bytes, so a 100-post page is ~70 KB of JSON, with 50 reactions among its posts).
+ */
+export const HISTORY_ROOM = { token: 'history', messages: 1000, bytes: 279, reactions: 50 };
+
+/** A signed GET of a room's 100 most recent posts: every first join, every room opened after a while. */
+export function historyRequest(client: SogsClient, room: string, timestamp: number): Prepared {
+  const path = `/room/${room}/messages/recent`;
+  return { method: 'GET', path, headers: client.authHeaders('GET', path, undefined, { timestamp }), check: (status, body) => status === 200 && body.length > 1000 };
+}
+
 /** The sub-requests of the desktop client's 10-second poll, as one /batch. */
 export function desktopBatch(rooms: { token: string; seqno: number }[]): unknown[] {
   const subs: unknown[] = [{ method: 'GET', path: '/capabilities' }];

@@ -15,8 +15,11 @@ export interface BenchData {
   rooms: { token: string; seqno: number; infoUpdates: number }[];
 }
 
-/** Each room gets `messages` posts of `bytes` bytes each (default: 60 to 259 bytes, varying). */
-export async function buildData(opts: { rooms: { token: string; messages: number; bytes?: number }[]; posters?: number }): Promise<BenchData> {
+/**
+ * Each room gets `messages` posts of `bytes` bytes each (default: 60 to 259 bytes, varying), and
+ * `reactions` reactions by as many posters, spread over its last 100 posts.
+ */
+export async function buildData(opts: { rooms: { token: string; messages: number; bytes?: number; reactions?: number }[]; posters?: number }): Promise<BenchData> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sogs-bench-'));
   const config: Config = { ...defaultConfig(), dataDir, logLevel: 'silent', rateLimitPosts: 0 };
   const s = await openServices(config, { activityFlushMs: 0 });
@@ -34,6 +37,10 @@ export async function buildData(opts: { rooms: { token: string; messages: number
         roomId: room.id, userId: posters[i % posters.length]!.id, data: padMessage(content), signature: sig,
         whisperTo: null, whisperMods: false, filtered: false, now: s.clock.now() - (spec.messages - i),
       });
+    }
+    const last = await s.store.recentMessages(room.id, { userId: null, sessionId: null, moderator: false }, 100);
+    for (let i = 0; i < (spec.reactions ?? 0) && last.length > 0; i++) {
+      await s.store.addReaction(room.id, last[(i * 7) % last.length]!.id, posters[i % posters.length]!.id, ['👍', '❤️', '😂'][i % 3]!, s.clock.now());
     }
     const r = (await s.store.getRoom(spec.token))!;
     rooms.push({ token: r.token, seqno: r.messageSequence, infoUpdates: r.infoUpdates });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Identity, SogsClient, downloadFile, encodeSessionMessage, httpRequest, padMessage, randomContent, uploadFileId } from '../client';
+import { Identity, SogsClient, downloadFile, encodeSessionMessage, httpRequest, padMessage, randomContent, react, uploadFileId } from '../client';
 import { defaultConfig } from '../src/config';
 import { runCli } from './helpers/cli';
 import { startInstance, type Instance } from './helpers/instance';
@@ -131,6 +131,26 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
     assert.equal((await listing()).find((m) => m.id === posted.id)!.data, data.toString('base64'));
   });
 
+  it("show a reaction, an edit and a deletion made through one instance in the other's recent listing it already served", async () => {
+    // Instance b renders a room's recent page once for all its readers; each change through a
+    // moves the room's message_sequence, so b's next listing is rendered afresh.
+    const author = Identity.random();
+    const posted = (await via(a, author).postMessage('main', randomContent())).json<{ id: number }>();
+    const listing = async () =>
+      (await via(b).get('/room/main/messages/recent?limit=3')).json<{ id: number; data: string; reactions: Record<string, { count: number }> }[]>();
+    const mine = async () => (await listing()).find((m) => m.id === posted.id);
+    assert.equal((await mine())!.data !== undefined, true);
+    await listing();
+    assert.equal((await react(via(a), 'main', posted.id, '👍')).status, 200);
+    assert.equal((await mine())!.reactions['👍']!.count, 1);
+    const data = padMessage(randomContent());
+    const signature = author.signBlinded(serverPubkey, data).toString('base64');
+    assert.equal((await via(a, author).put(`/room/main/message/${posted.id}`, { data: data.toString('base64'), signature })).status, 200);
+    assert.equal((await mine())!.data, data.toString('base64'));
+    assert.equal((await via(a, author).delete(`/room/main/message/${posted.id}`)).status, 200);
+    assert.equal(await mine(), undefined);
+  });
+
   it('count posts made through every instance against one rate limit', async () => {
     const poster = Identity.random();
     // The default limit: 5 posts per 16 s per room.
@@ -142,10 +162,13 @@ describe(`two server instances on one ${TEST_DB === 'postgres' ? 'PostgreSQL dat
   it('count the copies of one text posted through either instance (flood signals)', async () => {
     const spam = 'Everyone come to the new group at example org, this one is dead';
     const statuses: number[] = [];
-    for (let i = 0; i < FLOOD_ACCOUNTS + 2; i++) {
-      statuses.push((await via(i % 2 ? b : a).postMessage('main', encodeSessionMessage({ body: spam }))).status);
-    }
-    assert.deepEqual(statuses, [...Array<number>(FLOOD_ACCOUNTS).fill(201), 429, 429]);
+    const posters = Array.from({ length: FLOOD_ACCOUNTS + 2 }, (_, i) => via(i % 2 ? b : a));
+    for (const poster of posters) statuses.push((await poster.postMessage('main', encodeSessionMessage({ body: spam }))).status);
+    assert.deepEqual(statuses, Array<number>(FLOOD_ACCOUNTS + 2).fill(201), 'accepted, as far as each poster can tell');
+    // The copies past floodAccounts, from new accounts, are held whichever instance took them.
+    const held = (await via(b, admin).get('/room/main/held?limit=1000')).json<{ session_id: string }[]>().map((m) => m.session_id);
+    const heldPosters = posters.filter((p) => held.includes(p.sessionId));
+    assert.deepEqual(heldPosters, posters.slice(FLOOD_ACCOUNTS));
   });
 
   it('serve through one instance a file uploaded through the other', async () => {

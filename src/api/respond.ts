@@ -11,9 +11,12 @@ export function json(value: unknown, status = 200): ApiResponse {
   return { status, headers: { 'content-type': CT_JSON }, json: value };
 }
 
-/** A JSON response whose body is already serialised. */
-export function jsonText(serialised: string, status = 200): ApiResponse {
-  return { status, headers: { 'content-type': CT_JSON }, jsonText: serialised };
+/**
+ * A JSON response whose body is already serialised; `bytes` gives its UTF-8 encoding when one is
+ * kept (a shared rendering), asked for only when the reply is sent as is rather than embedded.
+ */
+export function jsonText(serialised: string, status = 200, bytes?: () => Buffer): ApiResponse {
+  return bytes ? { status, headers: { 'content-type': CT_JSON }, jsonText: serialised, bodyBytes: bytes } : { status, headers: { 'content-type': CT_JSON }, jsonText: serialised };
 }
 
 export function text(status: number, message: string): ApiResponse {
@@ -27,7 +30,7 @@ export function bytes(body: Buffer, headers: Record<string, string> = {}, status
 export function bodyOf(r: ApiResponse): Buffer {
   if (r.body) return r.body;
   if (r.jsonText !== undefined) {
-    r.body = Buffer.from(r.jsonText, 'utf8');
+    r.body = r.bodyBytes ? r.bodyBytes() : Buffer.from(r.jsonText, 'utf8');
     return r.body;
   }
   if (r.json !== undefined) {

@@ -18,8 +18,10 @@ export interface ApiResponse {
   headers: Record<string, string>;
   /** The JSON value when the body is JSON: batch and onion replies use it without re-parsing. */
   json?: unknown;
-  /** The JSON body already serialised (a shared rendering, see since-cache): embedded as is. */
+  /** The JSON body already serialised (a shared rendering, see listing-cache): embedded as is. */
   jsonText?: string;
+  /** jsonText's UTF-8 bytes when they are kept (a shared rendering), for bodyOf. */
+  bodyBytes?: () => Buffer;
   /** Raw body, for non-JSON responses (or JSON serialised lazily by bodyOf). */
   body?: Buffer;
 }

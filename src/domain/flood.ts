@@ -23,13 +23,17 @@ import { trusted } from './antiraid';
 import { DomainError } from './errors';
 import type { Permissions } from './permissions';
 import { decodeSessionMessage } from './protobuf';
+import { isRaidNewcomer } from './raids';
 import type { RequestContext } from './request-context';
 import type { Services } from './services';
 
 /**
- * What the post path does with a post: store it, refuse it, or hold it for a moderator. 'hold' is
- * the answer for a text many accounts are posting (a raid's signature); one account repeating
- * itself is simply refused.
+ * What the post path does with a post: store it, refuse it, or hold it for a moderator
+ * (domain/raids.ts: accepted as far as the poster can tell, shown to nobody until released). A
+ * text many accounts are posting is a raid's signature: a new account's copy (isRaidNewcomer) is
+ * held, while established members' copies pass, so that a crowd of regulars all wishing a happy
+ * new year is never stopped. One account repeating itself is simply refused: its author sees why
+ * and can reword.
  */
 export type FloodDecision = 'allow' | 'reject' | 'hold';
 
@@ -61,9 +65,9 @@ export function postFingerprint(config: Config, data: Buffer): Buffer | null {
 }
 
 /** The decision for a text with these earlier copies. */
-export function floodDecision(config: Config, n: FloodCounts): FloodDecision {
+export function floodDecision(config: Config, n: FloodCounts, newcomer: boolean): FloodDecision {
   if (config.floodRepeats > 0 && n.repeats >= config.floodRepeats) return 'reject';
-  if (config.floodAccounts > 0 && n.accounts >= config.floodAccounts) return 'hold';
+  if (newcomer && config.floodAccounts > 0 && n.accounts >= config.floodAccounts) return 'hold';
   return 'allow';
 }
 
@@ -81,16 +85,13 @@ export async function checkFlood(s: Services, rc: RequestContext, room: Room, us
   const counts = await s.store.floodCounts({
     fingerprint, roomId: room.id, userId: user.id, accountsSince: now - c.floodAccountsWindow, repeatsSince: now - c.floodRepeatsWindow,
   });
-  const decision = floodDecision(c, counts);
+  const decision = floodDecision(c, counts, isRaidNewcomer(s, user));
   if (decision === 'allow') await s.store.addFingerprint({ fingerprint, roomId: room.id, userId: user.id, now });
-  else s.log.info({ room: room.token, user: user.sessionId, decision, ...counts }, 'flood: copy of a recent text refused');
+  else s.log.info({ room: room.token, user: user.sessionId, decision, ...counts }, 'flood: copy of a recent text not published');
   return decision;
 }
 
-/** The answer to a post the flood rules did not let through (also 'hold', until held posts exist). */
-export function floodRefusal(decision: 'reject' | 'hold'): DomainError {
-  return new DomainError(
-    'rate-limited',
-    decision === 'reject' ? 'You posted this text too often; wait before posting it again' : 'Too many accounts are posting this text right now',
-  );
+/** The answer to a post the flood rules refuse ('reject'). */
+export function floodRefusal(): DomainError {
+  return new DomainError('rate-limited', 'You posted this text too often; wait before posting it again');
 }

@@ -59,13 +59,14 @@ export async function postMessage(
   // Both read the room's limits: once, through the request's context.
   const gate = await checkAntiRaid(s, rc, room, author, perms);
   await checkRateLimit(s, rc, room, author, perms);
-  // 'hold' is refused too until held posts exist.
   const flood = await checkFlood(s, rc, room, author, perms, input.data);
-  if (flood !== 'allow') throw floodRefusal(flood);
+  if (flood === 'reject') throw floodRefusal();
   const filter = await applyFilters(s, room, author, perms, input.data);
   // In raid mode a new account's post is held: answered like any post, shown to nobody until a
-  // moderator releases it (domain/raids.ts).
-  const hold = gate !== null && filter === null && (await raidDisposition(s, room, author, gate.raidSince, gate.raidAuto)) === 'hold';
+  // moderator releases it (domain/raids.ts); so is a new account's copy of a text many accounts
+  // are posting. The raid rules still see a flood-held post, so that it counts toward detection.
+  const raidHold = gate !== null && filter === null && (await raidDisposition(s, room, author, gate.raidSince, gate.raidAuto)) === 'hold';
+  const hold = filter === null && (raidHold || flood === 'hold');
   const whisperTo = input.whisperTo === null ? null : (await s.store.ensureUser(input.whisperTo, s.clock.now())).id;
   const message = {
     roomId: room.id, userId: author.id, data: input.data, signature: input.signature,

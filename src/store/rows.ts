@@ -61,26 +61,43 @@ export function toOverrideMap(rows: Row[]): Map<number, PermissionOverride> {
   return new Map(rows.map((r) => [r['room'] as number, toOverride(r)]));
 }
 
+/**
+ * A message row's columns in the order of an array row: each store's MESSAGE_COLUMNS lists them
+ * so, and the SQLite store checks it when it prepares a statement (Statements.rows).
+ */
+export const MESSAGE_ROW = [
+  'id', 'room', 'user', 'session_id', 'posted', 'edited', 'seqno', 'seqno_data', 'seqno_reactions', 'seqno_creation',
+  'data', 'data_size', 'signature', 'filtered', 'whisper_to', 'whisper_mods',
+] as const;
+
 export function toMessage(r: Row): Message {
-  const data = r['data'] as Buffer | null;
+  const m = toMessageRow(MESSAGE_ROW.map((k) => r[k]));
+  // Held posts' listing for moderators also reads held_from (domain/raids.ts); the console's
+  // listings read held.
+  if (r['held'] !== undefined) m.held = b(r['held']);
+  if (r['held_from'] !== undefined) m.heldFrom = (r['held_from'] as number | null) ?? null;
+  return m;
+}
+
+/** A message from an array row in MESSAGE_ROW's order. */
+export function toMessageRow(a: readonly unknown[]): Message {
+  const data = a[10] as Buffer | null;
   return {
-    id: r['id'] as number,
-    roomId: r['room'] as number,
-    userId: r['user'] as number,
-    sessionId: r['session_id'] as string,
-    posted: r['posted'] as number,
-    edited: (r['edited'] as number | null) ?? null,
-    seqno: r['seqno'] as number,
-    seqnoData: r['seqno_data'] as number,
-    seqnoReactions: r['seqno_reactions'] as number,
-    seqnoCreation: r['seqno_creation'] as number,
-    data: data === null ? null : addPadding(data, (r['data_size'] as number | null) ?? data.length),
-    signature: (r['signature'] as Buffer | null) ?? null,
-    filtered: b(r['filtered']),
-    whisperTo: (r['whisper_to'] as string | null) ?? null,
-    whisperMods: b(r['whisper_mods']),
-    ...(r['held'] !== undefined ? { held: b(r['held']) } : {}),
-    ...(r['held_from'] !== undefined ? { heldFrom: (r['held_from'] as number | null) ?? null } : {}),
+    id: a[0] as number,
+    roomId: a[1] as number,
+    userId: a[2] as number,
+    sessionId: a[3] as string,
+    posted: a[4] as number,
+    edited: (a[5] as number | null) ?? null,
+    seqno: a[6] as number,
+    seqnoData: a[7] as number,
+    seqnoReactions: a[8] as number,
+    seqnoCreation: a[9] as number,
+    data: data === null ? null : addPadding(data, (a[11] as number | null) ?? data.length),
+    signature: (a[12] as Buffer | null) ?? null,
+    filtered: b(a[13]),
+    whisperTo: (a[14] as string | null) ?? null,
+    whisperMods: b(a[15]),
   };
 }
 

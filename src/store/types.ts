@@ -98,14 +98,19 @@ export interface Store {
   deleteMessage(messageId: number, now: number): Promise<void>;
   /** Any message row of the room, including tombstones and filtered ones. */
   getMessage(roomId: number, messageId: number): Promise<Message | null>;
-  /** Visible, non-deleted, non-filtered messages, newest first, optionally with id < beforeId. */
-  recentMessages(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]>;
+  /**
+   * Visible, non-deleted, non-filtered messages, newest first, optionally with id < beforeId.
+   * `'everyone'`: whispers included, as for messagesSince.
+   */
+  recentMessages(roomId: number, viewer: Viewer | 'everyone', limit: number, beforeId?: number): Promise<Message[]>;
   /**
    * Update rows for messages/since (docs/protocol/api.md §5.2). `'everyone'`: every row, whispers included,
    * for a rendering whose caller decides who may see it.
    */
   messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
+  /** The users with a reaction on any of the messages: who see a `you` in a listing of them. */
+  reactedBy(messageIds: number[]): Promise<number[]>;
   countPostsSince(roomId: number, userId: number, since: number): Promise<number>;
 
   // --- permissions (moderation) ----------------------------------------------------------

@@ -4,12 +4,12 @@ import { deleteMessage, editMessage, postMessage, readMessage, requirePermission
 import { badRequest } from '../../domain/errors';
 import { parseFileIds } from '../../domain/files';
 import { ANY_SESSION_ID_RE } from '../../domain/users';
-import type { Message } from '../../store/types';
+import type { Message, Viewer } from '../../store/types';
 import { base64Field, intQuery, jsonObject } from '../parse';
 import { json, jsonText } from '../respond';
-import { PER_VIEWER, sinceCacheOf, sinceKey } from '../since-cache';
+import { listingCacheOf, listingKey, PER_VIEWER } from '../listing-cache';
 import type { Ctx, Router } from '../router';
-import { messageJson, reactionUpdateJson } from '../views';
+import { messageJson, messageJsonText, reactionUpdateJsonText } from '../views';
 
 const SIGNATURE_BYTES = 64;
 
@@ -34,16 +34,52 @@ function reactorsParam(c: Ctx): number {
   return intQuery(c.query, 'reactors', 4, 0, 20);
 }
 
-async function render(c: Ctx, messages: Message[], reactors: number, since?: { seqno: number; withReactions: boolean }) {
+async function render(c: Ctx, messages: Message[], reactors: number, since?: SinceOptions, viewerUserId = c.user?.id ?? null) {
   const live = messages.filter(hasReactions).map((m) => m.id);
-  const reactions = await c.s.store.reactions(live, c.user?.id ?? null, reactors);
+  const reactions = await c.s.store.reactions(live, viewerUserId, reactors);
   return messages.map((m) => {
     const rs = reactions.get(m.id);
     if (since?.withReactions && since.seqno !== 0 && m.seqnoReactions > since.seqno && since.seqno >= m.seqnoData) {
-      return reactionUpdateJson(m, rs, reactors);
+      return reactionUpdateJsonText(m, rs, reactors);
     }
-    return messageJson(m, rs, reactors);
+    return messageJsonText(m, rs, reactors);
   });
+}
+
+/** A listing's JSON text from its messages' (see render). */
+function listText(parts: string[]): string {
+  return `[${parts.join(',')}]`;
+}
+
+interface SinceOptions {
+  seqno: number;
+  withReactions: boolean;
+}
+
+/**
+ * A listing from the shared rendering of `key` when the viewer may be served it (see
+ * listing-cache.ts), else from the viewer's own query. `query('everyone')` returns every row the
+ * listing could hold, whispers included.
+ */
+async function listing(c: Ctx, key: string, viewer: Viewer, query: (viewer: Viewer | 'everyone') => Promise<Message[]>, reactors: number, since?: SinceOptions) {
+  const cache = listingCacheOf(c.s.store);
+  let entry = cache.get(key);
+  let all: Message[] | null = null;
+  if (entry === undefined) {
+    all = await query('everyone');
+    entry = all.some(isWhisper)
+      ? PER_VIEWER
+      : { text: listText(await render(c, all, reactors, since, null)), reactors: new Set(await c.s.store.reactedBy(all.filter(hasReactions).map((m) => m.id))) };
+    cache.set(key, entry);
+  }
+  if (entry !== PER_VIEWER) {
+    if (c.user === null || !entry.reactors.has(c.user.id)) {
+      return jsonText(entry.text, 200, () => cache.bodyOf(key, entry));
+    }
+    // Without whispers every viewer sees these very rows: only the reactions' `you` are theirs.
+    if (all) return jsonText(listText(await render(c, all, reactors, since)));
+  }
+  return jsonText(listText(await render(c, await query(viewer), reactors, since)));
 }
 
 async function recent(c: Ctx) {
@@ -51,8 +87,8 @@ async function recent(c: Ctx) {
   const limit = intQuery(c.query, 'limit', 100, 1, 256);
   const reactors = reactorsParam(c);
   const before = c.params['id'] === undefined ? undefined : Number(c.params['id']);
-  const rows = await c.s.store.recentMessages(room.id, viewerOf(c.user, perms), limit, before);
-  return json(await render(c, rows, reactors));
+  const key = listingKey(room.id, room.messageSequence, `recent/${before ?? ''}/${limit}/${reactors}`);
+  return listing(c, key, viewerOf(c.user, perms), (v) => c.s.store.recentMessages(room.id, v, limit, before), reactors);
 }
 
 async function since(c: Ctx) {
@@ -64,23 +100,8 @@ async function since(c: Ctx) {
   // The poll hot path: message_sequence is the highest seqno ever assigned in the room, so a
   // client that has seen it has nothing to fetch and the query can be skipped.
   if (seqno >= room.messageSequence) return jsonText('[]');
-  const opts = { seqno, withReactions };
-  const cache = sinceCacheOf(c.s.store);
-  const key = sinceKey(room.id, room.messageSequence, seqno, limit, reactors, withReactions);
-  const shared = cache.get(key);
-  if (typeof shared === 'string') return jsonText(shared);
-  // PER_VIEWER: the listing differs per viewer, straight to the viewer's own query (see SinceEntry).
-  if (shared === undefined) {
-    const all = await c.s.store.messagesSince(room.id, 'everyone', seqno, limit, withReactions);
-    const whispers = all.some(isWhisper);
-    const text = !whispers && !all.some(hasReactions) ? JSON.stringify(await render(c, all, reactors, opts)) : PER_VIEWER;
-    cache.set(key, text);
-    if (text !== PER_VIEWER) return jsonText(text);
-    // Without whispers every viewer sees these very rows: only the reactions are theirs.
-    if (!whispers) return json(await render(c, all, reactors, opts));
-  }
-  const rows = await c.s.store.messagesSince(room.id, viewerOf(c.user, perms), seqno, limit, withReactions);
-  return json(await render(c, rows, reactors, opts));
+  const key = listingKey(room.id, room.messageSequence, `since/${seqno}/${limit}/${reactors}/${withReactions ? 'r' : ''}`);
+  return listing(c, key, viewerOf(c.user, perms), (v) => c.s.store.messagesSince(room.id, v, seqno, limit, withReactions), reactors, { seqno, withReactions });
 }
 
 /** Seen only by some viewers, so a listing holding one is not shared. */
@@ -100,7 +121,7 @@ async function getOne(c: Ctx) {
   const { room, perms } = await openForReading(c);
   const reactors = reactorsParam(c);
   const m = await readMessage(c.s, room, viewerOf(c.user, perms), Number(c.params['id']));
-  return json((await render(c, [m], reactors))[0]);
+  return jsonText((await render(c, [m], reactors))[0]!);
 }
 
 async function post(c: Ctx) {

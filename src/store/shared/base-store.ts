@@ -111,7 +111,7 @@ export abstract class SharedStore implements Store {
   getMessage(roomId: number, messageId: number): Promise<Message | null> {
     return this.read((t) => t.messages.inRoom(roomId, messageId));
   }
-  recentMessages(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]> {
+  recentMessages(roomId: number, viewer: Viewer | 'everyone', limit: number, beforeId?: number): Promise<Message[]> {
     return this.t.messages.recent(roomId, viewer, limit, beforeId);
   }
   messagesSince(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]> {
@@ -119,6 +119,9 @@ export abstract class SharedStore implements Store {
   }
   reactions(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>> {
     return this.t.reactions.summary(messageIds, viewerUserId, reactors);
+  }
+  reactedBy(messageIds: number[]): Promise<number[]> {
+    return this.t.reactions.reactedBy(messageIds);
   }
   countPostsSince(roomId: number, userId: number, since: number): Promise<number> {
     return this.read((t) => t.messages.countPostsSince(roomId, userId, since));

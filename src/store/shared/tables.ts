@@ -125,7 +125,7 @@ export interface MessagesTable {
   legacyAfter(roomId: number, viewer: Viewer, afterId: number, limit: number): Op<Message[]>;
   legacyDeletions(roomId: number, after: number | null, limit: number): Op<{ id: number; deletedMessageId: number }[]>;
   // Hot reads.
-  recent(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]>;
+  recent(roomId: number, viewer: Viewer | 'everyone', limit: number, beforeId?: number): Promise<Message[]>;
   since(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]>;
 }
 
@@ -150,6 +150,7 @@ export interface ReactionsTable {
   reactors(messageId: number, reaction: string, limit: number): Op<[string, number][]>;
   // Hot read.
   summary(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>>;
+  reactedBy(messageIds: number[]): Promise<number[]>;
 }
 
 export interface PinsTable {

@@ -100,12 +100,13 @@ export class PgMessages implements MessagesTable {
     return r.map((x) => ({ id: x['s'] as number, deletedMessageId: x['id'] as number }));
   }
 
-  async recent(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]> {
+  async recent(roomId: number, viewer: Viewer | 'everyone', limit: number, beforeId?: number): Promise<Message[]> {
+    const all = viewer === 'everyone';
     const r = await this.q(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.room = $1 AND m.data IS NOT NULL AND NOT m.filtered AND m.id < $2 AND ${visible('$4', '$5')}
+        WHERE m.room = $1 AND m.data IS NOT NULL AND NOT m.filtered AND m.id < $2 AND ($6::boolean OR ${visible('$4', '$5')})
         ORDER BY m.id DESC LIMIT $3`,
-      [roomId, beforeId ?? Number.MAX_SAFE_INTEGER, limit, viewer.userId, viewer.moderator],
+      [roomId, beforeId ?? Number.MAX_SAFE_INTEGER, limit, all ? null : viewer.userId, !all && viewer.moderator, all],
     );
     return r.rows.map(toMessage);
   }

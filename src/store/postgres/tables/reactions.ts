@@ -59,6 +59,16 @@ export class PgReactions implements ReactionsTable {
     return r.map((x) => [x['session_id'] as string, x['at'] as number]);
   }
 
+  async reactedBy(messageIds: number[]): Promise<number[]> {
+    if (messageIds.length === 0) return [];
+    const r = await this.q(
+      `SELECT DISTINCT ur."user" FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id
+        WHERE r.message = ANY($1::bigint[])`,
+      [messageIds],
+    );
+    return r.rows.map((x) => Number(x['user']));
+  }
+
   async summary(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>> {
     const out = new Map<number, ReactionInfo[]>();
     if (messageIds.length === 0) return out;

@@ -1,10 +1,11 @@
 // SQLite: messages and message_history.
-import { int, toMessage, toStoredContent, type Row } from '../../rows';
+import { int, MESSAGE_ROW, toMessage, toMessageRow, toStoredContent, type Row } from '../../rows';
 import type { Op } from '../../shared/op';
 import type { MessagesTable, StoredContent } from '../../shared/tables';
 import type { Message, NewMessage, Viewer } from '../../types';
 import { lim, type Statements } from '../statements';
 
+// In MESSAGE_ROW's order (checked by Statements.rows).
 export const MESSAGE_COLUMNS = `m.id, m.room, m.user, u.session_id, m.posted, m.edited, m.seqno, m.seqno_data,
   m.seqno_reactions, m.seqno_creation, m.data, m.data_size, m.signature, m.filtered, w.session_id AS whisper_to,
   m.whisper_mods`;
@@ -94,25 +95,28 @@ export class SqliteMessages implements MessagesTable {
     return rows.map((r) => ({ id: r['s'] as number, deletedMessageId: r['id'] as number }));
   }
 
-  async recent(roomId: number, viewer: Viewer, limit: number, beforeId?: number): Promise<Message[]> {
-    const rows = this.s.q(
+  async recent(roomId: number, viewer: Viewer | 'everyone', limit: number, beforeId?: number): Promise<Message[]> {
+    const all = viewer === 'everyone';
+    const rows = this.s.rows(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.room = @room AND m.data IS NOT NULL AND NOT m.filtered AND m.id < @before AND ${VISIBLE}
+        WHERE m.room = @room AND m.data IS NOT NULL AND NOT m.filtered AND m.id < @before AND (@all OR ${VISIBLE})
         ORDER BY m.id DESC LIMIT ${lim(limit)}`,
-    ).all({ room: roomId, before: beforeId ?? Number.MAX_SAFE_INTEGER, uid: viewer.userId, mod: int(viewer.moderator) }) as Row[];
-    return rows.map(toMessage);
+      MESSAGE_ROW,
+    ).all({ room: roomId, before: beforeId ?? Number.MAX_SAFE_INTEGER, uid: all ? null : viewer.userId, mod: int(!all && viewer.moderator), all: int(all) }) as unknown[][];
+    return rows.map(toMessageRow);
   }
 
   async since(roomId: number, viewer: Viewer | 'everyone', seqno: number, limit: number, withReactions: boolean): Promise<Message[]> {
     const all = viewer === 'everyone';
-    const rows = this.s.q(
+    const rows = this.s.rows(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
         WHERE m.room = @room AND m.seqno > @s AND NOT m.filtered
           AND (m.data IS NOT NULL OR m.seqno_creation <= @s)
           AND (@withr OR m.seqno_data > @s)
           AND (@all OR ${VISIBLE})
         ORDER BY m.seqno LIMIT ${lim(limit)}`,
-    ).all({ room: roomId, s: seqno, withr: int(withReactions), uid: all ? null : viewer.userId, mod: int(!all && viewer.moderator), all: int(all) }) as Row[];
-    return rows.map(toMessage);
+      MESSAGE_ROW,
+    ).all({ room: roomId, s: seqno, withr: int(withReactions), uid: all ? null : viewer.userId, mod: int(!all && viewer.moderator), all: int(all) }) as unknown[][];
+    return rows.map(toMessageRow);
   }
 }

@@ -54,6 +54,15 @@ export class SqliteReactions implements ReactionsTable {
     return rows.map((r) => [r['session_id'] as string, r['at'] as number]);
   }
 
+  async reactedBy(messageIds: number[]): Promise<number[]> {
+    if (messageIds.length === 0) return [];
+    const rows = this.s.q(
+      `SELECT DISTINCT ur.user FROM reactions r JOIN user_reactions ur ON ur.reaction = r.id
+        WHERE r.message IN (SELECT value FROM json_each(@ids))`,
+    ).all({ ids: JSON.stringify(messageIds) }) as Row[];
+    return rows.map((r) => r['user'] as number);
+  }
+
   async summary(messageIds: number[], viewerUserId: number | null, reactors: number): Promise<Map<number, ReactionInfo[]>> {
     const out = new Map<number, ReactionInfo[]>();
     if (messageIds.length === 0) return out;
