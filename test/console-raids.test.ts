@@ -115,6 +115,12 @@ describe('console raids pages', { skip: CHROMIUM.source ? false : CHROMIUM.none 
     assert.equal(await page.locator('tr[data-room="main"] .held-count').textContent(), '4');
     assert.match((await page.locator('tr[data-room="main"]').textContent())!, /manual lockdown/);
     await shot(page, 'raids.png');
+    await page.goto(t.url + BASE);
+    assert.match((await page.locator('section.card[data-room="main"] p.raid').textContent())!, /raid mode\s+4 held posts/);
+    assert.equal(await page.locator('section.card[data-room="other"] p.raid').count(), 0);
+    // The user page marks a raider's post held too.
+    await page.goto(`${t.url}${BASE}user/${first[1]!.c.sessionId}`);
+    assert.equal(await page.locator(`tr.held[data-id="${first[1]!.id}"] .tag.held`).count(), 1);
 
     // The room page marks them held, and releases one.
     await page.goto(`${t.url}${BASE}room/main`);
