@@ -250,7 +250,15 @@ describe('console raids pages', { skip: CHROMIUM.source ? false : CHROMIUM.none 
     assert.equal((await raid()).raid, true);
     assert.equal((await rawConsole(t.url, 'POST', `${BASE}room/main/raid/mode`, { cookie, form: { csrf, on: '0' } })).status, 303);
     assert.equal((await raid()).raid, false);
-    assert.equal((await t.s.store.auditLog({ action: 'room.raid_mode', actor: mod.sessionId, limit: 5 })).length, 2);
+    // A detected raid can be kept as a lockdown (it would end by itself).
+    await t.s.store.setRoomLimits((await t.s.store.getRoom('main'))!.id, { raidSince: clock.now(), raidAuto: true });
+    await page.reload();
+    assert.match((await page.locator('.raid-state').first().textContent())!, /automatic/);
+    await page.locator('button', { hasText: 'Keep locked down' }).click();
+    await page.waitForSelector('text=Raid mode on');
+    assert.deepEqual([(await raid()).raid, (await raid()).automatic], [true, false]);
+    assert.equal(await page.locator('button', { hasText: 'Keep locked down' }).count(), 0);
+    assert.equal((await t.s.store.auditLog({ action: 'room.raid_mode', actor: mod.sessionId, limit: 5 })).length, 3);
     assert.deepEqual(page.problems, []);
     await context.close();
   });

@@ -25,9 +25,12 @@ function stateText(st: RaidStatus): SafeHtml {
   return html`<span class="raid-state"><strong>raid mode</strong> since ${time(st.since)} UTC (${st.automatic ? 'automatic: ends by itself when quiet' : 'manual lockdown'})</span>`;
 }
 
+/** Lock down (off), end raid mode (on); an automatic raid mode may also be kept as a lockdown, which does not end by itself. */
 function lockdownForm(k: ConsoleCtx, room: Room, st: RaidStatus, backTo: string): SafeHtml {
-  const on = st.since === null;
-  return html`<form class="inline lockdown" method="post" action="${k.s.config.consolePath}room/${room.token}/raid/mode">${csrfField(k)}<input type="hidden" name="back" value="${backTo}"><input type="hidden" name="on" value="${on ? '1' : '0'}"><button class="${on ? 'danger' : ''}" type="submit">${on ? 'Lock down' : 'End raid mode'}</button></form>`;
+  const form = (on: boolean, label: string, cls: string): SafeHtml =>
+    html`<form class="inline lockdown" method="post" action="${k.s.config.consolePath}room/${room.token}/raid/mode">${csrfField(k)}<input type="hidden" name="back" value="${backTo}"><input type="hidden" name="on" value="${on ? '1' : '0'}"><button class="${cls}" type="submit">${label}</button></form>`;
+  if (st.since === null) return form(true, 'Lock down', 'danger');
+  return html`${st.automatic ? html`${form(true, 'Keep locked down', 'danger')} ` : ''}${form(false, 'End raid mode', '')}`;
 }
 
 export const raidsPage: ConsoleHandler = async (k) => {
