@@ -4,23 +4,21 @@
 // token, a room moderator reaching into another room, and every console route without a session.
 // Screenshots of each page go to test-artifacts/console/ (git-ignored).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { encodeSessionMessage } from '../client/protobuf';
 import type { SogsClient } from '../client';
 import { mintConsoleLink } from '../src/domain/console-access';
 import { resolveTargetUser, setModerator } from '../src/domain/users';
-import { chromiumExecutable, locateChromium } from './helpers/chromium';
+import { locateChromium } from './helpers/chromium';
+import { launchChromium, openPage, rawConsole, sessionCookieOf, shot } from './helpers/console-browser';
 import { runCli } from './helpers/cli';
 import { ManualClock, startTestServer, type TestServer } from './helpers/server';
 
 const CHROMIUM = locateChromium();
-const ARTIFACTS = path.resolve('test-artifacts', 'console');
 const BASE = '/admin/';
 
 let t: TestServer;
@@ -37,46 +35,20 @@ async function post(c: SogsClient, room: string, body: string): Promise<number> 
   return r.json<{ id: number }>().id;
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
-}
-
-/** A page that fails the test on console errors and CSP violations. */
-async function openPage(context: BrowserContext): Promise<Page & { problems: string[] }> {
-  const page = (await context.newPage()) as Page & { problems: string[] };
-  page.problems = [];
-  page.setDefaultTimeout(15_000);
-  page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push(m.text());
-  });
-  page.on('pageerror', (e) => page.problems.push(e.message));
-  await page.addInitScript(`document.addEventListener('securitypolicyviolation', function (e) { console.error('CSP violation: ' + e.violatedDirective); });`);
-  return page;
-}
-
 async function link(c: SogsClient): Promise<string> {
   const { token } = await mintConsoleLink(t.s, (await t.s.store.findUser(admin.sessionId))!, c.sessionId);
   tokens.push(token);
   return `${t.url}${BASE}login#${token}`;
 }
 
-/** A raw request with a console cookie (or none). */
 function raw(method: string, p: string, opts: { cookie?: string; form?: Record<string, string> } = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (opts.cookie) headers['cookie'] = `sogs_console=${opts.cookie}`;
-  if (opts.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-  return fetch(t.url + p, { method, headers, body: opts.form ? new URLSearchParams(opts.form).toString() : undefined, redirect: 'manual' });
+  return rawConsole(t.url, method, p, opts);
 }
 
 async function cookieOf(context: BrowserContext): Promise<string> {
-  const c = (await context.cookies()).find((x) => x.name === 'sogs_console');
-  assert.ok(c, 'no session cookie');
-  assert.equal(c.httpOnly, true);
-  assert.equal(c.sameSite, 'Strict');
-  assert.equal(c.path, BASE);
-  tokens.push(c.value);
-  return c.value;
+  const c = await sessionCookieOf(context, BASE);
+  tokens.push(c);
+  return c;
 }
 
 before(async () => {
@@ -90,8 +62,7 @@ before(async () => {
   const main = (await t.s.store.getRoom('main'))!;
   await setModerator(t.s, await resolveTargetUser(t.s, admin.sessionId), 'global', { moderator: true, admin: true, visible: false });
   await setModerator(t.s, await resolveTargetUser(t.s, mod.sessionId), [main], { moderator: true, admin: false, visible: true });
-  const executable = await chromiumExecutable(CHROMIUM.source);
-  browser = await chromium.launch({ executablePath: executable, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'], timeout: 60_000 });
+  browser = await launchChromium(CHROMIUM.source);
 });
 
 after(async () => {

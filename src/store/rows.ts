@@ -72,8 +72,11 @@ export const MESSAGE_ROW = [
 
 export function toMessage(r: Row): Message {
   const m = toMessageRow(MESSAGE_ROW.map((k) => r[k]));
-  // Held posts' listing for moderators also reads held_from (domain/raids.ts).
-  return r['held_from'] !== undefined ? { ...m, heldFrom: (r['held_from'] as number | null) ?? null } : m;
+  // Held posts' listing for moderators also reads held_from (domain/raids.ts); the console's
+  // listings read held.
+  if (r['held'] !== undefined) m.held = b(r['held']);
+  if (r['held_from'] !== undefined) m.heldFrom = (r['held_from'] as number | null) ?? null;
+  return m;
 }
 
 /** A message from an array row in MESSAGE_ROW's order. */

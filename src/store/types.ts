@@ -278,9 +278,9 @@ export interface Store {
   dailyPosts(since: number): Promise<DailyPosts[]>;
   /** Users first seen since `since`. */
   newUsersSince(since: number): Promise<number>;
-  /** A room's live posts as its moderators review them, newest first: whispers and filtered posts too. */
+  /** A room's live posts as its moderators review them, newest first: whispers, filtered and held posts too (`held` set). */
   moderationMessages(roomId: number, limit: number): Promise<Message[]>;
-  /** A user's live posts in every room (filtered and whispers too), newest first. */
+  /** A user's live posts in every room (filtered, held and whispers too; `held` set), newest first. */
   userMessages(userId: number, limit: number): Promise<Message[]>;
 
   // --- legacy (the v1 API) -----------------------------------------------------------------

@@ -17,6 +17,8 @@ export interface Message {
   filtered: boolean;
   whisperTo: string | null;
   whisperMods: boolean;
+  /** Held for moderators in raid mode (domain/raids.ts); set by the console's listings only. */
+  held?: boolean;
   /** Held posts only: the published post a detected raid took back into this held copy (domain/raids.ts). */
   heldFrom?: number | null;
 }

@@ -44,6 +44,10 @@ export const NOTICES: Readonly<Record<string, string>> = {
   saved: 'Room settings saved.',
   created: 'Room created.',
   image: 'Room image changed.',
+  'raid-on': "Raid mode on: new accounts' posts are held for moderators.",
+  'raid-off': 'Raid mode ended.',
+  released: 'Held posts released.',
+  dropped: 'Held posts dropped.',
 };
 
 export function signInRequired(status: 401 | 403 = 401): ApiResponse {

@@ -1,6 +1,5 @@
 // The console's page shell: navigation, who is signed in, the sign-out form. The navigation is
-// one list (NAV): a page added later (the raids page, with the anti-raid work) is one entry here
-// and one route in routes.ts.
+// one list (NAV): a page added later is one entry here and one route in routes.ts.
 import { html, stripBidi, type SafeHtml } from '../html';
 import { staticUrl } from '../static';
 import type { ConsoleCtx } from './context';
@@ -15,7 +14,7 @@ export interface NavEntry {
 
 export const NAV: readonly NavEntry[] = [
   { path: '', label: 'Overview' },
-  // { path: 'raids', label: 'Raids' },  ← the raids page plugs in here (see routes.ts).
+  { path: 'raids', label: 'Raids' },
   { path: 'moderators', label: 'Moderators' },
   { path: 'audit', label: 'Audit log' },
   { path: 'status', label: 'Server status' },

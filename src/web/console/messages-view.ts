@@ -1,6 +1,7 @@
 // Posts as moderators review them: the text and attachments decoded from the Session protobuf,
-// the author, the time, and what is special about the post (filtered, whisper, pinned), with the
-// actions the viewer may take on it.
+// the author, the time, and what is special about the post (held in raid mode, filtered, whisper,
+// pinned), with the actions the viewer may take on it. A held post is stored filtered as well; it
+// is marked held, since a moderator can still release it (raids-page.ts).
 import { decodeSessionMessage } from '../../domain/protobuf';
 import type { Permissions } from '../../domain/permissions';
 import type { Message, Room } from '../../store/types';
@@ -18,7 +19,7 @@ export interface PostRow {
   pinned: boolean;
 }
 
-function content(m: Message): SafeHtml {
+export function postContent(m: Message): SafeHtml {
   const d = m.data === null ? null : decodeSessionMessage(m.data);
   if (!d) return html`<span class="muted">(not a readable Session message)</span>`;
   const body = d.body !== null && d.body !== '' ? html`<div class="body" dir="auto">${truncate(d.body, MAX_TEXT).text}</div>` : '';
@@ -28,14 +29,17 @@ function content(m: Message): SafeHtml {
 
 function tags(r: PostRow): SafeHtml {
   const m = r.message;
-  return html`${m.filtered ? html`<span class="tag filtered">filtered</span> ` : ''}${m.whisperMods || m.whisperTo !== null ? html`<span class="tag whisper">whisper</span> ` : ''}${r.pinned ? html`<span class="tag">pinned</span> ` : ''}${m.edited !== null ? html`<span class="tag">edited</span>` : ''}`;
+  const mark = m.held ? html`<span class="tag held">held</span> ` : m.filtered ? html`<span class="tag filtered">filtered</span> ` : '';
+  return html`${mark}${m.whisperMods || m.whisperTo !== null ? html`<span class="tag whisper">whisper</span> ` : ''}${r.pinned ? html`<span class="tag">pinned</span> ` : ''}${m.edited !== null ? html`<span class="tag">edited</span>` : ''}`;
 }
 
 function actions(k: ConsoleCtx, r: PostRow, back: string): SafeHtml {
   const base = `${k.s.config.consolePath}room/${r.room.token}/`;
   const m = r.message;
   const hidden = html`${csrfField(k)}<input type="hidden" name="back" value="${back}">`;
-  const del = m.filtered ? '' : html`<form class="inline" method="post" action="${base}delete">${hidden}<input type="hidden" name="id" value="${m.id}"><button class="danger" type="submit">Delete</button></form> `;
+  const del = m.held
+    ? html`<form class="inline" method="post" action="${base}held">${hidden}<input type="hidden" name="ids" value="${m.id}"><button name="action" value="release" type="submit">Release</button> <button class="danger" name="action" value="drop" type="submit">Drop</button></form> `
+    : m.filtered ? '' : html`<form class="inline" method="post" action="${base}delete">${hidden}<input type="hidden" name="id" value="${m.id}"><button class="danger" type="submit">Delete</button></form> `;
   const pin = r.perms.admin && !m.filtered
     ? html`<form class="inline" method="post" action="${base}pin">${hidden}<input type="hidden" name="id" value="${m.id}">${r.pinned ? html`<input type="hidden" name="unpin" value="1"><button type="submit">Unpin</button>` : html`<button type="submit">Pin</button>`}</form> `
     : '';
@@ -50,12 +54,12 @@ export function postsTable(k: ConsoleCtx, rows: PostRow[], back: string, showRoo
   if (rows.length === 0) return html`<p class="muted">No posts.</p>`;
   const base = k.s.config.consolePath;
   const trs = rows.map(
-    (r) => html`<tr class="${r.message.filtered ? 'filtered' : ''}" data-id="${r.message.id}">
+    (r) => html`<tr class="${r.message.held ? 'held' : r.message.filtered ? 'filtered' : ''}" data-id="${r.message.id}">
 <td class="num">${r.message.id}</td>
 ${showRoom ? html`<td><a href="${base}room/${r.room.token}">${r.room.token}</a></td>` : ''}
 <td>${time(r.message.posted)}</td>
 <td><a class="id" href="${base}user/${r.message.sessionId}">${r.message.sessionId.slice(0, 12)}…</a></td>
-<td>${tags(r)}${content(r.message)}</td>
+<td>${tags(r)}${postContent(r.message)}</td>
 <td>${actions(k, r, back)}</td>
 </tr>`,
   );

@@ -40,7 +40,7 @@ function banTimeout(k: ConsoleCtx): number | null {
 }
 
 /** Where to go after an action: back to the page it came from (a console path only), saying what happened. */
-function back(k: ConsoleCtx, done: string): ReturnType<typeof redirect> {
+export function back(k: ConsoleCtx, done: string): ReturnType<typeof redirect> {
   const base = k.s.config.consolePath;
   const from = k.form.get('back') ?? '';
   const path = from.startsWith(base) && /^[A-Za-z0-9_/-]*$/.test(from) ? from : base;

@@ -2,9 +2,6 @@
 // the sign-in form goes through `guarded` (context.ts): no valid session, no answer. Forms are
 // URL-encoded bodies within maxJsonBodyBytes; the room image is a raw upload within filesMaxSize,
 // and a body over maxJsonBodyBytes without the session cookie is refused unread (credentials).
-//
-// A raids page (held posts, raid state: the anti-raid work) plugs in as a NAV entry (layout.ts)
-// and a `get('raids', guarded(raidsPage))` line below, with its actions as guarded POSTs.
 import type { Router } from '../../api/router';
 import { guarded } from './context';
 import { auditPage } from './audit-page';
@@ -12,6 +9,7 @@ import { login, loginForm, logout } from './login';
 import { ban, deleteAll, deletePost, pinPost, unban } from './moderate';
 import { changeRoleAction, defaultsAction, moderatorsPage, permissionsAction } from './moderators-page';
 import { overview } from './overview';
+import { cleanupAction, heldAction, raidModeAction, raidsPage, roomRaidPage } from './raids-page';
 import { roomPage } from './room-page';
 import { createRoomAction, saveSettings, settingsPage, uploadImage } from './settings-page';
 import { statusPage } from './status-page';
@@ -40,6 +38,10 @@ export function consoleRoutes(r: Router, base: string): void {
   post('room/:room/defaults', guarded(defaultsAction));
   get('room/:room/settings', guarded(settingsPage));
   post('room/:room/settings', guarded(saveSettings));
+  get('room/:room/raid', guarded(roomRaidPage));
+  post('room/:room/raid/mode', guarded(raidModeAction));
+  post('room/:room/raid/cleanup', guarded(cleanupAction));
+  post('room/:room/held', guarded(heldAction));
   r.post(`${base}room/:room/image`, guarded(uploadImage, { raw: true }), { body: 'file', credentials: 'console' });
   post('rooms', guarded(createRoomAction));
   get('user', guarded(findUser));
@@ -47,6 +49,7 @@ export function consoleRoutes(r: Router, base: string): void {
   post('user/:id(sid)/ban', guarded(ban));
   post('user/:id(sid)/unban', guarded(unban));
   post('user/:id(sid)/delete-all', guarded(deleteAll));
+  get('raids', guarded(raidsPage));
   get('moderators', guarded(moderatorsPage));
   post('moderators/role', guarded(changeRoleAction));
   post('moderators/permissions', guarded(permissionsAction));

@@ -63,10 +63,10 @@ export class PgConsole implements ConsoleTable {
   }
 
   *moderationMessages(roomId: number, limit: number): Op<Message[]> {
-    return (yield* rows(this.q, `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room = $1 AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT $2`, [roomId, limit])).map(toMessage);
+    return (yield* rows(this.q, `SELECT ${MESSAGE_COLUMNS}, m.held FROM ${MESSAGE_FROM} WHERE m.room = $1 AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT $2`, [roomId, limit])).map(toMessage);
   }
 
   *userMessages(userId: number, limit: number): Op<Message[]> {
-    return (yield* rows(this.q, `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m."user" = $1 AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT $2`, [userId, limit])).map(toMessage);
+    return (yield* rows(this.q, `SELECT ${MESSAGE_COLUMNS}, m.held FROM ${MESSAGE_FROM} WHERE m."user" = $1 AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT $2`, [userId, limit])).map(toMessage);
   }
 }

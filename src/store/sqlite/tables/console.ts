@@ -60,10 +60,10 @@ export class SqliteConsole implements ConsoleTable {
   }
 
   *moderationMessages(roomId: number, limit: number): Op<Message[]> {
-    return (this.s.q(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room = ? AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT ${lim(limit)}`).all(roomId) as Row[]).map(toMessage);
+    return (this.s.q(`SELECT ${MESSAGE_COLUMNS}, m.held FROM ${MESSAGE_FROM} WHERE m.room = ? AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT ${lim(limit)}`).all(roomId) as Row[]).map(toMessage);
   }
 
   *userMessages(userId: number, limit: number): Op<Message[]> {
-    return (this.s.q(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.user = ? AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT ${lim(limit)}`).all(userId) as Row[]).map(toMessage);
+    return (this.s.q(`SELECT ${MESSAGE_COLUMNS}, m.held FROM ${MESSAGE_FROM} WHERE m.user = ? AND m.data IS NOT NULL ORDER BY m.id DESC LIMIT ${lim(limit)}`).all(userId) as Row[]).map(toMessage);
   }
 }
