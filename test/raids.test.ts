@@ -158,9 +158,11 @@ describe('held posts', () => {
   let member: SogsClient;
   let mod: SogsClient;
   let raiders: SogsClient[];
+  let raidStart: number;
   before(async () => {
     ({ t, clock, room, member, mod } = await establishedRoom({ raidHeldDays: 1 }));
     await switchRaidMode(t.s, await systemActor(t.s), room, true);
+    raidStart = clock.now();
     raiders = Array.from({ length: 6 }, () => t.client());
     for (const [i, c] of raiders.entries()) {
       const r = await c.postMessage('main', say(`raid ${i}`));
@@ -211,6 +213,15 @@ describe('held posts', () => {
     assert.deepEqual((await mod.get('/room/main/held')).json<Listed[]>(), []);
     const actions = (await t.s.store.auditLog({ roomToken: 'main', limit: 3 })).map((e) => e.action);
     assert.ok(actions.includes('held.release') && actions.includes('held.drop'));
+  });
+
+  it('a cleanup of the raid\'s window still reaches accounts whose held posts were dropped, deleted or expired', async () => {
+    const window = { since: raidStart - 1, until: raidStart + 60, ban: 'room' };
+    const dry = (await mod.post('/room/main/raid/cleanup', { ...window, dry_run: true })).json<{ accounts: number; posts: number; held: number }>();
+    assert.deepEqual(dry, { ...dry, accounts: raiders.length, posts: 2, held: 0 }, 'two released, the rest long gone');
+    assert.equal((await mod.post('/room/main/raid/cleanup', window)).status, 200);
+    for (const c of raiders) assert.equal((await c.postMessage('main', say('again'))).status, 403, 'banned in the room');
+    assert.equal((await member.postMessage('main', say('still here'))).status, 201);
   });
 });
 

@@ -3,6 +3,7 @@
 import { addPadding, removePadding } from '../../crypto/padding';
 import type { Message, NewMessage } from '../types';
 import type { Op } from './op';
+import { forgetHeld } from './raids';
 import { reactionEvent } from './reactions';
 import type { Tables } from './tables';
 
@@ -65,7 +66,7 @@ export function* deleteUserMessages(t: Tables, roomId: number, userId: number, n
   for (const id of ids) yield* tombstone(t, roomId, id, now);
   // Posts held in raid mode were never shown: they simply go.
   const held = yield* t.raids.postIdsOf(roomId, [userId], true);
-  if (held.length > 0) yield* t.raids.deleteHeld(held);
+  yield* forgetHeld(t, held);
   // docs/protocol/api.md §4.9: every upload of theirs in the room goes, except the current room image.
   yield* t.files.expireUploads(roomId, userId);
   return ids.length + held.length;

@@ -46,15 +46,26 @@ export function* holdRecent(t: Tables, roomId: number, postedSince: number, crea
   return ids.length;
 }
 
+/**
+ * Deletes held posts that were never shown (dropped, expired, or their author's posts deleted),
+ * keeping their authors as seen in the room: a later cleanup of their time window must still
+ * reach an account whose only trace there was a dropped post.
+ */
+export function* forgetHeld(t: Tables, ids: number[]): Op<void> {
+  if (ids.length === 0) return;
+  yield* t.raids.rememberPosters(ids);
+  yield* t.raids.deleteHeld(ids);
+}
+
 export function* dropHeld(t: Tables, roomId: number, only: number[] | null): Op<number> {
   const held = yield* t.raids.heldIds(roomId, only);
-  if (held.length > 0) yield* t.raids.deleteHeld(held);
+  yield* forgetHeld(t, held);
   return held.length;
 }
 
 export function* expireHeld(t: Tables, before: number): Op<number> {
   const held = yield* t.raids.heldBefore(before);
-  if (held.length > 0) yield* t.raids.deleteHeld(held);
+  yield* forgetHeld(t, held);
   return held.length;
 }
 

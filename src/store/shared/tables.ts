@@ -316,6 +316,8 @@ export interface RaidTable {
   moveAttachments(fromId: number, toId: number): Op<void>;
   /** Expires the attachments of these held posts and deletes them. */
   deleteHeld(ids: number[]): Op<void>;
+  /** Records the authors of these posts as seen in their rooms (room_users, at the post's time) where they are not yet. */
+  rememberPosters(ids: number[]): Op<void>;
   /** Ids of held posts posted before `before`, every room. */
   heldBefore(before: number): Op<number[]>;
   /** The accounts a cleanup of the window reaches in the room: seen there (a post, held or not, or activity), no moderators; ascending. */

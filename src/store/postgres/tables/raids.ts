@@ -88,6 +88,15 @@ export class PgRaids implements RaidTable {
     yield* run(this.q, 'DELETE FROM messages WHERE held AND id = ANY($1::bigint[])', [list]);
   }
 
+  *rememberPosters(list: number[]): Op<void> {
+    yield* run(
+      this.q,
+      `INSERT INTO room_users (room, "user", last_active) SELECT room, "user", posted FROM messages WHERE id = ANY($1::bigint[])
+       ON CONFLICT (room, "user") DO NOTHING`,
+      [list],
+    );
+  }
+
   *heldBefore(before: number): Op<number[]> {
     return ids((yield* rows(this.q, 'SELECT id FROM messages WHERE held AND posted < $1 ORDER BY id', [before])) as { id: unknown }[]);
   }

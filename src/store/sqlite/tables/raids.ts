@@ -90,6 +90,13 @@ export class SqliteRaids implements RaidTable {
     this.s.q(`DELETE FROM messages WHERE held AND id IN (${IDS})`).run(p);
   }
 
+  *rememberPosters(ids: number[]): Op<void> {
+    this.s.q(
+      `INSERT INTO room_users (room, user, last_active) SELECT room, user, posted FROM messages WHERE id IN (${IDS})
+       ON CONFLICT (room, user) DO NOTHING`,
+    ).run({ ids: JSON.stringify(ids) });
+  }
+
   *heldBefore(before: number): Op<number[]> {
     return (this.s.q('SELECT id FROM messages WHERE held AND posted < ? ORDER BY id').all(before) as Row[]).map((r) => r['id'] as number);
   }
