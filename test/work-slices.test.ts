@@ -50,12 +50,14 @@ describe('work slices', () => {
     assert.ok(firstSlice >= 1 && firstSlice <= 3, `${firstSlice} of 10 requests (3 ms each) ran in the first 5 ms slice`);
   });
 
-  it('while connections keep arriving, a slice is a tenth as long (at least 1 ms)', async () => {
+  it('while connections keep arriving, a slice is a tenth as long', async () => {
+    // Slices of 200 and 20 ms against ten requests of 5 ms: being descheduled on a busy machine
+    // only makes a slice hold fewer, so the bounds below keep a wide margin either way.
     const firstSlice = async (accepting: boolean): Promise<number> => {
-      const w = new WorkSlices(20);
+      const w = new WorkSlices(200);
       let done = 0;
       if (accepting) w.connectionAccepted();
-      const work = Array.from({ length: 10 }, () => w.turn(true).then(() => { busy(1.5); done++; }));
+      const work = Array.from({ length: 10 }, () => w.turn(true).then(() => { busy(5); done++; }));
       let first = -1;
       setImmediate(() => (first = done));
       await Promise.all(work);
@@ -63,8 +65,8 @@ describe('work slices', () => {
       await new Promise((r) => setImmediate(r));
       return first;
     };
-    assert.ok((await firstSlice(true)) <= 2, 'a 2 ms slice after a new connection');
-    assert.ok((await firstSlice(false)) >= 6, 'a 20 ms slice otherwise');
+    assert.ok((await firstSlice(true)) <= 5, 'a 20 ms slice after a new connection');
+    assert.ok((await firstSlice(false)) >= 8, 'a 200 ms slice otherwise');
   });
 
   it('0 = no slices: work starts at once', async () => {
