@@ -1,4 +1,4 @@
-// Raid defences for room moderators (our extension, docs/extensions.md "Raids"): the room's raid
+// Raid defences for room moderators (our extension, docs/protocol/api.md §4.14): the room's raid
 // state, held posts (list, release, drop) and the cleanup of the accounts of a time window.
 import { badRequest } from '../../domain/errors';
 import { requireUser } from '../../domain/messages';
