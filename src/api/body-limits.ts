@@ -48,10 +48,14 @@ export function bodyLimit(kind: BodyKind, c: Config): number {
   return Math.min(n, c.maxBodyBytes);
 }
 
+/** The web console's session cookie (src/web/console/http.ts), named here for the check below. */
+export const CONSOLE_COOKIE = 'sogs_console';
+const CONSOLE_COOKIE_SENT = new RegExp(`(?:^|;\\s*)${CONSOLE_COOKIE}=`);
+
 /** Whether a request carries the credentials a route needs for a body over maxJsonBodyBytes. */
 export function hasCredentials(kind: BodyCredentials, headers: Record<string, string | string[] | undefined>): boolean {
   if (kind === 'legacy-token') return Boolean(headers['authorization']);
-  // The web console's session cookie (src/web/console/http.ts); checked for real by the route.
-  if (kind === 'console') return /(?:^|;\s*)sogs_console=/.test(String(headers['cookie'] ?? ''));
+  // The console's cookie is only looked for here; the route checks the session for real.
+  if (kind === 'console') return CONSOLE_COOKIE_SENT.test(String(headers['cookie'] ?? ''));
   return Boolean(headers['x-sogs-pubkey'] && headers['x-sogs-signature'] && headers['x-sogs-nonce'] && headers['x-sogs-timestamp']);
 }

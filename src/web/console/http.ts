@@ -1,12 +1,13 @@
 // The console's HTTP pieces: its responses (HTML under a strict CSP, redirects), its session
 // cookie, and reading its forms. Forms are small URL-encoded POST bodies, admitted and read by the
 // listener within maxJsonBodyBytes like any other route's.
+import { CONSOLE_COOKIE } from '../../api/body-limits';
 import type { ApiRequest, ApiResponse } from '../../api/types';
 import type { Config } from '../../config';
 import { CT_HTML, WEB_HEADERS } from '../routes';
 import type { SafeHtml } from '../html';
 
-export const COOKIE = 'sogs_console';
+export const COOKIE = CONSOLE_COOKIE;
 
 /** As the public pages', but forms may post to the console itself. */
 export const CONSOLE_CSP =
