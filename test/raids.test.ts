@@ -256,6 +256,8 @@ describe('raid cleanup', () => {
     assert.equal(byWindow.json<{ accounts: number }>().accounts, 7);
     assert.equal((await visibleTo(member)).length, 5);
     assert.equal((await mod.post('/room/main/raid/cleanup', { dry_run: true })).status, 400);
+    const badBan = await mod.post('/room/main/raid/cleanup', { current: true, ban: 'everyone', dry_run: true });
+    assert.deepEqual([badBan.status, badBan.text()], [400, 'the ban must be "room", "global" or "none", not "everyone"']);
     assert.equal((await mod.post('/room/main/raid/cleanup', { current: true, ban: 'global' })).status, 403, 'a room moderator cannot ban globally');
     assert.equal((await member.post('/room/main/raid/cleanup', { current: true, dry_run: true })).status, 403);
   });
@@ -301,6 +303,9 @@ describe('raid cleanup', () => {
     assert.match(real.out, /banned \(global\).*2 accounts/);
     for (const c of later) assert.equal((await c.get('/room/main')).status, 403);
     assert.equal((await runCli(t.dataDir, '--rooms', 'main', '--raid-cleanup', '--since', 'yesterday-ish')).code, 1);
+    const badBan = await runCli(t.dataDir, '--rooms', 'main', '--raid-cleanup', '--since', String(from), '--cleanup-ban', 'everyone', '--dry-run');
+    assert.equal(badBan.code, 1);
+    assert.match(badBan.err, /the ban must be "room", "global" or "none", not "everyone"/);
   });
 });
 

@@ -2,7 +2,7 @@
 // (list, release, drop) and the cleanup of the accounts first seen in a time window. They call
 // the same domain rules as the moderator API, as the system user (a global admin).
 import { decodeSessionMessage } from '../domain/protobuf';
-import { cleanupRaidAccounts, dropHeldPosts, listHeldPosts, raidStatus, releaseHeldPosts, type CleanupWindow } from '../domain/raids';
+import { cleanupBan, cleanupRaidAccounts, dropHeldPosts, listHeldPosts, raidStatus, releaseHeldPosts, type CleanupWindow } from '../domain/raids';
 import type { Services } from '../domain/services';
 import type { Room } from '../store/types';
 import { cliErrors, roomsArg, systemActor, when } from './command-scope';
@@ -75,19 +75,19 @@ export interface CleanupOptions {
 }
 
 export async function raidCleanupCommand(s: Services, rooms: string[] | undefined, o: CleanupOptions): Promise<string> {
-  if (!['room', 'global', 'none'].includes(o.ban)) throw new CliError(`--cleanup-ban takes room, global or none, not '${o.ban}'`);
+  const ban = await cliErrors(Promise.resolve(o.ban).then(cleanupBan));
   if (o.since === undefined && o.until !== undefined) throw new CliError('--until needs --since');
   const window: CleanupWindow = o.since === undefined ? 'current' : { since: o.since, until: o.until ?? s.clock.now() + 1 };
   const actor = await systemActor(s);
   const lines: string[] = [];
   for (const room of await roomsOf(s, rooms)) {
     const started = performance.now();
-    const r = await cliErrors(cleanupRaidAccounts(s, actor, room, { window, ban: o.ban === 'none' ? null : (o.ban as 'room' | 'global'), dryRun: o.dryRun }));
+    const r = await cliErrors(cleanupRaidAccounts(s, actor, room, { window, ban, dryRun: o.dryRun }));
     const ms = Math.round(performance.now() - started);
     const what = `${r.accounts} accounts first seen ${when(r.since)} to ${when(r.until)}, ${r.posts} posts, ${r.held} held posts`;
     lines.push(o.dryRun
-      ? `Room ${room.token} (dry run): would ${o.ban === 'none' ? 'not ban' : `ban (${o.ban})`} and delete the posts of ${what}`
-      : `Room ${room.token}: ${o.ban === 'none' ? 'deleted the posts of' : `banned (${o.ban}) and deleted the posts of`} ${what} in ${ms} ms`);
+      ? `Room ${room.token} (dry run): would ${ban === null ? 'not ban' : `ban (${ban})`} and delete the posts of ${what}`
+      : `Room ${room.token}: ${ban === null ? 'deleted the posts of' : `banned (${ban}) and deleted the posts of`} ${what} in ${ms} ms`);
   }
   return lines.join('\n');
 }

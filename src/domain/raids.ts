@@ -217,6 +217,13 @@ export async function dropHeldPosts(s: Services, actor: User, room: Room, ids: n
 /** Accounts first seen in [since, until), or 'current': since the current raid's accounts (heldInRaid). */
 export type CleanupWindow = { since: number; until: number } | 'current';
 
+/** The ban a cleanup applies, as the API and the CLI take it: "room" (their default), "global" or "none". */
+export function cleanupBan(v: unknown): 'room' | 'global' | null {
+  if (v === 'none') return null;
+  if (v === 'room' || v === 'global') return v;
+  throw badRequest(`the ban must be "room", "global" or "none", not ${JSON.stringify(v)}`);
+}
+
 export interface CleanupRequest {
   window: CleanupWindow;
   ban: 'room' | 'global' | null;

@@ -3,7 +3,7 @@
 import { badRequest } from '../../domain/errors';
 import { requireUser } from '../../domain/messages';
 import {
-  cleanupRaidAccounts, dropHeldPosts, listHeldPosts, raidStatus, releaseHeldPosts, switchRaidMode, type CleanupWindow, type RaidStatus,
+  cleanupBan, cleanupRaidAccounts, dropHeldPosts, listHeldPosts, raidStatus, releaseHeldPosts, switchRaidMode, type CleanupWindow, type RaidStatus,
 } from '../../domain/raids';
 import { findRoom } from '../../domain/rooms';
 import type { Room, User } from '../../store/types';
@@ -44,12 +44,11 @@ function parseCleanup(c: Ctx, body: JsonObject): { window: CleanupWindow; ban: '
   const until = time(body, 'until');
   const current = body['current'] === true;
   if (current === (since !== undefined)) throw badRequest("give either 'since' (and optionally 'until') or 'current': true");
-  const ban = body['ban'] ?? 'room';
-  if (ban !== 'room' && ban !== 'global' && ban !== 'none') throw badRequest("'ban' must be \"room\", \"global\" or \"none\"");
+  const ban = cleanupBan(body['ban'] ?? 'room');
   const dryRun = body['dry_run'] ?? false;
   if (typeof dryRun !== 'boolean') throw badRequest("'dry_run' must be a boolean");
   const window: CleanupWindow = current ? 'current' : { since: since!, until: until ?? c.s.clock.now() + 1 };
-  return { window, ban: ban === 'none' ? null : ban, dryRun };
+  return { window, ban, dryRun };
 }
 
 async function getRaid(c: Ctx) {
