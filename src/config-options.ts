@@ -193,7 +193,7 @@ export const OPTIONS: readonly Option[] = [
   opt('httpShowIndex', 'bool', true, 'Show a list of the public rooms to browsers at `/` (off: 403). Room pages (`/TOKEN`, `/r/TOKEN`) are shown either way.', 'net.http_show_index'),
   opt('httpShowRecent', 'bool', true, 'Show the most recent messages on the web page of a publicly readable room.', 'net.http_show_recent'),
   opt('dbUrl', 'string', 'sqlite:///sogs.db', 'Database: sqlite:///FILE (relative to dataDir; four slashes for an absolute path) or postgres://USER@HOST:PORT/DB, optionally with ?schema=NAME (created if missing) to keep the tables out of `public`.', 'db.url'),
-  opt('dbPoolSize', 'int', 10, 'PostgreSQL only: connections each server process keeps open (workers multiply it; keep the total below the server\'s max_connections).', 'db.pool_size'),
+  opt('dbPoolSize', 'int', 10, 'PostgreSQL only: connections each server process keeps open (two of them carry the poll\'s batched statements, so at least 3; workers multiply it; keep the total below the server\'s max_connections).', 'db.pool_size'),
   opt('fileStore', 'string', 'auto', 'Where uploaded files are kept: disk (`uploads/` in dataDir), database (PostgreSQL only: every instance on the database serves every file) or auto (database on PostgreSQL, disk on SQLite).', 'files.store'),
   opt('keyFile', 'string', 'key_x25519', 'Server X25519 secret key file (32 raw bytes), relative to dataDir; generated if missing.', 'crypto.key_file'),
   opt('requireBlindKeys', 'bool', true, 'Require blinded (15) ids for authentication; adds the `blind` capability.', 'users.require_blind_keys'),

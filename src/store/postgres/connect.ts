@@ -43,18 +43,20 @@ const types: pg.CustomTypesConfig = {
     oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** How every connection of ours reaches the URL's database and schema. */
-export function clientConfig(target: PgTarget): pg.ClientConfig {
+/** How every connection of ours reaches the URL's database and schema, with `settings` for its session. */
+export function clientConfig(target: PgTarget, settings: Record<string, string> = {}): pg.ClientConfig {
+  const all = target.schema === null ? settings : { search_path: target.schema, ...settings };
+  const options = Object.entries(all).map(([k, v]) => `-c ${k}=${v}`);
   return {
     connectionString: target.connectionString,
-    options: target.schema === null ? undefined : `-c search_path=${target.schema}`,
+    options: options.length === 0 ? undefined : options.join(' '),
     // Fail fast when the database is unreachable instead of hanging a request.
     connectionTimeoutMillis: 10_000,
   };
 }
 
-export function createPool(target: PgTarget, max: number): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(target), max, types });
+export function createPool(target: PgTarget, max: number, settings: Record<string, string> = {}): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(target, settings), max, types });
   // An idle client losing its connection (database restart) must not crash the process; the pool
   // replaces it on the next checkout.
   pool.on('error', () => {});

@@ -29,6 +29,37 @@ import { pgTables } from './tables';
  */
 const ONE_IN_FLIGHT = { maxInFlight: 1 };
 
+/**
+ * The poll's two batched statements (one in flight each) run on connections of their own, which
+ * plan each statement once (plan_cache_mode=force_generic_plan). Left to choose, PostgreSQL kept
+ * planning the authentication statement afresh on every call (a custom plan: its generic cost,
+ * costed for 10 requests, looked worse than one for the 1-6 of a turn), which cost more than
+ * running it: 315 us of planning against 145 us of execution a call. Its joins are written as
+ * LATERAL ... LIMIT 1 index probes so that the one plan does not depend on how many requests a
+ * batch holds or on the tables' sizes when it was made. Their only write, the nonces, commits
+ * without waiting for the WAL flush, as PgNonces.record does (see there why that is safe).
+ */
+const POLL_CONNECTIONS = 2;
+export const POLL_SESSION = { plan_cache_mode: 'force_generic_plan', synchronous_commit: 'off' };
+
+/** The authentication batch (PgStore.lookupAndRecordNonce): $1 session ids, $2 nonces, $3 timestamps. */
+export const AUTH_BATCH_SQL = `
+  WITH input AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(sid, nonce_in, ts_in, ord)),
+       found AS (SELECT i.ord, i.nonce_in, i.ts_in, u.*, (rn.hit IS NOT NULL OR un.hit IS NOT NULL) AS seen_before
+                   FROM input i LEFT JOIN LATERAL (SELECT * FROM users WHERE session_id = i.sid LIMIT 1) u ON true
+                   LEFT JOIN LATERAL (SELECT true AS hit FROM request_nonces r WHERE r.ts = i.ts_in AND r.nonce = i.nonce_in LIMIT 1) rn ON true
+                   LEFT JOIN LATERAL (SELECT true AS hit FROM user_request_nonces n WHERE n.nonce = i.nonce_in LIMIT 1) un ON true),
+       ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT f.ts_in, f.nonce_in, f.id FROM found f
+                WHERE f.id IS NOT NULL AND NOT f.banned AND NOT f.seen_before
+                ORDER BY f.ts_in, f.nonce_in
+               ON CONFLICT DO NOTHING RETURNING ts, nonce)
+  SELECT f.*, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded,
+         (SELECT version FROM rooms_version) AS rooms_version,
+         (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS room_counters,
+         (SELECT json_agg(o) FROM user_permission_overrides o WHERE o."user" = f.id) AS user_overrides
+    FROM found f
+   ORDER BY f.ord`;
+
 /** [room id, message_sequence, info_updates, active_users] */
 type RoomCounters = [number, number, number, number];
 
@@ -44,16 +75,20 @@ export class PgStore extends SharedStore {
   readonly kind = 'postgres' as const;
   readonly freshlyCreated: boolean;
   private readonly runner: PgRunner;
+  /** The poll's batched statements (POLL_CONNECTIONS). */
+  private readonly pollRunner: PgRunner;
   protected readonly t: Tables;
   private readonly rooms = new RoomRows();
 
   private constructor(
     readonly pool: pg.Pool,
+    private readonly pollPool: pg.Pool,
     freshlyCreated: boolean,
   ) {
     super();
     this.freshlyCreated = freshlyCreated;
     this.runner = new PgRunner(pool);
+    this.pollRunner = new PgRunner(pollPool);
     this.t = pgTables(this.runner.q);
   }
 
@@ -61,7 +96,9 @@ export class PgStore extends SharedStore {
   static async open(opts: PgStoreOptions): Promise<PgStore> {
     const target = parsePgUrl(opts.url);
     if (!opts.mustExist) await ensureSchema(target);
-    const pool = createPool(target, opts.poolSize);
+    // The poll's connections are part of poolSize (at least one other is always kept).
+    const pool = createPool(target, Math.max(1, opts.poolSize - POLL_CONNECTIONS));
+    const pollPool = createPool(target, POLL_CONNECTIONS, POLL_SESSION);
     try {
       const client = await pool.connect();
       let from: number;
@@ -70,9 +107,9 @@ export class PgStore extends SharedStore {
       } finally {
         client.release();
       }
-      return new PgStore(pool, from === 0);
+      return new PgStore(pool, pollPool, from === 0);
     } catch (e) {
-      await pool.end();
+      await Promise.all([pool.end(), pollPool.end()]);
       throw e;
     }
   }
@@ -88,7 +125,7 @@ export class PgStore extends SharedStore {
   async close(): Promise<void> {
     // Requests already waiting for this turn's statements get their answers first.
     await Promise.all([this.authBatch.drain(), this.roomsBatch.drain()]);
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.pollPool.end()]);
   }
 
   /** PostgreSQL does its own upkeep (checkpoints, autovacuum). */
@@ -119,15 +156,16 @@ export class PgStore extends SharedStore {
 
   /**
    * The poll's hot path: the lookups and nonce inserts of all requests authenticated in one
-   * turn of the event loop go to the database as one statement (see TurnBatch), committed as
-   * recordNonce is. One such statement at a time: requests authenticated while it runs go into
-   * the next, so that a slower database gets larger statements rather than more of them. A pair
-   * (timestamp, nonce) repeated within a batch is looked up after the others, so that it sees
-   * their inserts. Keys are inserted in key order, so that two instances inserting overlapping
-   * batches (replays) cannot deadlock. The nonce lookups are LATERAL ... LIMIT 1 so that they stay
-   * index probes: as EXISTS, the planner hashed the whole of request_nonces per statement while
-   * its statistics still said the table was small (a fresh or imported database, autoanalyze
-   * behind under load), which cost a poll up to 228 us of database CPU with two processes.
+   * turn of the event loop go to the database as one statement (see TurnBatch), committed
+   * asynchronously (POLL_SESSION). One such statement at a time: requests authenticated while it
+   * runs go into the next, so that a slower database gets larger statements rather than more of
+   * them. A pair (timestamp, nonce) repeated within a batch is looked up after the others, so
+   * that it sees their inserts. Keys are inserted in key order, so that two instances inserting
+   * overlapping batches (replays) cannot deadlock. The user and nonce lookups are LATERAL ...
+   * LIMIT 1 so that they stay index probes in the one generic plan (POLL_CONNECTIONS): as a plain
+   * join the generic plan hashed all users, and as EXISTS the planner hashed the whole of
+   * request_nonces while its statistics still said the table was small (a fresh or imported
+   * database, autoanalyze behind under load), which cost a poll up to 228 us of database CPU.
    */
   lookupAndRecordNonce(sessionId: string, nonce: Buffer, ts: number): Promise<NonceLookup> {
     return this.authBatch.add({ sessionId: sessionId.toLowerCase(), nonce, ts });
@@ -157,23 +195,8 @@ export class PgStore extends SharedStore {
 
   private async lookupAndRecordMany(items: NonceCheck[]): Promise<NonceLookup[]> {
     const rows = (
-      await this.runner.q(
-        `WITH input AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(sid, nonce_in, ts_in, ord)),
-              async AS (SELECT set_config('synchronous_commit', 'off', true)),
-              found AS (SELECT i.ord, i.nonce_in, i.ts_in, u.*, (rn.hit IS NOT NULL OR un.hit IS NOT NULL) AS seen_before
-                          FROM input i LEFT JOIN users u ON u.session_id = i.sid
-                          LEFT JOIN LATERAL (SELECT true AS hit FROM request_nonces r WHERE r.ts = i.ts_in AND r.nonce = i.nonce_in LIMIT 1) rn ON true
-                          LEFT JOIN LATERAL (SELECT true AS hit FROM user_request_nonces n WHERE n.nonce = i.nonce_in LIMIT 1) un ON true),
-              ins AS (INSERT INTO request_nonces (ts, nonce, "user") SELECT f.ts_in, f.nonce_in, f.id FROM found f, async
-                       WHERE f.id IS NOT NULL AND NOT f.banned AND NOT f.seen_before
-                       ORDER BY f.ts_in, f.nonce_in
-                      ON CONFLICT DO NOTHING RETURNING ts, nonce)
-         SELECT f.*, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded,
-                (SELECT version FROM rooms_version) AS rooms_version,
-                (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS room_counters,
-                (SELECT json_agg(o) FROM user_permission_overrides o WHERE o."user" = f.id) AS user_overrides
-           FROM found f
-          ORDER BY f.ord`,
+      await this.pollRunner.q(
+        AUTH_BATCH_SQL,
         [items.map((i) => i.sessionId), items.map((i) => i.nonce), items.map((i) => i.ts)],
       )
     ).rows;
@@ -211,7 +234,7 @@ export class PgStore extends SharedStore {
   private readonly roomsBatch = new TurnBatch<number | null, RoomsView>(async (users) => {
     const ids = [...new Set(users.filter((u): u is number => u !== null))];
     const rows = (
-      await this.runner.q(
+      await this.pollRunner.q(
         `SELECT (SELECT version FROM rooms_version) AS rooms_version,
                 (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS counters, o.*
            FROM (SELECT 1) x LEFT JOIN user_permission_overrides o ON o."user" = ANY($1::bigint[])`,
