@@ -42,7 +42,7 @@ const ONE_IN_FLIGHT = { maxInFlight: 1 };
 const POLL_CONNECTIONS = 2;
 export const POLL_SESSION = { plan_cache_mode: 'force_generic_plan', synchronous_commit: 'off' };
 
-/** The authentication batch (PgStore.lookupAndRecordNonce): $1 session ids, $2 nonces, $3 timestamps. */
+/** The authentication batch (PgStore.lookupAndRecordNonce): $1 session ids, $2 nonces, $3 timestamps, at least one. */
 export const AUTH_BATCH_SQL = `
   WITH input AS (SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[]) WITH ORDINALITY AS t(sid, nonce_in, ts_in, ord)),
        found AS (SELECT i.ord, i.nonce_in, i.ts_in, u.*, (rn.hit IS NOT NULL OR un.hit IS NOT NULL) AS seen_before
@@ -54,8 +54,8 @@ export const AUTH_BATCH_SQL = `
                 ORDER BY f.ts_in, f.nonce_in
                ON CONFLICT DO NOTHING RETURNING ts, nonce)
   SELECT f.*, EXISTS (SELECT 1 FROM ins WHERE ins.ts = f.ts_in AND ins.nonce = f.nonce_in) AS recorded,
-         (SELECT version FROM rooms_version) AS rooms_version,
-         (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) AS room_counters,
+         CASE WHEN f.ord = 1 THEN (SELECT version FROM rooms_version) END AS rooms_version,
+         CASE WHEN f.ord = 1 THEN (SELECT json_agg(json_build_array(id, message_sequence, info_updates, active_users)) FROM rooms) END AS room_counters,
          (SELECT json_agg(o) FROM user_permission_overrides o WHERE o."user" = f.id) AS user_overrides
     FROM found f
    ORDER BY f.ord`;
@@ -201,9 +201,10 @@ export class PgStore extends SharedStore {
       )
     ).rows;
     // The rooms and each user's overrides come along (NonceLookup.view), so that a poll asks
-    // PostgreSQL one statement per turn instead of two (the other being roomsBatch's).
-    const first = rows.find((r) => b(r['recorded']));
-    const rooms = first ? await this.roomsWithCounters(first['rooms_version'] as number | null, first['room_counters'] as RoomCounters[] | null) : [];
+    // PostgreSQL one statement per turn instead of two (the other being roomsBatch's). The rooms
+    // are the same for every request of the statement: they come once, on the first row.
+    const first = rows[0]!;
+    const rooms = rows.some((r) => b(r['recorded'])) ? await this.roomsWithCounters(first['rooms_version'] as number | null, first['room_counters'] as RoomCounters[] | null) : [];
     // The main query's snapshot does not see the CTE's insert: seen_before is what was there.
     return rows.map((r) => {
       const user = r['id'] === null ? null : toUser(r);
