@@ -135,26 +135,29 @@ async function desktopScenario(args: Args): Promise<void> {
 }
 
 /** The server's main threads' and the database backends' time on a CPU and waiting for one, now. */
-async function schedNow(server: ServerProcess, db: BenchDb | null): Promise<{ at: number; server: Sched; gen: Sched; db: Sched | null }> {
+async function schedNow(server: ServerProcess, db: BenchDb | null): Promise<{ at: number; server: Sched & { threads: number }; gen: Sched; db: Sched | null }> {
   return { at: performance.now(), server: server.mainThreads(), gen: schedOf(process.pid), db: db ? await db.cpu() : null };
 }
 
-/** The fraction of a phase's wall time the server's main threads were ready to run but had no CPU. */
+/** The fraction of a phase's wall time the server's main threads were, on average, ready to run but had no CPU. */
 function starvation(a: Awaited<ReturnType<typeof schedNow>>, b: Awaited<ReturnType<typeof schedNow>>): number {
-  return (b.server.wait - a.server.wait) / ((b.at - a.at) / 1000);
+  return (b.server.wait - a.server.wait) / (((b.at - a.at) / 1000) * b.server.threads);
 }
 
 /**
- * Where a phase's wall time went: the server's main thread on a CPU, ready but waiting for one
- * (the machine's cores busy with other processes), or idle (waiting for requests or the database);
- * and the database backends' CPU and run-queue wait per poll.
+ * Where a phase's wall time went: the server's main threads (with several workers, the primary's
+ * and each worker's, on average) on a CPU, ready but waiting for one (the machine's cores busy
+ * with other processes), or idle (waiting for requests or the database); and the database
+ * backends' CPU and run-queue wait per poll.
  */
 function schedReport(a: Awaited<ReturnType<typeof schedNow>>, b: Awaited<ReturnType<typeof schedNow>>, polls: number): string {
   const wall = (b.at - a.at) / 1000;
+  const threads = b.server.threads;
   const run = b.server.run - a.server.run;
   const wait = b.server.wait - a.server.wait;
-  const pct = (x: number): string => `${fmt((100 * x) / wall, 0)}%`;
-  let out = `server main thread on CPU ${pct(run)}, waiting for a CPU ${pct(wait)}, idle ${pct(wall - run - wait)} of ${fmt(wall, 1)} s (${fmt((run * 1e6) / polls)} us on CPU per poll)`;
+  const pct = (x: number, of = wall): string => `${fmt((100 * x) / of, 0)}%`;
+  const each = threads > 1 ? `server main threads (${threads}, on average)` : 'server main thread';
+  let out = `${each} on CPU ${pct(run, wall * threads)}, waiting for a CPU ${pct(wait, wall * threads)}, idle ${pct(wall * threads - run - wait, wall * threads)} of ${fmt(wall, 1)} s (${fmt((run * 1e6) / polls)} us on CPU per poll in all)`;
   out += `; generator on CPU ${pct(b.gen.run - a.gen.run)}, waiting ${pct(b.gen.wait - a.gen.wait)}`;
   if (a.db && b.db) {
     out += `; database backends ${fmt(((b.db.run - a.db.run) * 1e6) / polls)} us on CPU and ${fmt(((b.db.wait - a.db.wait) * 1e6) / polls)} us waiting for one per poll`;
@@ -223,7 +226,7 @@ async function desktopRun(args: Args, data: BenchData, store: string, workers: n
     const starved = Math.max(starvation(at0, at1), starvation(at2, at3));
     if (starved > 0.2) {
       console.log(
-        `  !! the server's main thread waited for a CPU ${fmt(100 * starved)}% of a phase: other processes took its cores (the database's ` +
+        `  !! the server's main threads waited for a CPU ${fmt(100 * starved)}% of a phase (on average): other processes took its cores (the database's ` +
           "backends and the generator, above, or others on this machine), so these figures are not the server's alone",
       );
     }

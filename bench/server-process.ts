@@ -10,7 +10,7 @@ export interface ServerProcess {
   /** CPU seconds (user + system) used so far by the server and its workers. */
   cpuSeconds(): number;
   /** Seconds on a CPU and waiting for one so far, summed over the main threads of its processes. */
-  mainThreads(): { run: number; wait: number };
+  mainThreads(): { run: number; wait: number; threads: number };
   /** Peak resident memory in MiB, summed over the server's processes. */
   peakRssMiB(): number;
   /** Resident memory now (VmRSS) and the peak so far (VmHWM), in MiB, summed over its processes. */
@@ -103,8 +103,10 @@ export async function startServerProcess(dataDir: string, port: number, extra: s
     url: `http://127.0.0.1:${port}`,
     child,
     cpuSeconds: () => pids(child.pid!).reduce((a, p) => a + cpuOf(p), 0),
-    mainThreads: () =>
-      pids(child.pid!).map((p) => schedOf(p)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 }),
+    mainThreads: () => {
+      const all = pids(child.pid!);
+      return { ...all.map((p) => schedOf(p)).reduce((a, x) => ({ run: a.run + x.run, wait: a.wait + x.wait }), { run: 0, wait: 0 }), threads: all.length };
+    },
     peakRssMiB: () => {
       sample();
       return [...peak.values()].reduce((a, b) => a + b, 0);
