@@ -4,39 +4,17 @@ import { buildRouter } from '../src/api';
 import type { ApiRequest } from '../src/api/types';
 import { closeServices, openServices } from '../src/app';
 import { defaultConfig } from '../src/config';
-import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
-import fs from 'node:fs';
-import path from 'node:path';
-import pg from 'pg';
+import { copyToPostgres } from './measure';
 
 /** Requests dispatched together: what one turn of the event loop gathers on a loaded server. */
 const CONCURRENT = 10;
 
-/**
- * With SOGS_HARNESS_PG=URL, the data folder's database is first loaded into a fresh schema there,
- * so that PostgreSQL's main-thread cost can be set beside SQLite's (the load cancels out too).
- */
-async function postgresCopy(dir: string): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const base = process.env['SOGS_HARNESS_PG'];
-  if (!base) return null;
-  const schema = `harness_${process.pid}`;
-  const u = new URL(base);
-  u.searchParams.set('schema', schema);
-  await replaceWithSqlite(u.toString(), { sqliteFile: path.join(dir, 'sogs.db'), key: fs.readFileSync(path.join(dir, 'key_x25519')), blobs: null });
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
-}
-
 /** Dispatches the first n requests against the data folder `dir`; throws if any was not a 200. */
 export async function dispatchAll(dir: string, requests: ApiRequest[], n: number): Promise<void> {
-  const copy = await postgresCopy(dir);
+  // With SOGS_HARNESS_PG=URL the data folder's database is first loaded into a fresh schema there,
+  // so that PostgreSQL's main-thread cost can be set beside SQLite's (the load cancels out too).
+  const pgBase = process.env['SOGS_HARNESS_PG'];
+  const copy = pgBase ? await copyToPostgres(dir, pgBase) : null;
   const s = await openServices({ ...defaultConfig(), dataDir: dir, logLevel: 'silent', rateLimitPosts: 0, ...(copy ? { dbUrl: copy.url } : {}) });
   const router = buildRouter();
   let failed = 0;

@@ -16,7 +16,7 @@ export async function historyScenario(opts: { saturation: Saturation; workers: n
   const data = await buildData({ rooms: [HISTORY_ROOM] });
   try {
     for (const store of opts.stores) {
-      const db = store === 'postgres' ? await copyToPostgres(data) : null;
+      const db = store === 'postgres' ? await copyToPostgres(data.dataDir) : null;
       try {
         for (const workers of opts.workers) {
           const server = await startServerProcess(data.dataDir, opts.port(), ['--workers', String(workers), ...(db ? ['--db-url', db.url] : [])]);

@@ -9,7 +9,6 @@ import { replaceWithSqlite } from '../src/store/postgres/load-from-sqlite';
 import { latencyAt, saturate, type LoadResult, type Prepared } from './load';
 import { signedAt } from './scenarios';
 import { schedOf, type ServerProcess } from './server-process';
-import type { BenchData } from './setup';
 import { wrkAvailable, wrkSaturate } from './wrk';
 
 export function fmt(n: number, digits = 0): string {
@@ -98,9 +97,11 @@ export interface BenchDb {
   drop(): Promise<void>;
 }
 
-/** The benchmark's SQLite data loaded into a fresh PostgreSQL schema (the import's loader). */
-export async function copyToPostgres(data: BenchData): Promise<BenchDb> {
-  const base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The SQLite database of a benchmark's data folder loaded into a fresh PostgreSQL schema (the
+ * import's loader), at `base` (default $SOGS_BENCH_PG_URL or the local test database).
+ */
+export async function copyToPostgres(dataDir: string, base = process.env['SOGS_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'): Promise<BenchDb> {
   const schema = `bench_${process.pid}`;
   const u = new URL(base);
   u.searchParams.set('schema', schema);
@@ -114,7 +115,7 @@ export async function copyToPostgres(data: BenchData): Promise<BenchDb> {
     await c.end();
     return pids.map((r) => r.pid);
   };
-  await replaceWithSqlite(url, { sqliteFile: path.join(data.dataDir, 'sogs.db'), key: fs.readFileSync(path.join(data.dataDir, 'key_x25519')), blobs: null });
+  await replaceWithSqlite(url, { sqliteFile: path.join(dataDir, 'sogs.db'), key: fs.readFileSync(path.join(dataDir, 'key_x25519')), blobs: null });
   return {
     url,
     cpu: async () =>

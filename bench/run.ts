@@ -122,7 +122,7 @@ async function desktopScenario(args: Args): Promise<void> {
   try {
     for (const workers of args.workers) await ceilingRun(args, data, workers);
     for (const store of args.stores) {
-      const db = store === 'postgres' ? await copyToPostgres(data) : null;
+      const db = store === 'postgres' ? await copyToPostgres(data.dataDir) : null;
       try {
         for (const workers of args.workers) await desktopRun(args, data, store, workers, db);
       } finally {
